@@ -1,0 +1,3 @@
+from glmtts_desktop.cli import main
+
+raise SystemExit(main())
