@@ -1,0 +1,76 @@
+"""Our own text data files (``resources/text``) and a safe way to write files.
+
+The data lives outside the Python package, at the repository root, so the packager copies one
+folder; ``GLMTTS_TEXT_RESOURCES`` overrides the location (frozen builds, tests).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+ENV_VAR = "GLMTTS_TEXT_RESOURCES"
+
+
+def resource_dir() -> Path:
+    """Folder holding phonemes.json, g2p_keep_chars.json, custom_replace.jsonl."""
+    override = os.environ.get(ENV_VAR)
+    if override:
+        return Path(override)
+    frozen_root = getattr(sys, "_MEIPASS", None)  # PyInstaller one-folder/one-file builds
+    if frozen_root:
+        return Path(frozen_root) / "resources" / "text"
+    return Path(__file__).resolve().parents[3] / "resources" / "text"
+
+
+def resource_path(name: str) -> Path:
+    return resource_dir() / name
+
+
+@functools.lru_cache(maxsize=None)
+def phoneme_inventory() -> tuple[str, ...]:
+    """The 204 phoneme names (``SH``, ``ANG1`` ...) without the ``<|...|>`` wrapping."""
+    doc = json.loads(resource_path("phonemes.json").read_text(encoding="utf-8"))
+    return tuple(doc["initials"]) + tuple(doc["finals"])
+
+
+@functools.lru_cache(maxsize=None)
+def custom_replacements() -> tuple[tuple[str, str], ...]:
+    """TN pre-replacements (``origin`` -> ``new``), applied in file order."""
+    path = resource_path("custom_replace.jsonl")
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            item = json.loads(line)
+            out.append((item["origin"], item["new"]))
+    return tuple(out)
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write to a temp file in the same folder, fsync, rename: never a half-written file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
