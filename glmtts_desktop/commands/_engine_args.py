@@ -1,0 +1,108 @@
+"""Options and helpers shared by the sub-commands that run the engine (synth, batch)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+from typing import Optional
+
+from glmtts_desktop.errors import InvalidInputError
+
+log = logging.getLogger(__name__)
+
+
+def add_engine_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model-dir", type=Path, default=None,
+                   help="GLM-TTS checkpoint folder (default: the app's model folder)")
+    p.add_argument("--sample-rate", type=int, choices=(24000, 32000), default=24000)
+    p.add_argument("--device", default="auto", help="auto, cuda or cpu (default: auto)")
+    p.add_argument("--dtype", default="auto", choices=("auto", "bf16", "fp16", "fp32"),
+                   help="precision (default: bf16 on CUDA, fp32 on CPU)")
+
+
+def add_generation_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--seed", type=int, default=0, help="random seed (same seed, same audio)")
+    p.add_argument("--method", choices=("ras", "topk", "greedy"), default="ras", help="sampling method")
+    p.add_argument("--phoneme", action="store_true",
+                   help="Chinese phoneme mode: read ambiguous characters from their pinyin")
+    p.add_argument("--overrides", type=Path, default=None,
+                   help="pronunciation overrides in the G2P_replace_dict.jsonl format")
+    p.add_argument("--no-prompt-cache", action="store_true",
+                   help="do not reuse earlier segments of a long text as prompt")
+
+
+def resolve_model_dir(model_dir: Optional[Path]) -> Path:
+    if model_dir is not None:
+        return model_dir
+    try:
+        from glmtts_desktop.models import default_model_dir
+    except ImportError:  # models layer absent in this build
+        raise InvalidInputError("No model folder given.", hint="Pass --model-dir DIR.") from None
+    return default_model_dir()
+
+
+def load_engine(args: argparse.Namespace):
+    """Load the engine with a console progress line; warns loudly about random checkpoints."""
+    from glmtts_desktop.engine import Engine, EngineConfig
+
+    model_dir = resolve_model_dir(args.model_dir)
+    config = EngineConfig(model_dir=model_dir, device=args.device, dtype=args.dtype, sample_rate=args.sample_rate)
+    print(f"Loading GLM-TTS from {model_dir} ...", file=sys.stderr)
+    engine = Engine.load(config)
+    if engine.is_random_checkpoint:
+        print("warning: this checkpoint has RANDOM weights (made by 'dev make-checkpoint'); "
+              "the audio will be noise.", file=sys.stderr)
+    print(f"Ready on {engine.device_name}.", file=sys.stderr)
+    return engine
+
+
+def load_overrides(path: Optional[Path]):
+    """Overrides from a replace-dict file apply to those words wherever they occur."""
+    if path is None:
+        return ()
+    from glmtts_desktop.engine.text import load_replace_dict
+    from glmtts_desktop.engine.types import PronunciationOverride
+
+    mapping = load_replace_dict(path)
+    return tuple(PronunciationOverride(text=k, replacement=v) for k, v in mapping.items())
+
+
+def load_reference(path: Path):
+    """(mono float32 samples, sample rate) of a reference file, any format the audio layer reads."""
+    from glmtts_desktop.audio import load_audio
+    from glmtts_desktop.engine.prompt_audio import MAX_SECONDS
+
+    # Read a little past the limit so the engine can say it trimmed, without decoding a 2-hour file.
+    clip = load_audio(path, mono=True, max_seconds=MAX_SECONDS + 1.0)
+    return clip.samples, clip.sample_rate
+
+
+def save_output(path: Path, samples, sample_rate: int) -> None:
+    from glmtts_desktop.audio import save_audio
+
+    fmt = "flac" if path.suffix.lower() == ".flac" else "wav"
+    save_audio(path, samples, sample_rate, format=fmt)
+
+
+class ProgressBar:
+    """A tqdm bar over overall progress, fed by engine Progress callbacks."""
+
+    def __init__(self, desc: str, disable: bool = False) -> None:
+        from tqdm import tqdm
+
+        self._bar = tqdm(total=1000, desc=desc, unit="‰", disable=disable, file=sys.stderr,
+                         bar_format="{desc}: {percentage:3.0f}%|{bar}| {postfix} [{elapsed}<{remaining}]")
+        self._last = 0
+
+    def __call__(self, progress) -> None:
+        value = int(progress.fraction * 1000)
+        if value > self._last:
+            self._bar.update(value - self._last)
+            self._last = value
+        if progress.message:
+            self._bar.set_postfix_str(progress.message, refresh=False)
+
+    def close(self) -> None:
+        self._bar.close()

@@ -1,0 +1,172 @@
+"""`glmtts-desktop batch`: the official JSONL job format, robust to bad lines.
+
+Each line holds ``uttid``, ``prompt_text``, ``prompt_speech`` (a path, relative to the JSONL
+file's folder or to the working folder) and ``syn_text``. A failing line is reported and
+skipped; the others still run. ``summary.json`` and ``text_compare.jsonl`` (real JSON lines,
+unlike the official file of that name) are written next to the outputs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import re
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Optional
+
+from glmtts_desktop.commands._engine_args import (
+    add_engine_options,
+    add_generation_options,
+    load_engine,
+    load_overrides,
+    load_reference,
+    save_output,
+)
+from glmtts_desktop.errors import GlmTtsError, InvalidInputError
+
+log = logging.getLogger(__name__)
+
+REQUIRED_FIELDS = ("uttid", "prompt_text", "prompt_speech", "syn_text")
+_SAFE_NAME = re.compile(r"^[\w.\-]{1,120}$", re.UNICODE)
+
+
+@dataclass
+class Job:
+    line: int
+    uttid: str
+    prompt_text: str
+    prompt_speech: Path
+    syn_text: str
+
+
+@dataclass
+class Outcome:
+    line: int
+    uttid: Optional[str]
+    ok: bool
+    output: Optional[str] = None
+    error: Optional[str] = None
+    seconds_audio: float = 0.0
+    seconds_wall: float = 0.0
+    segments: list = field(default_factory=list)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("batch", help="run a JSONL file of jobs (the official format)",
+                       description="One job per line: uttid, prompt_text, prompt_speech, syn_text.")
+    p.add_argument("jobs", type=Path, help="JSONL file")
+    p.add_argument("--out", type=Path, required=True, help="output folder")
+    p.add_argument("--format", choices=("wav", "flac"), default="wav")
+    add_engine_options(p)
+    add_generation_options(p)
+    p.set_defaults(func=run)
+
+
+def parse_jobs(path: Path) -> tuple[list[Job], list[Outcome]]:
+    """Valid jobs, and an Outcome for every line that cannot even be read."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInputError(f"Cannot read the job file {path}.", detail=str(exc)) from exc
+    jobs: list[Job] = []
+    bad: list[Outcome] = []
+    seen: set[str] = set()
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        try:
+            item = json.loads(raw)
+        except ValueError as exc:
+            bad.append(Outcome(number, None, False, error=f"not valid JSON: {exc}"))
+            continue
+        if not isinstance(item, dict):
+            bad.append(Outcome(number, None, False, error="a line must be a JSON object"))
+            continue
+        missing = [k for k in REQUIRED_FIELDS if not isinstance(item.get(k), str)]
+        if missing:
+            bad.append(Outcome(number, item.get("uttid") if isinstance(item.get("uttid"), str) else None, False,
+                               error=f"missing or non-text field(s): {', '.join(missing)}"))
+            continue
+        uttid = item["uttid"]
+        if not _SAFE_NAME.match(uttid) or uttid in (".", ".."):
+            bad.append(Outcome(number, uttid, False,
+                               error="uttid must be a plain file name (letters, digits, '.', '_', '-')"))
+            continue
+        if uttid in seen:
+            bad.append(Outcome(number, uttid, False, error="duplicate uttid (its output would be overwritten)"))
+            continue
+        seen.add(uttid)
+        speech = Path(item["prompt_speech"]).expanduser()
+        if not speech.is_absolute():
+            beside = path.parent / speech
+            speech = beside if beside.exists() else Path.cwd() / speech
+        jobs.append(Job(number, uttid, item["prompt_text"], speech, item["syn_text"]))
+    return jobs, bad
+
+
+def run(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from glmtts_desktop.engine import SynthesisRequest
+
+    jobs, outcomes = parse_jobs(args.jobs)
+    for o in outcomes:
+        print(f"line {o.line}: skipped: {o.error}", file=sys.stderr)
+    if not jobs:
+        raise InvalidInputError(f"No usable job in {args.jobs}.", hint="Each line needs " + ", ".join(REQUIRED_FIELDS) + ".")
+    args.out.mkdir(parents=True, exist_ok=True)
+    overrides = load_overrides(args.overrides)
+    engine = load_engine(args)
+    voices: dict[tuple[str, str], object] = {}  # the same prompt is analysed once
+    for job in tqdm(jobs, desc="Jobs", unit="job", file=sys.stderr):
+        started = time.perf_counter()
+        try:
+            key = (str(job.prompt_speech.resolve()), job.prompt_text)
+            if key not in voices:
+                samples, sr = load_reference(job.prompt_speech)
+                voices[key] = engine.prepare_voice(samples, sr, job.prompt_text)
+            result = engine.synthesize(SynthesisRequest(
+                text=job.syn_text, voice=voices[key], seed=args.seed, method=args.method,
+                use_phoneme=args.phoneme, overrides=overrides, use_prompt_cache=not args.no_prompt_cache,
+            ))
+            out_path = args.out / f"{job.uttid}.{args.format}"
+            save_output(out_path, result.audio, result.sample_rate)
+            outcomes.append(Outcome(job.line, job.uttid, True, output=out_path.name,
+                                    seconds_audio=round(result.duration_s, 3),
+                                    seconds_wall=round(time.perf_counter() - started, 3),
+                                    segments=[s.model_text for s in result.segments]))
+        except GlmTtsError as exc:
+            log.debug("job %s failed", job.uttid, exc_info=True)
+            tqdm.write(f"line {job.line} ({job.uttid}): failed: {exc.user_text()}", file=sys.stderr)
+            outcomes.append(Outcome(job.line, job.uttid, False, error=exc.user_text(),
+                                    seconds_wall=round(time.perf_counter() - started, 3)))
+    return write_summary(args.out, sorted(outcomes, key=lambda o: o.line))
+
+
+def write_summary(out_dir: Path, outcomes: list[Outcome]) -> int:
+    ok = [o for o in outcomes if o.ok]
+    failed = [o for o in outcomes if not o.ok]
+    summary = {
+        "total": len(outcomes), "succeeded": len(ok), "failed": len(failed),
+        "audio_seconds": round(sum(o.seconds_audio for o in ok), 3),
+        "wall_seconds": round(sum(o.seconds_wall for o in outcomes), 3),
+        "items": [asdict(o) for o in outcomes],
+    }
+    _write_text(out_dir / "summary.json", json.dumps(summary, ensure_ascii=False, indent=2))
+    _write_text(out_dir / "text_compare.jsonl", "".join(
+        json.dumps({"uttid": o.uttid, "segments": o.segments}, ensure_ascii=False) + "\n" for o in ok))
+    print(f"{len(ok)} of {len(outcomes)} job(s) succeeded, {len(failed)} failed; "
+          f"summary in {out_dir / 'summary.json'}", file=sys.stderr)
+    for o in failed:
+        print(f"  line {o.line} ({o.uttid or '?'}): {o.error}", file=sys.stderr)
+    return 0 if not failed else 1
+
+
+def _write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)

@@ -1,0 +1,425 @@
+"""The engine: loads an official GLM-TTS checkpoint once and turns (voice, text) into audio.
+
+Every stage is also callable alone with numpy in and out (the public surface in
+ARCHITECTURE.md), which is what tests, benchmarks and the parity scripts use. The pipeline in
+``synthesize`` follows the official offline path: per text segment, reseed, LLM with the
+long-text prompt cache, flow with the *original* prompt, vocoder, then plain concatenation.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from pathlib import Path
+from typing import Iterator, Optional, Sequence
+
+import numpy as np
+import torch
+
+from glmtts_desktop.engine.checkpoint import CheckpointLayout, check_required_files, locate_checkpoint
+from glmtts_desktop.engine.config import EngineConfig, resolve_device, resolve_dtype
+from glmtts_desktop.engine.errors import GpuOutOfMemoryError, ReferenceAudioError
+from glmtts_desktop.engine.errors import TextInputError
+from glmtts_desktop.engine.flow import FlowModel, load_flow
+from glmtts_desktop.engine.frontend import (
+    SpeakerEncoder,
+    SpeechTokenizer,
+    load_speech_tokenizer,
+    prompt_mel,
+    resample,
+)
+from glmtts_desktop.engine.llm import (
+    PromptCache,
+    SpeechLM,
+    build_input_ids,
+    generate_speech_tokens,
+    load_llm,
+)
+from glmtts_desktop.engine.prompt_audio import check_prompt_audio
+from glmtts_desktop.engine.text import TextFrontend, TextTokenizer
+from glmtts_desktop.engine.types import (
+    SAMPLING_METHODS,
+    CancelToken,
+    ChunkCallback,
+    Progress,
+    ProgressCallback,
+    SegmentResult,
+    SynthesisRequest,
+    SynthesisResult,
+    VoicePrompt,
+)
+from glmtts_desktop.engine.vocoder import Vocoder, load_vocoder
+from glmtts_desktop.errors import InvalidInputError
+
+log = logging.getLogger(__name__)
+
+SPEECH_TOKENIZER_SR = 16000
+# Share of one segment's progress given to each stage (the LLM dominates wall time).
+_LLM_SHARE, _FLOW_SHARE = 0.75, 0.2
+
+
+class Engine:
+    """A loaded GLM-TTS model. Not thread-safe: one job at a time (the GUI worker guarantees it)."""
+
+    def __init__(
+        self,
+        config: EngineConfig,
+        layout: CheckpointLayout,
+        device: torch.device,
+        dtype: torch.dtype,
+        tokenizer: TextTokenizer,
+        text: TextFrontend,
+        llm: SpeechLM,
+        flow: FlowModel,
+        vocoder: Vocoder,
+        speech_tokenizer: Optional[SpeechTokenizer],
+        speaker_encoder: Optional[SpeakerEncoder],
+    ) -> None:
+        self.config = config
+        self.layout = layout
+        self.device = device
+        self.dtype = dtype
+        self.tokenizer = tokenizer
+        self.text = text
+        self.llm = llm
+        self.flow = flow
+        self.vocoder = vocoder
+        self.speech_tokenizer = speech_tokenizer
+        self.speaker_encoder = speaker_encoder
+        self._vocoders: dict[int, Vocoder] = {vocoder.sample_rate: vocoder}
+
+    # ------------------------------------------------------------------ loading
+    @classmethod
+    def load(cls, config: EngineConfig, *, on_progress: Optional[ProgressCallback] = None) -> "Engine":
+        """Load every part; raises CheckpointError naming the first missing or damaged file."""
+        started = time.perf_counter()
+        layout = locate_checkpoint(Path(config.model_dir))
+        check_required_files(layout, sample_rate=config.sample_rate, prompt_frontend=config.load_prompt_frontend)
+        device = resolve_device(config.device)
+        dtype = resolve_dtype(config.dtype, device)
+        if layout.generated_info is not None:
+            log.warning(
+                "%s holds RANDOM weights made by 'glmtts-desktop dev make-checkpoint': it will speak noise.",
+                layout.root,
+            )
+        steps = ["tokenizer", "llm", "flow", "vocoder", "speech tokenizer", "speaker model"]
+
+        def report(i: int) -> None:
+            if on_progress is not None:
+                on_progress(Progress("load", i, len(steps), i / len(steps), f"Loading {steps[i]}"))
+
+        with _translate_oom():
+            report(0)
+            tokenizer = TextTokenizer.from_dir(layout.tokenizer_dir)
+            text = TextFrontend(tokenizer)
+            report(1)
+            llm = load_llm(layout.llm_dir, device=device, dtype=dtype)
+            report(2)
+            flow = load_flow(layout.flow_dir, device=device, dtype=dtype)
+            report(3)
+            vocoder = load_vocoder(layout.root, config.sample_rate, device=device, dtype=dtype)
+            speech_tokenizer = speaker_encoder = None
+            if config.load_prompt_frontend:
+                report(4)
+                # fp32 on purpose: the codebook argmin decides token identity.
+                speech_tokenizer = load_speech_tokenizer(layout.speech_tokenizer_dir, device=device, dtype=torch.float32)
+                report(5)
+                speaker_encoder = SpeakerEncoder(layout.campplus_path, prefer_cuda=device.type == "cuda")
+        engine = cls(config, layout, device, dtype, tokenizer, text, llm, flow, vocoder, speech_tokenizer, speaker_encoder)
+        log.info("engine ready on %s (%s) in %.1f s", engine.device_name, dtype, time.perf_counter() - started)
+        if on_progress is not None:
+            on_progress(Progress("load", len(steps), len(steps), 1.0, "Ready"))
+        return engine
+
+    def close(self) -> None:
+        """Drop every model and give the GPU memory back (the GUI's 'unload model')."""
+        for name in ("llm", "flow", "vocoder", "speech_tokenizer", "speaker_encoder"):
+            setattr(self, name, None)
+        self._vocoders.clear()
+        if self.device.type == "cuda":
+            torch.cuda.empty_cache()
+
+    # ------------------------------------------------------------------ facts
+    @property
+    def sample_rate(self) -> int:
+        return self.vocoder.sample_rate
+
+    @property
+    def device_name(self) -> str:
+        if self.device.type == "cuda":
+            return f"{torch.cuda.get_device_name(self.device)} (CUDA)"
+        return "CPU"
+
+    @property
+    def is_random_checkpoint(self) -> bool:
+        return self.layout.generated_info is not None
+
+    def memory_in_use(self) -> int:
+        """Bytes of GPU memory held by this process's tensors (0 on CPU)."""
+        if self.device.type != "cuda":
+            return 0
+        return int(torch.cuda.memory_allocated(self.device))
+
+    def available_sample_rates(self) -> tuple[int, ...]:
+        return self.layout.available_sample_rates()
+
+    def set_sample_rate(self, sample_rate: int) -> None:
+        """Switch the output rate (loads the other vocoder once; voices must be re-prepared)."""
+        if sample_rate not in self._vocoders:
+            check_required_files(self.layout, sample_rate=sample_rate, prompt_frontend=False)
+            with _translate_oom():
+                self._vocoders[sample_rate] = load_vocoder(
+                    self.layout.root, sample_rate, device=self.device, dtype=self.dtype
+                )
+        self.vocoder = self._vocoders[sample_rate]
+
+    # ------------------------------------------------------------------ text stages
+    def normalize(self, text: str) -> list[str]:
+        """Text segments exactly as the model will read them (before G2P)."""
+        return self.text.segments(text)
+
+    def tokenize(self, text: str) -> list[int]:
+        return self.tokenizer.encode(text)
+
+    # ------------------------------------------------------------------ prompt stages
+    def speech_tokens(self, audio: np.ndarray, sr: int) -> np.ndarray:
+        """WhisperVQ ids at 25 Hz (raw codebook ids)."""
+        self._need_prompt_frontend()
+        audio16 = resample(_mono(audio), sr, SPEECH_TOKENIZER_SR)
+        return np.asarray(self.speech_tokenizer.tokenize(audio16), dtype=np.int64)
+
+    def speaker_embedding(self, audio: np.ndarray, sr: int) -> np.ndarray:
+        self._need_prompt_frontend()
+        audio16 = resample(_mono(audio), sr, SPEECH_TOKENIZER_SR)
+        return np.asarray(self.speaker_encoder.embed(audio16), dtype=np.float32)
+
+    def prompt_mel(self, audio: np.ndarray, sr: int) -> np.ndarray:
+        """(frames, 80) log-mel at the engine's output framing (50 frames/s)."""
+        audio_out = resample(_mono(audio), sr, self.sample_rate)
+        return np.asarray(prompt_mel(audio_out, self.sample_rate), dtype=np.float32)
+
+    def prepare_voice(self, audio: np.ndarray, sr: int, transcript: str) -> VoicePrompt:
+        """Analyse a reference once; the result is cacheable (VoicePrompt.to_bytes)."""
+        audio = check_prompt_audio(_mono(audio), sr)
+        if not transcript.strip():
+            log.warning("No transcript for the reference audio: the voice will be copied less faithfully.")
+            normalized, ids = "", []
+        else:
+            normalized, ids = self.text.prompt_ids(transcript)
+        return VoicePrompt(
+            transcript=transcript,
+            normalized_transcript=normalized,
+            prompt_text_ids=np.asarray(ids, dtype=np.int64),
+            speech_ids=self.speech_tokens(audio, sr),
+            mel=self.prompt_mel(audio, sr),
+            embedding=self.speaker_embedding(audio, sr),
+            sample_rate=self.sample_rate,
+            duration_s=len(audio) / float(sr),
+        )
+
+    # ------------------------------------------------------------------ model stages
+    def llm_logits(self, input_ids: Sequence[int]) -> np.ndarray:
+        """Logits at the last position, (vocab,), fp32."""
+        ids = torch.as_tensor(list(input_ids), dtype=torch.long, device=self.device)[None]
+        with torch.inference_mode():
+            logits = self.llm.forward_full(ids)[0, -1]
+        return logits.float().cpu().numpy()
+
+    def generate_tokens(
+        self,
+        prompt_text_ids: Sequence[int],
+        text_ids: Sequence[int],
+        prompt_speech_ids: Sequence[int],
+        *,
+        method: str = "ras",
+        seed: int = 0,
+        min_ratio: float = 2.0,
+        max_ratio: float = 20.0,
+        cancel: Optional[CancelToken] = None,
+        generator: Optional[torch.Generator] = None,
+        on_step=None,
+    ) -> np.ndarray:
+        """Speech token ids (raw codebook ids) for one text segment."""
+        return np.asarray(
+            self._generate(
+                prompt_text_ids, text_ids, prompt_speech_ids, method=method,
+                generator=generator if generator is not None else self._generator(seed),
+                min_ratio=min_ratio, max_ratio=max_ratio, cancel=cancel, on_step=on_step,
+            ).ids,
+            dtype=np.int64,
+        )
+
+    def tokens_to_mel(
+        self,
+        tokens: Sequence[int],
+        prompt_tokens: Sequence[int],
+        prompt_mel: np.ndarray,
+        embedding: np.ndarray,
+        *,
+        steps: int = 10,
+        noise: Optional[np.ndarray] = None,
+        seed: int = 0,
+        generator: Optional[torch.Generator] = None,
+    ) -> np.ndarray:
+        """(80, frames) mel for the generated tokens; ``noise`` (1|None, T, 80) is the flow's x0."""
+        dev = self.device
+        noise_t = None
+        if noise is not None:
+            noise_t = torch.as_tensor(np.asarray(noise, dtype=np.float32), device=dev)
+            if noise_t.dim() == 2:
+                noise_t = noise_t[None]
+        with torch.inference_mode(), _translate_oom():
+            mel = self.flow.synthesize(
+                torch.as_tensor(np.asarray(prompt_tokens, dtype=np.int64), device=dev)[None],
+                torch.as_tensor(np.asarray(tokens, dtype=np.int64), device=dev)[None],
+                torch.as_tensor(np.asarray(prompt_mel, dtype=np.float32), device=dev)[None],
+                torch.as_tensor(np.asarray(embedding, dtype=np.float32), device=dev).reshape(1, -1),
+                steps=steps,
+                noise=noise_t,
+                generator=generator if generator is not None else self._generator(seed),
+            )
+        return mel[0].float().cpu().numpy()
+
+    def vocode(self, mel: np.ndarray, *, seed: int = 0, generator: Optional[torch.Generator] = None) -> np.ndarray:
+        """float32 waveform at ``sample_rate`` from an (80, frames) mel."""
+        mel_t = torch.as_tensor(np.asarray(mel, dtype=np.float32), device=self.device)
+        if mel_t.dim() == 2:
+            mel_t = mel_t[None]
+        with torch.inference_mode(), _translate_oom():
+            wav = self.vocoder(mel_t, generator=generator if generator is not None else self._generator(seed))
+        return wav.reshape(-1).float().cpu().numpy()
+
+    # ------------------------------------------------------------------ the whole pipeline
+    def synthesize(
+        self,
+        request: SynthesisRequest,
+        *,
+        on_progress: Optional[ProgressCallback] = None,
+        cancel: Optional[CancelToken] = None,
+        on_chunk: Optional[ChunkCallback] = None,
+    ) -> SynthesisResult:
+        """Speak ``request.text`` in ``request.voice``; segment by segment like the official CLI."""
+        voice = request.voice
+        if request.method not in SAMPLING_METHODS:
+            raise InvalidInputError(f"Unknown sampling method '{request.method}'.", hint="Use ras, topk or greedy.")
+        if voice.sample_rate != self.sample_rate:
+            raise InvalidInputError(
+                f"This voice was prepared for {voice.sample_rate} Hz but the engine speaks at {self.sample_rate} Hz.",
+                hint="Prepare the voice again at the current sample rate.",
+            )
+        if len(voice.speech_ids) == 0:
+            raise ReferenceAudioError("The reference voice has no speech tokens.", hint="Record or import it again.")
+        timings = {"text": 0.0, "llm": 0.0, "flow": 0.0, "vocoder": 0.0}
+        t0 = time.perf_counter()
+        segments = self.text.prepare(request.text, use_phoneme=request.use_phoneme, overrides=request.overrides)
+        timings["text"] = time.perf_counter() - t0
+        total = len(segments)
+        cache = PromptCache(list(voice.prompt_text_ids), list(voice.speech_ids), enabled=request.use_prompt_cache)
+        prompt_tokens = voice.speech_ids
+        pieces: list[np.ndarray] = []
+        results: list[SegmentResult] = []
+
+        def report(stage: str, index: int, within: float, message: str = "") -> None:
+            if on_progress is not None:
+                on_progress(Progress(stage, index, total, min(1.0, (index + within) / total), message))
+
+        for index, segment in enumerate(segments):
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            if not segment.token_ids:
+                continue
+            generator = self._generator(request.seed)  # official: reseed before every segment
+            prompt_text_ids, prompt_speech_ids = cache.select(list(segment.token_ids))
+            expected = max(1, int(len(segment.token_ids) * 8))
+
+            def on_step(step: int, _max_len: int, _index: int = index) -> None:
+                report("llm", _index, _LLM_SHARE * min(1.0, step / expected), f"Segment {_index + 1}/{total}")
+
+            report("llm", index, 0.0, f"Segment {index + 1}/{total}")
+            t = time.perf_counter()
+            out = self._generate(
+                prompt_text_ids, segment.token_ids, prompt_speech_ids, method=request.method,
+                generator=generator, cancel=cancel, on_step=on_step,
+            )
+            timings["llm"] += time.perf_counter() - t
+            if out.hit_max_length:
+                log.warning("Segment %d never produced the stop token; it was cut at %d tokens.", index + 1, len(out.ids))
+            cache.append(list(segment.token_ids), list(out.ids))
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            report("flow", index, _LLM_SHARE)
+            t = time.perf_counter()
+            mel = self.tokens_to_mel(
+                out.ids, prompt_tokens, voice.mel, voice.embedding, steps=request.flow_steps, generator=generator
+            )
+            timings["flow"] += time.perf_counter() - t
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            report("vocoder", index, _LLM_SHARE + _FLOW_SHARE)
+            t = time.perf_counter()
+            wav = self.vocode(mel, generator=generator)
+            timings["vocoder"] += time.perf_counter() - t
+            pieces.append(wav)
+            results.append(
+                SegmentResult(
+                    index=index, normalized=segment.normalized, model_text=segment.model_text,
+                    n_text_tokens=len(segment.token_ids), n_speech_tokens=len(out.ids),
+                    n_samples=len(wav), hit_max_length=out.hit_max_length,
+                )
+            )
+            if on_chunk is not None:
+                on_chunk(wav, index)
+            report("vocoder", index, 1.0, f"Segment {index + 1}/{total} done")
+        if not pieces:
+            raise TextInputError("Nothing in the text could be spoken.", hint="Type some words to speak.")
+        audio = np.concatenate(pieces).astype(np.float32, copy=False)
+        if on_progress is not None:
+            on_progress(Progress("done", total - 1, total, 1.0, "Done"))
+        return SynthesisResult(audio, self.sample_rate, request.seed, tuple(results), timings)
+
+    # ------------------------------------------------------------------ internals
+    def _generate(self, prompt_text_ids, text_ids, prompt_speech_ids, *, method, generator,
+                  min_ratio: float = 2.0, max_ratio: float = 20.0, cancel=None, on_step=None):
+        special = self.tokenizer.special
+        input_ids = build_input_ids(list(prompt_text_ids), list(text_ids), list(prompt_speech_ids), special)
+        with torch.inference_mode(), _translate_oom():
+            return generate_speech_tokens(
+                self.llm, input_ids, text_len=len(text_ids), special=special, method=method,
+                generator=generator, min_ratio=min_ratio, max_ratio=max_ratio, cancel=cancel, on_step=on_step,
+            )
+
+    def _generator(self, seed: int) -> torch.Generator:
+        return torch.Generator(device=self.device).manual_seed(int(seed))
+
+    def _need_prompt_frontend(self) -> None:
+        if self.speech_tokenizer is None or self.speaker_encoder is None:
+            raise InvalidInputError(
+                "This engine was loaded without the speech tokenizer and speaker model.",
+                hint="Reload with the prompt frontend to analyse new reference audio.",
+            )
+
+
+def _mono(audio: np.ndarray) -> np.ndarray:
+    """The engine takes mono; average channels (channels-last or channels-first) if given more."""
+    audio = np.asarray(audio, dtype=np.float32)
+    if audio.ndim == 1:
+        return audio
+    if audio.ndim == 2:
+        axis = 1 if audio.shape[0] > audio.shape[1] else 0
+        return audio.mean(axis=axis).astype(np.float32)
+    raise ReferenceAudioError("The reference audio has an unexpected shape.", detail=str(audio.shape))
+
+
+@contextlib.contextmanager
+def _translate_oom() -> Iterator[None]:
+    """A CUDA OOM becomes a typed error and the cache is emptied, so the engine stays usable."""
+    try:
+        yield
+    except torch.cuda.OutOfMemoryError as exc:
+        torch.cuda.empty_cache()
+        raise GpuOutOfMemoryError(
+            "The GPU ran out of memory.",
+            hint="Close other GPU programs, use shorter text, or unload and reload the model.",
+            detail=str(exc).splitlines()[0] if str(exc) else "",
+        ) from exc

@@ -1,0 +1,48 @@
+"""Gatekeeping for reference audio before it reaches the models.
+
+The official code takes anything; a desktop user deserves to hear why a recording cannot
+clone a voice. Limits follow the model: it was trained on 3–10 s prompts, the speech tokenizer
+handles 30 s pieces, and the LLM's prompt budget (750 speech tokens = 30 s) is shared with the
+long-text cache.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+from glmtts_desktop.engine.errors import ReferenceAudioError
+
+log = logging.getLogger(__name__)
+
+MIN_SECONDS = 2.0
+MAX_SECONDS = 30.0
+SILENCE_PEAK = 1e-3  # -60 dBFS
+
+
+def check_prompt_audio(audio: np.ndarray, sr: int) -> np.ndarray:
+    """Return usable mono audio (trimmed to 30 s) or raise ReferenceAudioError with the reason."""
+    if sr <= 0:
+        raise ReferenceAudioError(f"The reference audio has an invalid sample rate ({sr}).")
+    audio = np.asarray(audio, dtype=np.float32).reshape(-1)
+    if audio.size == 0:
+        raise ReferenceAudioError("The reference audio is empty.", hint="Record or import a few seconds of speech.")
+    if not np.all(np.isfinite(audio)):
+        raise ReferenceAudioError("The reference audio contains invalid samples (NaN or infinity).",
+                                  hint="Export it again from your audio editor.")
+    peak = float(np.max(np.abs(audio)))
+    if peak < SILENCE_PEAK:
+        raise ReferenceAudioError("The reference audio is silent.",
+                                  hint="Check the microphone or choose a file in which someone speaks.")
+    seconds = audio.size / float(sr)
+    if seconds < MIN_SECONDS:
+        raise ReferenceAudioError(
+            f"The reference audio is too short ({seconds:.1f} s).",
+            hint=f"Use at least {MIN_SECONDS:.0f} seconds of speech; 3–10 seconds works best.",
+        )
+    if seconds > MAX_SECONDS:
+        log.warning("The reference audio is %.1f s long; only the first %.0f s are used (3–10 s works best).",
+                    seconds, MAX_SECONDS)
+        audio = audio[: int(MAX_SECONDS * sr)]
+    return audio
