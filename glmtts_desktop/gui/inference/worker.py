@@ -1,0 +1,229 @@
+"""InferenceWorker: lives in the inference QThread and owns the engine for the app's life.
+
+Everything here runs in the worker thread. It runs one job at a time (queued slot calls are
+serialised by the thread's event loop), and for every job emits exactly one terminal signal:
+``finished``, ``failed`` or ``cancelled``. Cancel tokens are set by the GUI thread directly, so a
+cancel does not wait behind the running job in the event queue.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import logging
+import time
+import traceback
+from typing import Any, Callable, Optional
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal, Slot
+
+from glmtts_desktop.engine.errors import SynthesisCancelled
+from glmtts_desktop.engine.types import CancelToken, Progress, SynthesisRequest, VoicePrompt
+from glmtts_desktop.errors import CancelledError, GlmTtsError
+from glmtts_desktop.gui.errors import GuiInputError, ModelNotReadyError, UnexpectedError
+from glmtts_desktop.gui.inference.jobs import (
+    GenerateJob,
+    GenerateOutput,
+    Job,
+    LoadJob,
+    ModelInfo,
+    NormalizeJob,
+    UnloadJob,
+)
+
+log = logging.getLogger(__name__)
+
+EngineFactory = Callable[[LoadJob], Any]
+PROGRESS_MIN_INTERVAL_S = 0.05  # at most 20 progress signals a second
+VOICE_CACHE_SIZE = 8
+
+
+def real_engine_factory(job: LoadJob) -> Any:
+    """Import the engine (and torch) here, in the worker thread, only when a model is loaded."""
+    from glmtts_desktop.engine import Engine, EngineConfig
+
+    return Engine.load(
+        EngineConfig(model_dir=job.model_dir, device=job.device, dtype=job.dtype, sample_rate=job.sample_rate)
+    )
+
+
+class _Throttle:
+    """Drops progress reports that come faster than the GUI needs; stage changes always pass."""
+
+    def __init__(self, emit: Callable[[Progress], None], interval: float = PROGRESS_MIN_INTERVAL_S) -> None:
+        self._emit = emit
+        self._interval = interval
+        self._last_t = 0.0
+        self._last_key: tuple[str, int] | None = None
+
+    def __call__(self, p: Progress) -> None:
+        now = time.monotonic()
+        key = (p.stage, p.segment)
+        if key != self._last_key or now - self._last_t >= self._interval or p.fraction >= 1.0:
+            self._last_t, self._last_key = now, key
+            self._emit(p)
+
+
+class InferenceWorker(QObject):
+    """Owns the engine; call its slots only through queued signals from the client."""
+
+    started = Signal(int)  # job id
+    progress = Signal(int, object)  # job id, Progress
+    chunk = Signal(int, object, int)  # job id, audio of one finished segment, its index
+    finished = Signal(int, object)  # job id, result
+    failed = Signal(int, object)  # job id, GlmTtsError
+    cancelled = Signal(int)
+    modelChanged = Signal(object)  # ModelInfo or None
+
+    def __init__(self, engine_factory: Optional[EngineFactory] = None) -> None:
+        super().__init__()
+        self._factory = engine_factory or real_engine_factory
+        self._engine: Any = None
+        self._info: Optional[ModelInfo] = None
+        self._voices: dict[str, VoicePrompt] = {}
+
+    # --- entry point -------------------------------------------------------------------------
+    @Slot(object, object)
+    def run_job(self, job: Job, token: CancelToken) -> None:
+        """Run one job; always ends with exactly one terminal signal."""
+        jid = job.job_id
+        if token.cancelled and not isinstance(job, UnloadJob):
+            self.cancelled.emit(jid)
+            return
+        self.started.emit(jid)
+        try:
+            result = self._dispatch(job, token)
+        except (SynthesisCancelled, CancelledError):
+            log.info("job %d cancelled", jid)
+            self.cancelled.emit(jid)
+        except GlmTtsError as exc:
+            log.warning("job %d failed: %s (%s)", jid, exc.user_text(), exc.detail)
+            self.failed.emit(jid, exc)
+        except MemoryError as exc:
+            self.failed.emit(jid, UnexpectedError("The computer ran out of memory.", hint="Close other programs or use a shorter text.", detail=str(exc)))
+        except Exception as exc:  # noqa: BLE001 - the worker must survive anything a job throws
+            log.error("job %d crashed:\n%s", jid, traceback.format_exc())
+            self.failed.emit(jid, _map_foreign(exc))
+        else:
+            if token.cancelled and isinstance(job, GenerateJob):
+                self.cancelled.emit(jid)  # finished after the cancel: the person asked to drop it
+            else:
+                self.finished.emit(jid, result)
+
+    @Slot()
+    def shutdown(self) -> None:
+        """Unload in this thread (GPU memory belongs to it), then end this thread's event loop.
+
+        Quitting from here, after the unload, guarantees the unload ran: a quit() posted from
+        the GUI thread could end the loop before this queued call is delivered.
+        """
+        self._close_engine()
+        thread = self.thread()
+        if thread is not None:
+            thread.quit()
+
+    # --- jobs --------------------------------------------------------------------------------
+    def _dispatch(self, job: Job, token: CancelToken) -> Any:
+        if isinstance(job, LoadJob):
+            return self._load(job)
+        if isinstance(job, UnloadJob):
+            self._close_engine()
+            return None
+        if isinstance(job, NormalizeJob):
+            return list(self._require_engine().normalize(job.text))
+        if isinstance(job, GenerateJob):
+            return self._generate(job, token)
+        raise TypeError(f"unknown job {type(job).__name__}")
+
+    def _load(self, job: LoadJob) -> ModelInfo:
+        self._close_engine()
+        engine = self._factory(job)
+        self._engine = engine
+        self._info = self._describe(job)
+        self.modelChanged.emit(self._info)
+        return self._info
+
+    def _describe(self, job: LoadJob) -> ModelInfo:
+        e = self._engine
+        return ModelInfo(
+            model_dir=str(job.model_dir),
+            device=str(e.device_name),
+            memory_bytes=int(e.memory_in_use()),
+            sample_rate=int(e.sample_rate),
+            sample_rates=tuple(int(x) for x in e.available_sample_rates()),
+            random_checkpoint=bool(getattr(e, "is_random_checkpoint", False)),
+        )
+
+    def _generate(self, job: GenerateJob, token: CancelToken) -> GenerateOutput:
+        engine = self._require_engine()
+        jid = job.job_id
+        voice = job.voice or self._voice_for(engine, job)
+        token.raise_if_cancelled()
+        request = SynthesisRequest(
+            text=job.text,
+            voice=voice,
+            seed=int(job.seed),
+            method=job.method,
+            use_phoneme=job.use_phoneme,
+            overrides=tuple(job.overrides),
+            use_prompt_cache=job.use_prompt_cache,
+        )
+        result = engine.synthesize(
+            request,
+            on_progress=_Throttle(lambda p: self.progress.emit(jid, p)),
+            cancel=token,
+            on_chunk=lambda audio, index: self.chunk.emit(jid, audio, int(index)),
+        )
+        if self._info is not None:  # memory use changes after a generation
+            self._info = dataclasses.replace(self._info, memory_bytes=int(engine.memory_in_use()))
+            self.modelChanged.emit(self._info)
+        return GenerateOutput(voice=voice, result=result, job=job)
+
+    def _voice_for(self, engine: Any, job: GenerateJob) -> VoicePrompt:
+        """Voice analysis is the slow part of a first generation; keep the last few by content."""
+        if job.reference is None:
+            raise GuiInputError("No reference voice was given.", hint="Record or import a voice first.")
+        audio = np.ascontiguousarray(job.reference, dtype=np.float32)
+        h = hashlib.sha256(audio.tobytes())
+        h.update(f"|{job.reference_sr}|{job.transcript}|{engine.sample_rate}".encode("utf-8"))
+        key = h.hexdigest()
+        cached = self._voices.get(key)
+        if cached is not None:
+            return cached
+        voice = engine.prepare_voice(audio, int(job.reference_sr), job.transcript)
+        if len(self._voices) >= VOICE_CACHE_SIZE:
+            self._voices.pop(next(iter(self._voices)))
+        self._voices[key] = voice
+        return voice
+
+    def _require_engine(self) -> Any:
+        if self._engine is None:
+            raise ModelNotReadyError("The model is not loaded.", hint="Wait for loading to finish, or use Model → Reload.")
+        return self._engine
+
+    def _close_engine(self) -> None:
+        engine, self._engine = self._engine, None
+        self._voices.clear()
+        if engine is not None:
+            try:
+                engine.close()
+            except Exception:  # noqa: BLE001 - closing must not stop shutdown
+                log.exception("engine.close() failed")
+        if self._info is not None:
+            self._info = None
+            self.modelChanged.emit(None)
+
+
+def _map_foreign(exc: Exception) -> GlmTtsError:
+    """Turn a non-project exception into a sentence; CUDA OOM gets its own advice."""
+    text = f"{type(exc).__name__}: {exc}"
+    if "out of memory" in text.lower():
+        from glmtts_desktop.engine.errors import GpuOutOfMemoryError
+
+        return GpuOutOfMemoryError(
+            "The GPU ran out of memory.",
+            hint="Use a shorter text, close other GPU programs, or unload and reload the model.",
+            detail=text,
+        )
+    return UnexpectedError.wrap(exc)
