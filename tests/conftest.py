@@ -1,0 +1,52 @@
+"""Fixtures shared by every test area: a tiny random checkpoint and reference recordings."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # tests never reach the network
+
+
+def voice_like(seconds: float, sr: int, *, f0: float = 140.0, seed: int = 0) -> np.ndarray:
+    """A harmonic, syllable-modulated signal: not speech, but it has pitch, pauses and energy."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(seconds * sr)) / sr
+    pitch = f0 * (1 + 0.08 * np.sin(2 * np.pi * 0.7 * t))
+    phase = 2 * np.pi * np.cumsum(pitch) / sr
+    harmonics = sum(np.sin(k * phase) / k for k in range(1, 8))
+    syllables = np.clip(np.sin(2 * np.pi * 3.0 * t), 0, None) ** 0.5
+    audio = 0.25 * harmonics * syllables + 0.003 * rng.standard_normal(t.size)
+    return audio.astype(np.float32)
+
+
+@pytest.fixture(scope="session")
+def tiny_checkpoint(tmp_path_factory) -> Path:
+    """One tiny checkpoint for the whole session, made by the real checkpoint maker."""
+    from glmtts_desktop.engine.devckpt import make_checkpoint
+
+    return make_checkpoint(tmp_path_factory.mktemp("ckpt") / "glm-tts-tiny", size="tiny", seed=0)
+
+
+@pytest.fixture(scope="session")
+def reference_wav(tmp_path_factory) -> Path:
+    """A 4 s stereo 22.05 kHz reference file (odd rate and channels on purpose)."""
+    import soundfile as sf
+
+    sr = 22050
+    mono = voice_like(4.0, sr)
+    stereo = np.stack([mono, 0.8 * mono], axis=1)
+    path = tmp_path_factory.mktemp("ref") / "reference.wav"
+    sf.write(path, stereo, sr)
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_engine(tiny_checkpoint):
+    from glmtts_desktop.engine import Engine, EngineConfig
+
+    return Engine.load(EngineConfig(tiny_checkpoint, device="cpu"))
