@@ -155,6 +155,10 @@ class Engine:
     def is_random_checkpoint(self) -> bool:
         return self.layout.generated_info is not None
 
+    @property
+    def llm_vocab_size(self) -> int:
+        return int(self.llm.config.vocab_size)
+
     def memory_in_use(self) -> int:
         """Bytes of GPU memory held by this process's tensors (0 on CPU)."""
         if self.device.type != "cuda":
