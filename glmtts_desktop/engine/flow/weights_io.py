@@ -1,0 +1,142 @@
+"""Reading and writing ``torch.save`` weight files safely, with errors a person can act on.
+
+The official ``flow.pt`` and ``hift.pt`` are pickles. We only ever open them with
+``weights_only=True`` (no code runs while unpickling) and turn every failure into a
+:class:`CorruptWeightsError` naming the file, so a truncated download never surfaces as a raw
+``RuntimeError`` from deep inside torch. The vocoder package reuses these helpers.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import tempfile
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Callable
+
+import torch
+from torch import nn
+
+from glmtts_desktop.engine.errors import CorruptWeightsError, MissingWeightsError
+
+log = logging.getLogger(__name__)
+
+REDOWNLOAD_HINT = "Download the model again (glmtts-desktop download) or run glmtts-desktop verify to repair it."
+
+
+def require_file(path: Path, *, what: str, hint: str = REDOWNLOAD_HINT) -> Path:
+    """Fail with :class:`MissingWeightsError` unless ``path`` is a regular file."""
+    path = Path(path)
+    if not path.is_file():
+        raise MissingWeightsError(f"The {what} file {path} is missing.", hint=hint)
+    return path
+
+
+def read_state_dict(path: Path, *, what: str, hint: str = REDOWNLOAD_HINT) -> dict[str, torch.Tensor]:
+    """Load a state dict saved with ``torch.save``: a plain mapping, or ``{"model": mapping}``.
+
+    Zip archives (every ``torch.save`` since torch 1.6) are memory-mapped so a 0.9 GB file does
+    not need a second copy in RAM while the module is filled.
+    """
+    path = require_file(path, what=what, hint=hint)
+    is_zip = zipfile.is_zipfile(path)
+    try:
+        obj = torch.load(path, map_location="cpu", weights_only=True, mmap=is_zip)
+    except pickle.UnpicklingError as exc:
+        raise CorruptWeightsError(
+            f"The {what} file {path} contains objects other than tensors, or is damaged; it was not loaded.",
+            hint=hint,
+            detail=str(exc),
+        ) from exc
+    except Exception as exc:  # torch raises RuntimeError/EOFError/ValueError... for damaged files
+        raise CorruptWeightsError(
+            f"The {what} file {path} cannot be read (damaged or incomplete download).",
+            hint=hint,
+            detail=f"{type(exc).__name__}: {exc}",
+        ) from exc
+    if isinstance(obj, Mapping) and isinstance(obj.get("model"), Mapping):
+        obj = obj["model"]
+    if not isinstance(obj, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in obj.items()
+    ):
+        raise CorruptWeightsError(
+            f"The {what} file {path} does not hold a table of named tensors.", hint=hint, detail=type(obj).__name__
+        )
+    return dict(obj)
+
+
+def check_state_dict(
+    expected: Mapping[str, torch.Tensor], found: Mapping[str, torch.Tensor], *, path: Path, what: str,
+    hint: str = REDOWNLOAD_HINT,
+) -> None:
+    """Strict key and shape comparison, reporting the first few differences by name."""
+    missing = [k for k in expected if k not in found]
+    extra = [k for k in found if k not in expected]
+    wrong = [
+        f"{k} {tuple(found[k].shape)} (expected {tuple(expected[k].shape)})"
+        for k in expected
+        if k in found and tuple(found[k].shape) != tuple(expected[k].shape)
+    ]
+    not_float = [k for k in expected if k in found and not found[k].is_floating_point()]
+    problems = []
+    if missing:
+        problems.append(f"{len(missing)} missing tensor(s), e.g. {', '.join(missing[:3])}")
+    if extra:
+        problems.append(f"{len(extra)} unexpected tensor(s), e.g. {', '.join(extra[:3])}")
+    if wrong:
+        problems.append(f"{len(wrong)} tensor(s) with the wrong shape, e.g. {'; '.join(wrong[:3])}")
+    if not_float:
+        problems.append(f"non-float tensor(s), e.g. {', '.join(not_float[:3])}")
+    if problems:
+        raise CorruptWeightsError(
+            f"The {what} file {path} does not match the expected model: {'; '.join(problems)}.",
+            hint=hint,
+            detail="\n".join(missing + extra + wrong + not_float),
+        )
+
+
+def expected_state(module: nn.Module) -> dict[str, torch.Tensor]:
+    """The module's state dict (works on the meta device: only names and shapes matter)."""
+    return dict(module.state_dict())
+
+
+def atomic_write(path: Path, writer: Callable[[Path], Any]) -> None:
+    """Call ``writer(tmp)`` on a temporary name next to ``path``, fsync, then rename.
+
+    A crash leaves either the old file or nothing, never half a checkpoint.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        writer(tmp)
+        with open(tmp, "rb+") as fh:
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    try:  # make the rename itself durable where the platform allows it
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    except OSError:
+        pass
+
+
+def save_state_dict(state: Mapping[str, torch.Tensor], path: Path) -> None:
+    """``torch.save`` a plain state dict (contiguous CPU copies) atomically, as the official files are."""
+    plain = {k: v.detach().to("cpu").contiguous().clone() for k, v in state.items()}
+    atomic_write(path, lambda tmp: torch.save(plain, tmp))
+
+
+def write_text(path: Path, text: str) -> None:
+    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
