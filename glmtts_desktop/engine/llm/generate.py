@@ -1,0 +1,136 @@
+"""Autoregressive speech-token generation for one text segment (spec §7.2, §7.3).
+
+The loop mirrors the reference: prefill the whole prompt, then one token per step; eoa is
+banned before ``min_len``; the first eoa ends the segment (not appended); at most ``max_len``
+tokens. Differences are only in mechanics: a static KV cache, sampling on the device with an
+explicit generator, and a single host synchronisation per step (reading the sampled id to test
+for eoa). Cancellation is checked before every step.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Callable, Optional, Protocol, Sequence
+
+import torch
+
+from glmtts_desktop.engine.errors import TextInputError
+from glmtts_desktop.engine.llm.model import SpeechLM
+from glmtts_desktop.engine.llm.sampling import METHODS, TokenSampler
+from glmtts_desktop.engine.types import CancelToken
+
+log = logging.getLogger(__name__)
+
+
+class SpecialIds(Protocol):
+    """What generation needs to know about the vocabulary (the tokenizer's special ids)."""
+
+    ats: int  # id of <|audio_0|>
+    eoa: int  # the stop token (<|user|>)
+    n_audio_tokens: int  # codebook size (32768)
+
+
+@dataclass(frozen=True)
+class GenerationOutput:
+    ids: list[int]  # raw codebook ids (ats subtracted), all in [0, n_audio_tokens)
+    hit_max_length: bool  # max_len reached without the stop token
+    n_prefill: int  # length of the prompt that was prefilled
+
+
+def build_input_ids(
+    prompt_text_ids: Sequence[int],
+    text_ids: Sequence[int],
+    prompt_speech_ids: Sequence[int],
+    special,
+) -> list[int]:
+    """``[prompt_text, text, boa, prompt_speech + ats]`` as the reference builds it (§7.2).
+
+    ``special`` needs ``boa`` and ``ats``. As in the reference, the ``ats`` offset is applied
+    only when both prompts are non-empty; a speech prompt without a transcript is therefore fed
+    as raw codebook ids, which is almost certainly not what anyone wants, so we warn.
+    """
+    speech = [int(x) for x in prompt_speech_ids]
+    if len(prompt_text_ids) and len(speech):
+        speech = [x + int(special.ats) for x in speech]
+    elif len(speech):
+        log.warning("speech prompt without prompt text: its ids are not offset (reference behaviour)")
+    return [int(x) for x in prompt_text_ids] + [int(x) for x in text_ids] + [int(special.boa)] + speech
+
+
+def generate_speech_tokens(
+    model: SpeechLM,
+    input_ids: list[int],
+    *,
+    text_len: int,
+    special: SpecialIds,
+    method: str = "ras",
+    generator: torch.Generator,
+    min_ratio: float = 2,
+    max_ratio: float = 20,
+    cancel: Optional[CancelToken] = None,
+    on_step: Optional[Callable[[int, int], None]] = None,
+) -> GenerationOutput:
+    """Generate speech tokens for one segment.
+
+    ``text_len`` is the number of target-text tokens (it sets ``min_len = int(text_len *
+    min_ratio)`` and ``max_len = int(text_len * max_ratio)``). ``generator`` must live on the
+    model's device; the caller seeds it per segment. ``on_step(done, max_len)`` is called after
+    each appended token. Raises SynthesisCancelled (via ``cancel``) between steps.
+    """
+    if method not in METHODS:
+        raise ValueError(f"unknown sampling method {method!r}; expected one of {METHODS}")
+    if text_len <= 0:
+        raise TextInputError("There is no text to speak in this segment.", hint="Enter some text and try again.")
+    dev = model.device
+    if torch.device(generator.device).type != dev.type:
+        raise ValueError(f"the generator is on {generator.device}, the model on {dev}")
+    cfg = model.config
+    n_prompt = len(input_ids)
+    if n_prompt == 0 or min(input_ids) < 0 or max(input_ids) >= cfg.vocab_size:
+        raise ValueError(f"input ids must be non-empty and within [0, {cfg.vocab_size})")
+    if n_prompt >= cfg.max_position_embeddings:
+        raise TextInputError(
+            f"The prompt is too long for the model ({n_prompt} tokens, limit {cfg.max_position_embeddings}).",
+            hint="Use a shorter reference recording or split the text.",
+        )
+    min_len = int(text_len * min_ratio)
+    max_len = int(text_len * max_ratio)
+    room = cfg.max_position_embeddings - n_prompt
+    if max_len > room:
+        log.warning("max_len %d capped to %d by the model's context length", max_len, room)
+        max_len = room
+    sampler = TokenSampler(
+        method,
+        vocab_size=cfg.vocab_size,
+        ats=special.ats,
+        n_audio_tokens=special.n_audio_tokens,
+        eoa=special.eoa,
+        generator=generator,
+        device=dev,
+    )
+    eoa, ats = int(special.eoa), int(special.ats)
+    if cancel is not None:
+        cancel.raise_if_cancelled()
+    # The last sampled token is never fed back, so prompt + max_len - 1 positions suffice.
+    model.reset_cache(n_prompt + max(max_len - 1, 1))
+    out: list[int] = []
+    hit_max = True
+    with torch.inference_mode():
+        logits = model.prefill(torch.tensor([input_ids], dtype=torch.long, device=dev))
+        for i in range(max_len):
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            token = sampler(logits, ban_eoa=i < min_len)
+            tid = int(token.item())  # the one host sync per step: is it the stop token?
+            if tid == eoa:
+                hit_max = False
+                break
+            out.append(tid - ats)
+            if on_step is not None:
+                on_step(len(out), max_len)
+            if i + 1 < max_len:
+                sampler.push(token)
+                logits = model.decode_step(token.view(1, 1))
+    log.debug("generated %d speech tokens (prompt %d, max %d, stop=%s)", len(out), n_prompt, max_len, not hit_max)
+    return GenerationOutput(ids=out, hit_max_length=hit_max, n_prefill=n_prompt)

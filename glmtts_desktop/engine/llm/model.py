@@ -1,0 +1,299 @@
+"""Our own compact Llama decoder, checkpoint-compatible with GLM-TTS's ``LlamaForCausalLM``.
+
+Why not ``transformers``: the engine must not depend on it at run time, and the official loop
+(HF forward with a growing ``DynamicCache``) is host-bound. Here the KV cache is preallocated
+with static shapes and a decode step reads its position from a device tensor, so a step does no
+allocation that depends on the step index and no host synchronisation; that makes it a candidate
+for CUDA-graph capture or ``torch.compile`` later without changing its numerics.
+
+Numerics follow HF Llama: RMSNorm in fp32 then cast back, rotate-half RoPE with cos/sin computed
+in fp32, grouped-query attention through SDPA, SiLU-gated MLP, tied LM head. Parameter names are
+exactly the checkpoint's, so ``state_dict()`` keys equal the safetensors keys.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Optional
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from glmtts_desktop.engine.llm.config import LlmConfig
+
+log = logging.getLogger(__name__)
+
+
+class RMSNorm(nn.Module):
+    def __init__(self, dim: int, eps: float, device=None, dtype=None) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(dim, device=device, dtype=dtype))
+        self.eps = eps
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        in_dtype = x.dtype
+        xf = x.to(torch.float32)
+        xf = xf * torch.rsqrt(xf.pow(2).mean(-1, keepdim=True) + self.eps)
+        return self.weight * xf.to(in_dtype)
+
+
+def _rotate_half(x: torch.Tensor) -> torch.Tensor:
+    half = x.shape[-1] // 2
+    return torch.cat((-x[..., half:], x[..., :half]), dim=-1)
+
+
+def _apply_rope(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
+    """x: [B, H, S, D]; cos/sin: [S, D] already in x's dtype."""
+    return x * cos + _rotate_half(x) * sin
+
+
+class Attention(nn.Module):
+    def __init__(self, cfg: LlmConfig, device=None, dtype=None) -> None:
+        super().__init__()
+        self.n_heads = cfg.num_attention_heads
+        self.n_kv = cfg.num_key_value_heads
+        self.head_dim = cfg.head_dim
+        kw = dict(bias=False, device=device, dtype=dtype)
+        self.q_proj = nn.Linear(cfg.hidden_size, self.n_heads * self.head_dim, **kw)
+        self.k_proj = nn.Linear(cfg.hidden_size, self.n_kv * self.head_dim, **kw)
+        self.v_proj = nn.Linear(cfg.hidden_size, self.n_kv * self.head_dim, **kw)
+        self.o_proj = nn.Linear(self.n_heads * self.head_dim, cfg.hidden_size, **kw)
+
+    def _qkv(self, x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor):
+        b, s, _ = x.shape
+        q = self.q_proj(x).view(b, s, self.n_heads, self.head_dim).transpose(1, 2)
+        k = self.k_proj(x).view(b, s, self.n_kv, self.head_dim).transpose(1, 2)
+        v = self.v_proj(x).view(b, s, self.n_kv, self.head_dim).transpose(1, 2)
+        return _apply_rope(q, cos, sin), _apply_rope(k, cos, sin), v
+
+    def _out(self, y: torch.Tensor) -> torch.Tensor:
+        b, _, s, _ = y.shape
+        return self.o_proj(y.transpose(1, 2).reshape(b, s, self.n_heads * self.head_dim))
+
+    def forward_causal(
+        self,
+        x: torch.Tensor,
+        cos: torch.Tensor,
+        sin: torch.Tensor,
+        kv_cache: Optional[tuple[torch.Tensor, torch.Tensor]] = None,
+    ) -> torch.Tensor:
+        """Causal attention over x itself (positions 0..S-1); optionally store K/V at 0..S-1."""
+        q, k, v = self._qkv(x, cos, sin)
+        if kv_cache is not None:
+            s = x.shape[1]
+            kv_cache[0][:, :, :s].copy_(k)
+            kv_cache[1][:, :, :s].copy_(v)
+        y = F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=self.n_kv != self.n_heads)
+        return self._out(y)
+
+    def forward_step(
+        self,
+        x: torch.Tensor,
+        cos: torch.Tensor,
+        sin: torch.Tensor,
+        pos: torch.Tensor,
+        mask: torch.Tensor,
+        kv_cache: tuple[torch.Tensor, torch.Tensor],
+    ) -> torch.Tensor:
+        """One new token at device position ``pos`` ([1] long); attends to the masked cache."""
+        q, k, v = self._qkv(x, cos, sin)
+        k_cache, v_cache = kv_cache
+        k_cache.index_copy_(2, pos, k)
+        v_cache.index_copy_(2, pos, v)
+        y = F.scaled_dot_product_attention(
+            q, k_cache, v_cache, attn_mask=mask, enable_gqa=self.n_kv != self.n_heads
+        )
+        return self._out(y)
+
+
+class MLP(nn.Module):
+    def __init__(self, cfg: LlmConfig, device=None, dtype=None) -> None:
+        super().__init__()
+        kw = dict(bias=False, device=device, dtype=dtype)
+        self.gate_proj = nn.Linear(cfg.hidden_size, cfg.intermediate_size, **kw)
+        self.up_proj = nn.Linear(cfg.hidden_size, cfg.intermediate_size, **kw)
+        self.down_proj = nn.Linear(cfg.intermediate_size, cfg.hidden_size, **kw)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.down_proj(F.silu(self.gate_proj(x)) * self.up_proj(x))
+
+
+class DecoderLayer(nn.Module):
+    def __init__(self, cfg: LlmConfig, device=None, dtype=None) -> None:
+        super().__init__()
+        self.self_attn = Attention(cfg, device, dtype)
+        self.mlp = MLP(cfg, device, dtype)
+        self.input_layernorm = RMSNorm(cfg.hidden_size, cfg.rms_norm_eps, device, dtype)
+        self.post_attention_layernorm = RMSNorm(cfg.hidden_size, cfg.rms_norm_eps, device, dtype)
+
+
+class LlamaBackbone(nn.Module):
+    """Holds the parameters under the names ``model.*`` of the checkpoint."""
+
+    def __init__(self, cfg: LlmConfig, device=None, dtype=None) -> None:
+        super().__init__()
+        self.embed_tokens = nn.Embedding(cfg.vocab_size, cfg.hidden_size, device=device, dtype=dtype)
+        self.layers = nn.ModuleList(DecoderLayer(cfg, device, dtype) for _ in range(cfg.num_hidden_layers))
+        self.norm = RMSNorm(cfg.hidden_size, cfg.rms_norm_eps, device, dtype)
+
+
+class SpeechLM(nn.Module):
+    """The GLM-TTS speech LLM with a preallocated, static-shape KV cache (batch 1).
+
+    Use ``prefill`` once per segment (it resets the cache length to the prompt), then
+    ``decode_step`` per generated token. ``forward_full`` runs without any cache (tests).
+    Logits are returned in float32 whatever the weight dtype.
+    """
+
+    def __init__(self, cfg: LlmConfig, *, device=None, dtype: Optional[torch.dtype] = None) -> None:
+        super().__init__()
+        self.config = cfg
+        self.model = LlamaBackbone(cfg, device, dtype)
+        self.lm_head: Optional[nn.Linear] = None
+        if not cfg.tie_word_embeddings:
+            self.lm_head = nn.Linear(cfg.hidden_size, cfg.vocab_size, bias=False, device=device, dtype=dtype)
+        # Runtime state, deliberately not registered (never part of state_dict()).
+        self._rope: Optional[tuple[torch.Tensor, torch.Tensor]] = None  # fp32 [P, D] cos, sin
+        self._kv: list[tuple[torch.Tensor, torch.Tensor]] = []
+        self._cache_len = 0  # allocated length
+        self._pos_host = 0  # next position, tracked on the host without syncing
+        self._pos: Optional[torch.Tensor] = None  # same value on the device, [1] long
+        self._arange: Optional[torch.Tensor] = None
+
+    # --- helpers -------------------------------------------------------------------------
+    @property
+    def device(self) -> torch.device:
+        return self.model.embed_tokens.weight.device
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return self.model.embed_tokens.weight.dtype
+
+    def init_weights(self, generator: Optional[torch.Generator] = None, std: float = 0.02) -> None:
+        """Random init like HF Llama (normal(0, std) matrices, unit norms); for tests and tools."""
+        with torch.no_grad():
+            for name, p in self.named_parameters():
+                if name.endswith("norm.weight"):
+                    p.fill_(1.0)
+                else:
+                    p.copy_(torch.randn(p.shape, generator=generator, dtype=torch.float32).mul_(std))
+
+    def _rope_table(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """cos/sin for every position up to max_position_embeddings, fp32, HF's formula."""
+        dev = self.device
+        if self._rope is None or self._rope[0].device != dev:
+            cfg = self.config
+            d = cfg.head_dim
+            inv_freq = 1.0 / (
+                cfg.rope_theta ** (torch.arange(0, d, 2, dtype=torch.int64, device=dev).float() / d)
+            )
+            t = torch.arange(cfg.max_position_embeddings, device=dev, dtype=torch.int64).float()
+            freqs = torch.outer(t, inv_freq)
+            emb = torch.cat((freqs, freqs), dim=-1)
+            self._rope = (emb.cos(), emb.sin())
+        return self._rope
+
+    def _logits(self, h: torch.Tensor) -> torch.Tensor:
+        h = self.model.norm(h)
+        weight = self.lm_head.weight if self.lm_head is not None else self.model.embed_tokens.weight
+        return F.linear(h, weight).float()
+
+    def _check_ids(self, input_ids: torch.Tensor) -> None:
+        if input_ids.dim() != 2 or input_ids.shape[0] != 1 or input_ids.shape[1] == 0:
+            raise ValueError(f"input_ids must have shape [1, S>0], got {tuple(input_ids.shape)}")
+        if input_ids.shape[1] > self.config.max_position_embeddings:
+            raise ValueError(
+                f"sequence of {input_ids.shape[1]} tokens exceeds the model's "
+                f"{self.config.max_position_embeddings} positions"
+            )
+
+    # --- full forward (no cache) ---------------------------------------------------------
+    @torch.inference_mode()
+    def forward_full(self, input_ids: torch.Tensor) -> torch.Tensor:
+        """Logits for every position, [1, S, V] float32, without touching the KV cache."""
+        self._check_ids(input_ids)
+        return self._logits(self._causal_pass(input_ids.to(self.device), store=False))
+
+    def _causal_pass(self, input_ids: torch.Tensor, *, store: bool) -> torch.Tensor:
+        s = input_ids.shape[1]
+        cos, sin = self._rope_table()
+        cos, sin = cos[:s].to(self.dtype), sin[:s].to(self.dtype)
+        h = self.model.embed_tokens(input_ids)
+        for i, layer in enumerate(self.model.layers):
+            kv = self._kv[i] if store else None
+            h = h + layer.self_attn.forward_causal(layer.input_layernorm(h), cos, sin, kv)
+            h = h + layer.mlp(layer.post_attention_layernorm(h))
+        return h
+
+    # --- cached generation ---------------------------------------------------------------
+    def reset_cache(self, max_len: int) -> None:
+        """Make room for ``max_len`` positions (prompt + generated); reuses memory if it fits."""
+        cfg = self.config
+        if max_len <= 0:
+            raise ValueError("max_len must be positive")
+        max_len = min(int(max_len), cfg.max_position_embeddings)
+        dev, dt = self.device, self.dtype
+        if self._cache_len < max_len or not self._kv or self._kv[0][0].device != dev or self._kv[0][0].dtype != dt:
+            self._kv = []  # free the old cache before allocating the new one
+            shape = (1, cfg.num_key_value_heads, max_len, cfg.head_dim)
+            self._kv = [
+                (torch.zeros(shape, device=dev, dtype=dt), torch.zeros(shape, device=dev, dtype=dt))
+                for _ in range(cfg.num_hidden_layers)
+            ]
+            self._cache_len = max_len
+            self._arange = torch.arange(max_len, device=dev)
+            log.debug("allocated KV cache for %d positions", max_len)
+        self._pos = torch.zeros(1, dtype=torch.long, device=dev)
+        self._pos_host = 0
+
+    @property
+    def cache_capacity(self) -> int:
+        return self._cache_len
+
+    @property
+    def position(self) -> int:
+        """Number of positions already in the cache."""
+        return self._pos_host
+
+    @torch.inference_mode()
+    def prefill(self, input_ids: torch.Tensor) -> torch.Tensor:
+        """Fill the cache with the prompt (positions 0..S-1); logits at the last position [1, V].
+
+        Allocates the cache if ``reset_cache`` was not called with enough room for the prompt.
+        """
+        self._check_ids(input_ids)
+        s = input_ids.shape[1]
+        if self._cache_len < s or not self._kv:
+            self.reset_cache(s)
+        h = self._causal_pass(input_ids.to(self.device), store=True)
+        self._pos_host = s
+        self._pos.fill_(s)
+        return self._logits(h[:, -1])
+
+    @torch.inference_mode()
+    def decode_step(self, token: torch.Tensor) -> torch.Tensor:
+        """Feed one token ([1, 1] long, may live on the device) at the next position; logits [1, V].
+
+        Shapes are the same at every step (attention spans the whole cache under a mask), so
+        the body is capture-friendly; the only host-side work is a bounds check on a counter.
+        """
+        if self._pos is None or self._pos_host == 0:
+            raise RuntimeError("decode_step() before prefill()")
+        if self._pos_host >= self._cache_len:
+            raise RuntimeError(f"KV cache full ({self._cache_len} positions); call reset_cache with more room")
+        out = self._step(token.reshape(1, 1).to(self.device), self._pos)
+        self._pos.add_(1)
+        self._pos_host += 1
+        return out
+
+    def _step(self, token: torch.Tensor, pos: torch.Tensor) -> torch.Tensor:
+        cos_t, sin_t = self._rope_table()
+        cos = cos_t.index_select(0, pos).to(self.dtype)
+        sin = sin_t.index_select(0, pos).to(self.dtype)
+        mask = (self._arange <= pos).view(1, 1, 1, -1)
+        h = self.model.embed_tokens(token)
+        for i, layer in enumerate(self.model.layers):
+            h = h + layer.self_attn.forward_step(layer.input_layernorm(h), cos, sin, pos, mask, self._kv[i])
+            h = h + layer.mlp(layer.post_attention_layernorm(h))
+        return self._logits(h[:, -1])
