@@ -1,0 +1,154 @@
+"""Metadata from the Hub (or a mirror): the commit to fetch and each file's size and hashes.
+
+Only metadata goes through huggingface_hub (``HfApi(endpoint=...)``); the bytes go through
+our own resumable transfer. The plan built here cross-checks the Hub's listing against the
+pinned manifest: the manifest wins, and a source whose listing disagrees is refused before
+a single byte is fetched.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Optional
+
+from glmtts_desktop.models.endpoints import prepare_hub_env
+from glmtts_desktop.models.errors import NetworkError, SourceMismatchError
+from glmtts_desktop.models.hashing import Expected
+from glmtts_desktop.models.layout import local_path, safe_relpath
+from glmtts_desktop.models.manifest import FileSpec, Manifest, Source
+
+log = logging.getLogger(__name__)
+
+META_TIMEOUT_S = 30.0
+
+
+@dataclass(frozen=True)
+class RemoteFile:
+    path: str
+    size: int
+    sha256: Optional[str]   # LFS files only
+    git_sha1: Optional[str]  # the git blob id
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    spec: FileSpec
+    url: str
+    dest: Path
+    expected: Expected
+    commit: str
+
+
+def _api(endpoint: str):
+    prepare_hub_env()
+    from huggingface_hub import HfApi
+
+    # token=False: never send a stored Hugging Face token to a mirror or custom address.
+    return HfApi(endpoint=endpoint, token=False, library_name="glmtts-desktop")
+
+
+def _network_error(what: str, endpoint: str, exc: BaseException) -> NetworkError:
+    text = f"{type(exc).__name__}: {exc}"
+    name = type(exc).__name__
+    if name in ("RepositoryNotFoundError", "RevisionNotFoundError", "EntryNotFoundError",
+                "RemoteEntryNotFoundError"):
+        return NetworkError(f"The source {endpoint} does not offer the GLM-TTS files ({what}).",
+                            hint="Choose another source (official or mirror) and try again.", detail=text)
+    return NetworkError(f"Could not reach {endpoint} ({what}).",
+                        hint="Check the internet connection or choose another source "
+                             "(for example https://hf-mirror.com), then try again.", detail=text)
+
+
+def resolve_commit(endpoint: str, source: Source) -> str:
+    """The commit to download: the pinned one, or the current commit of ``default_ref``."""
+    if source.revision:
+        return source.revision
+    api = _api(endpoint)
+    try:
+        info = api.model_info(source.repo_id, revision=source.default_ref, timeout=META_TIMEOUT_S)
+    except Exception as exc:  # httpx2 / HfHubHTTPError / ValueError from bad JSON
+        raise _network_error("revision", endpoint, exc) from exc
+    sha = getattr(info, "sha", None)
+    if not sha or len(sha) != 40:
+        raise NetworkError(f"The source {endpoint} gave no usable commit for {source.repo_id}.",
+                           hint="Choose another source and try again.", detail=repr(sha))
+    log.warning("source %s is not pinned to a commit; resolved %s@%s to %s",
+                source.name, source.repo_id, source.default_ref, sha)
+    return sha
+
+
+def list_remote_files(endpoint: str, repo_id: str, commit: str) -> dict[str, RemoteFile]:
+    """All files of ``repo_id`` at ``commit``; any unsafe name refuses the whole listing."""
+    api = _api(endpoint)
+    out: dict[str, RemoteFile] = {}
+    try:
+        entries = list(api.list_repo_tree(repo_id, revision=commit, recursive=True))
+    except Exception as exc:
+        raise _network_error("file list", endpoint, exc) from exc
+    for e in entries:
+        path = safe_relpath(getattr(e, "path", ""))
+        if not hasattr(e, "size"):  # a folder
+            continue
+        lfs = getattr(e, "lfs", None)
+        out[path] = RemoteFile(path=path, size=int(e.size), sha256=(lfs.sha256 if lfs else None),
+                               git_sha1=getattr(e, "blob_id", None))
+    return out
+
+
+def expected_for(spec: FileSpec, remote: Optional[RemoteFile], endpoint: str) -> Expected:
+    """Merge manifest and remote metadata; refuse a source that contradicts the manifest."""
+    if remote is None:
+        raise SourceMismatchError(f"The source {endpoint} does not have the file {spec.remote_path}.",
+                                  hint="Choose another source (official or mirror).",
+                                  detail=f"{spec.source}:{spec.remote_path}")
+    if spec.size is not None and remote.size != spec.size:
+        raise SourceMismatchError(
+            f"The source {endpoint} offers a different {spec.path} than the app expects.",
+            hint="This source may be outdated or altered; choose another source.",
+            detail=f"size manifest={spec.size} remote={remote.size}")
+    if spec.sha256 is not None and remote.sha256 is not None and remote.sha256 != spec.sha256:
+        raise SourceMismatchError(
+            f"The source {endpoint} offers a different {spec.path} than the app expects.",
+            hint="This source may be outdated or altered; choose another source.",
+            detail=f"sha256 manifest={spec.sha256} remote={remote.sha256}")
+    if spec.sha256 is not None:
+        return Expected(size=remote.size, sha256=spec.sha256, pinned=True)
+    if remote.sha256:
+        log.warning("%s: sha256 not pinned in the manifest; using the Hub's LFS sha256 %s",
+                    spec.path, remote.sha256)
+        return Expected(size=remote.size, sha256=remote.sha256, pinned=False)
+    log.warning("%s: not pinned and not an LFS file; using the Hub's git blob id %s",
+                spec.path, remote.git_sha1)
+    return Expected(size=remote.size, git_sha1=remote.git_sha1, pinned=False)
+
+
+def build_plan(manifest: Manifest, specs: Iterable[FileSpec], endpoint: str, model_dir: Path,
+               commits: Optional[dict[str, str]] = None) -> tuple[list[PlanItem], dict[str, str]]:
+    """Resolve commits, list files, cross-check, and return what to fetch from where.
+
+    ``commits`` holds commits remembered from an earlier (interrupted) run, so a resumed
+    download continues the very same bytes even when the branch moved meanwhile.
+    """
+    from huggingface_hub import hf_hub_url
+
+    specs = list(specs)
+    commits = dict(commits or {})
+    listings: dict[str, dict[str, RemoteFile]] = {}
+    for name in dict.fromkeys(s.source for s in specs):
+        source = manifest.sources[name]
+        if source.revision:
+            commits[name] = source.revision
+        elif name not in commits:
+            commits[name] = resolve_commit(endpoint, source)
+        listings[name] = list_remote_files(endpoint, source.repo_id, commits[name])
+    items = []
+    for spec in specs:
+        remote = listings[spec.source].get(safe_relpath(spec.remote_path))
+        expected = expected_for(spec, remote, endpoint)
+        source = manifest.sources[spec.source]
+        url = hf_hub_url(source.repo_id, spec.remote_path, revision=commits[spec.source], endpoint=endpoint)
+        items.append(PlanItem(spec=spec, url=url, dest=local_path(model_dir, spec.path),
+                              expected=expected, commit=commits[spec.source]))
+    return items, commits

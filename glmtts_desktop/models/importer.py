@@ -1,0 +1,138 @@
+"""Import weights from a folder someone brought (USB stick, network share, another PC).
+
+Accepts the model-folder layout (``llm/…``), the official code's ``ckpt/`` layout, and
+``campplus.onnx`` at the top or under ``frontend/``. Each file is copied (or hard-linked
+when asked and possible) into ``<file>.part``, hashed on the way, and renamed only when it
+matches; good files are kept even when others are missing, and the error lists exactly
+which files are missing or wrong.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import threading
+from pathlib import Path
+from typing import Callable, Iterable, Optional
+
+from glmtts_desktop.models import diskspace
+from glmtts_desktop.models.errors import (DownloadCancelledError, ImportWeightsError,
+                                          InvalidInputError)
+from glmtts_desktop.models.hashing import CHUNK, StreamHasher, feed_file
+from glmtts_desktop.models.layout import local_path, parse_sample_rates, part_path
+from glmtts_desktop.models.manifest import FileSpec, Manifest, load_manifest
+from glmtts_desktop.models.verify import (VerifyReport, expected_for_local, record_verified,
+                                          verify_files)
+
+log = logging.getLogger(__name__)
+
+
+def _candidates(src: Path, spec: FileSpec) -> list[Path]:
+    rel = Path(*spec.path.split("/"))
+    out = [src / rel, src / "ckpt" / rel]
+    if spec.component == "campplus":
+        out += [src / "campplus.onnx", src / "frontend" / "campplus.onnx"]
+    return out
+
+
+def find_source_file(src: Path, spec: FileSpec) -> Optional[Path]:
+    for c in _candidates(src, spec):
+        if c.is_file():
+            return c
+    return None
+
+
+def _copy_hashing(src: Path, part: Path, hasher: StreamHasher, cancel: threading.Event,
+                  on_bytes: Callable[[int], None]) -> None:
+    with open(src, "rb") as fin, open(part, "wb") as fout:
+        for block in iter(lambda: fin.read(CHUNK), b""):
+            if cancel.is_set():
+                raise DownloadCancelledError("Import stopped. Start it again to continue.")
+            fout.write(block)
+            hasher.update(block)
+            on_bytes(len(block))
+        fout.flush()
+        os.fsync(fout.fileno())
+
+
+def import_weights(src: Path, model_dir: Path, *, sample_rates: Iterable[int] | str = (24000,),
+                   manifest: Optional[Manifest] = None, link: bool = False,
+                   cancel: Optional[threading.Event] = None,
+                   on_bytes: Callable[[int], None] = lambda n: None,
+                   on_file: Callable[[str, int, int], None] = lambda p, i, n: None) -> VerifyReport:
+    """Bring the needed files from ``src`` into ``model_dir``; raise listing any gaps."""
+    src, model_dir = Path(src).expanduser(), Path(model_dir)
+    if not src.is_dir():
+        raise InvalidInputError(f"The folder {src} does not exist.", hint="Choose the folder with the weights.")
+    manifest = manifest or load_manifest()
+    cancel = cancel or threading.Event()
+    specs = manifest.files_for(parse_sample_rates(sample_rates))
+    model_dir.mkdir(parents=True, exist_ok=True)
+    same = src.resolve() == model_dir.resolve()
+    if not same:
+        found = [(s, find_source_file(src, s)) for s in specs]
+        need = sum(p.stat().st_size for s, p in found
+                   if p is not None and not local_path(model_dir, s.path).exists())
+        if not link:
+            diskspace.check_space(model_dir, need)
+        for i, (spec, path) in enumerate(found):
+            on_file(spec.path, i, len(found))
+            dest = local_path(model_dir, spec.path)
+            if path is None or dest.exists():
+                continue  # missing is reported below; an existing file is verified below
+            exp = expected_for_local(spec, model_dir)
+            if exp is not None and path.stat().st_size != exp.size:
+                log.warning("import: %s has the wrong size; not copied", path)
+                continue
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            part = part_path(dest)
+            hasher = StreamHasher(exp) if exp is not None else None
+            linked = False
+            if link:
+                try:
+                    if part.exists():
+                        part.unlink()
+                    os.link(path, part)
+                    linked = True
+                    if hasher is not None:
+                        feed_file(hasher, part, cancel=cancel, on_bytes=on_bytes)
+                except OSError as exc:
+                    log.info("hard link not possible (%s); copying instead", exc)
+            if not linked:
+                try:
+                    _copy_hashing(path, part, hasher or StreamHasher(_size_only(path)), cancel, on_bytes)
+                except OSError as exc:
+                    if getattr(exc, "errno", None) == 28:
+                        raise diskspace.disk_full_error(part, exc) from exc
+                    raise
+            if hasher is not None and exp is not None and exp.has_hash and not hasher.matches():
+                log.warning("import: %s does not match its hash; not used", path)
+                part.unlink()
+                continue
+            os.replace(part, dest)
+            if exp is not None and exp.has_hash:
+                record_verified(model_dir, spec.path, exp)
+    report = verify_files(model_dir, specs, full=True, cancel=cancel)
+    if not report.complete:
+        wrong_src = [s.path for s in specs if s.path in report.missing
+                     and find_source_file(src, s) is not None]
+        missing = [p for p in report.missing if p not in wrong_src]
+        wrong = sorted(set(report.wrong) | set(wrong_src))
+        parts = []
+        if missing:
+            parts.append("missing: " + ", ".join(missing))
+        if wrong:
+            parts.append("damaged or a different version: " + ", ".join(wrong))
+        raise ImportWeightsError(
+            f"The folder {src} does not contain all the weights ({'; '.join(parts)}).",
+            missing=missing, wrong=wrong,
+            hint="Copy the listed files again, or download the rest; the good files were kept.",
+            detail=report.summary())
+    return report
+
+
+def _size_only(path: Path):
+    from glmtts_desktop.models.hashing import Expected
+
+    return Expected(size=path.stat().st_size)
