@@ -1,0 +1,211 @@
+"""Playing a numpy buffer with pause, seek, loop and a position a GUI timer can read.
+
+The backend pulls blocks from ``_fill`` on its audio thread; all state the GUI reads
+(``state``, ``position``) is guarded by one lock and only ever copied, never waited on.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Optional
+
+import numpy as np
+
+from glmtts_desktop.audio.backend import AudioBackend, DeviceId, StreamHandle
+from glmtts_desktop.audio.errors import InvalidAudioError
+from glmtts_desktop.audio.io import resample
+
+log = logging.getLogger(__name__)
+
+STOPPED, PLAYING, PAUSED = "stopped", "playing", "paused"
+
+
+class Player:
+    """One buffer at a time. Positions and ranges are in seconds of the loaded audio.
+
+    ``loop`` repeats the current range (the whole buffer unless ``set_range`` narrowed it).
+    When playback reaches the end (without loop) the state returns to ``"stopped"``, the
+    position goes back to the range start and ``finished_count`` increases by one.
+    """
+
+    def __init__(self, backend: AudioBackend, *, device: DeviceId = None, blocksize: int = 1024) -> None:
+        self.backend = backend
+        self.device = device
+        self.blocksize = int(blocksize)
+        self.loop = False
+        self.finished_count = 0
+        self._lock = threading.RLock()
+        self._source: Optional[np.ndarray] = None  # (n, ch) float32 at the loaded rate
+        self._source_sr = 0
+        self._buf: Optional[np.ndarray] = None  # (n, ch) at the rate the device plays
+        self._rate = 0
+        self._pos = 0  # frames into _buf
+        self._start = 0  # playback range, frames into _buf
+        self._end = 0
+        self._range_s: tuple[float, Optional[float]] = (0.0, None)
+        self._state = STOPPED
+        self._stream: Optional[StreamHandle] = None
+        self._ended = False
+        self._finished_stream: Optional[StreamHandle] = None
+
+    # -- loading ------------------------------------------------------------------------------
+    def load(self, samples: np.ndarray, sample_rate: int) -> None:
+        """Replace the buffer (stops playback). ``samples``: (n,) or (n, channels) float."""
+        x = np.asarray(samples, dtype=np.float32)
+        if x.ndim == 1:
+            x = x[:, None]
+        if x.ndim != 2 or len(x) == 0 or sample_rate <= 0:
+            raise InvalidAudioError("Nothing to play: the audio is empty or malformed.")
+        x = np.nan_to_num(x, nan=0.0, posinf=0.0, neginf=0.0)
+        self.stop()
+        with self._lock:
+            self._source = np.ascontiguousarray(x)
+            self._source_sr = int(sample_rate)
+            self._use_rate(self._source_sr)
+            self._range_s = (0.0, None)
+            self._apply_range()
+            self._pos = self._start
+
+    def _use_rate(self, rate: int) -> None:
+        assert self._source is not None
+        if rate == self._rate and self._buf is not None:
+            return
+        old_rate = self._rate or rate
+        self._buf = self._source if rate == self._source_sr else resample(self._source, self._source_sr, rate)
+        self._pos = int(round(self._pos * rate / old_rate))
+        self._rate = rate
+        self._apply_range()
+
+    def _apply_range(self) -> None:
+        assert self._buf is not None
+        n = len(self._buf)
+        a, b = self._range_s
+        self._start = min(max(int(round(a * self._rate)), 0), n)
+        self._end = n if b is None else min(max(int(round(b * self._rate)), self._start), n)
+        self._pos = min(max(self._pos, self._start), self._end)
+
+    def set_range(self, start_s: float = 0.0, end_s: Optional[float] = None) -> None:
+        """Play (and loop) only [start_s, end_s); ``end_s=None`` means to the end."""
+        with self._lock:
+            self._range_s = (max(0.0, float(start_s)), None if end_s is None else float(end_s))
+            if self._buf is not None:
+                self._apply_range()
+
+    # -- transport ----------------------------------------------------------------------------
+    def play(self) -> None:
+        """Start or resume. Raises AudioDeviceError when there is no output device."""
+        self._close_finished()
+        with self._lock:
+            if self._buf is None:
+                raise InvalidAudioError("Nothing to play: load audio first.")
+            if self._state == PLAYING:
+                return
+            if self._pos >= self._end:
+                self._pos = self._start
+            self._ended = False
+            channels = self._buf.shape[1]
+            requested = self._source_sr
+        stream = self.backend.open_output(self._fill, sample_rate=requested, channels=channels,
+                                          device=self.device, blocksize=self.blocksize,
+                                          on_finished=self._on_finished)
+        with self._lock:
+            if stream.sample_rate != self._rate:
+                self._use_rate(int(stream.sample_rate))
+            self._stream = stream
+            self._state = PLAYING
+
+    def pause(self) -> None:
+        with self._lock:
+            if self._state != PLAYING:
+                return
+            self._state = PAUSED
+            stream, self._stream = self._stream, None
+        if stream is not None:
+            stream.stop()
+
+    def toggle(self) -> None:
+        """Play if not playing, else pause (the space bar)."""
+        if self.state == PLAYING:
+            self.pause()
+        else:
+            self.play()
+
+    def stop(self) -> None:
+        self._close_finished()
+        with self._lock:
+            self._state = STOPPED
+            self._pos = self._start
+            stream, self._stream = self._stream, None
+        if stream is not None:
+            stream.stop()
+
+    def seek(self, seconds: float) -> None:
+        """Move the play head (clamped to the range); keeps playing if it was."""
+        with self._lock:
+            if self._buf is None:
+                return
+            self._pos = min(max(int(round(seconds * self._rate)), self._start), self._end)
+
+    def close(self) -> None:
+        self.stop()
+
+    # -- what the GUI polls -------------------------------------------------------------------
+    @property
+    def state(self) -> str:
+        return self._state
+
+    @property
+    def position(self) -> float:
+        """Seconds from the start of the buffer of the next sample handed to the device."""
+        with self._lock:
+            return self._pos / float(self._rate) if self._rate else 0.0
+
+    @property
+    def duration(self) -> float:
+        with self._lock:
+            return len(self._source) / float(self._source_sr) if self._source is not None else 0.0
+
+    # -- audio thread --------------------------------------------------------------------------
+    def _fill(self, out: np.ndarray) -> bool:
+        with self._lock:
+            buf = self._buf
+            n = len(out)
+            done = 0
+            if buf is None or self._state != PLAYING:
+                out.fill(0)
+                return False
+            while done < n:
+                avail = self._end - self._pos
+                if avail <= 0:
+                    if self.loop and self._end > self._start:
+                        self._pos = self._start
+                        continue
+                    break
+                k = min(avail, n - done)
+                out[done : done + k] = buf[self._pos : self._pos + k]
+                self._pos += k
+                done += k
+            if done < n:
+                out[done:] = 0
+                self._ended = True
+                return False
+            return True
+
+    def _on_finished(self) -> None:
+        with self._lock:
+            if not self._ended or self._state != PLAYING:
+                return  # a pause or stop, not the end of the audio
+            self._ended = False
+            self._state = STOPPED
+            self._pos = self._start
+            # Closing a PortAudio stream from its own finished callback is unsafe; the GUI
+            # thread closes it on the next play/stop/load.
+            self._finished_stream, self._stream = self._stream, None
+            self.finished_count += 1
+
+    def _close_finished(self) -> None:
+        with self._lock:
+            stream, self._finished_stream = self._finished_stream, None
+        if stream is not None:
+            stream.stop()
