@@ -1,0 +1,96 @@
+"""``text_normalize``: raw text to the exact string the GLM-TTS model was trained to read.
+
+Spec 2.2. The same function serves the prompt transcript and every target segment, so any
+change here changes what the model hears; keep it faithful to the official frontend.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import emoji
+
+from glmtts_desktop.engine.text import wetext_tn
+from glmtts_desktop.engine.text.rules_en import normalize_english
+from glmtts_desktop.engine.text.rules_zh import (
+    PUNCTUATION_CHARS,
+    post_replace,
+    pre_replace,
+    special_replace,
+)
+
+log = logging.getLogger(__name__)
+
+_CHINESE = re.compile(r"[\u4e00-\u9fff]")
+_LINE_ENDINGS = frozenset(".!?;:：。！？；，")
+_P = re.escape(PUNCTUATION_CHARS)
+
+
+def contains_chinese(text: str) -> bool:
+    """The official test: any char in U+4E00..U+9FFF."""
+    return _CHINESE.search(text) is not None
+
+
+def preprocess(text: str) -> str:
+    """Markdown list number, literal ``\\n``, line joining, emoji, hyphen between letters."""
+    text = re.sub(r"^(\d+)\. ", r"\1。", text)
+    text = text.replace("\\n", "\n")
+    text = join_lines(text)
+    text = emoji.replace_emoji(text, replace="")
+    return re.sub(r"(?<=[a-zA-Z])-(?=[a-zA-Z])", " ", text)
+
+
+def join_lines(text: str) -> str:
+    """Drop empty lines and give every line an ending mark, then join the lines."""
+    lines = []
+    for line in text.split("\n"):
+        line = line.strip()
+        if not line:
+            continue
+        if line[-1] not in _LINE_ENDINGS:
+            line = line + ("。" if contains_chinese(line) else ". ")
+        lines.append(line)
+    joined = "".join(lines)
+    return joined if contains_chinese(joined) else " ".join(lines)
+
+
+def normalize_chinese(text: str) -> str:
+    text = pre_replace(text)
+    text = wetext_tn.normalize_zh(text)
+    text = special_replace(text)
+    return post_replace(text)
+
+
+def keep_meaningful_spaces(text: str) -> str:
+    """Keep a space only between two alphanumerics or after ``.,!?;:`` before one."""
+    text = re.sub(r" +", " ", text)
+    return re.sub(r"(?<![A-Za-z0-9.,!?;:]) | (?![A-Za-z0-9])", "", text)
+
+
+def normalize_punctuation(text: str) -> str:
+    text = keep_meaningful_spaces(text)
+    text = re.sub(f"([{_P}])\\1+", r"\1", text)
+    text = re.sub(f"[{_P}](?=[{_P}])", "", text)
+    return text.replace("#", "").replace("！", "。").replace("!", ".")
+
+
+def ensure_ending(text: str) -> str:
+    """End with ``?`` as given, else with ``。``/``.`` (replacing another final mark)."""
+    if text and text[-1] in "？?":
+        return text
+    end = "。" if contains_chinese(text) else "."
+    if text and text[-1] in PUNCTUATION_CHARS:
+        return text[:-1] + end
+    return text + end
+
+
+def text_normalize(text: str) -> str:
+    """Spec 2.2 end to end. Empty or unspeakable input yields just an ending mark."""
+    text = preprocess(text)
+    if contains_chinese(text):
+        text = normalize_chinese(text).lower()
+    else:
+        text = normalize_english(text)
+    text = normalize_punctuation(text)
+    return ensure_ending(text)
