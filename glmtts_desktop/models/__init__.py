@@ -24,7 +24,8 @@ def required_files(sample_rates: Iterable[int] | str = (24000,)) -> list[str]:
     return [f.path for f in load_manifest().files_for(parse_sample_rates(sample_rates))]
 
 
-def needs_setup(model_dir: Path | str | None = None, sample_rates: Iterable[int] | str = (24000,)) -> bool:
+def needs_setup(model_dir: Path | str | None = None, sample_rates: Iterable[int] | str = (24000,),
+                manifest=None) -> bool:
     """True when the wizard should run: a needed file is missing, wrong-sized or never verified.
 
     Only sizes and the verification record are compared, never hashes, so this is quick.
@@ -35,5 +36,5 @@ def needs_setup(model_dir: Path | str | None = None, sample_rates: Iterable[int]
     model_dir = Path(model_dir) if model_dir else default_model_dir()
     if not model_dir.is_dir():
         return True
-    report = quick_check(model_dir, load_manifest(), parse_sample_rates(sample_rates))
+    report = quick_check(model_dir, manifest or load_manifest(), parse_sample_rates(sample_rates))
     return bool(report.missing or report.wrong or report.unchecked)

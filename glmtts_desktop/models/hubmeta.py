@@ -8,7 +8,9 @@ a single byte is fetched.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Optional
@@ -41,6 +43,28 @@ class PlanItem:
     commit: str
 
 
+_ONLINE_LOCK = threading.RLock()
+
+
+@contextlib.contextmanager
+def hub_online():
+    """Allow huggingface_hub to reach the network for one user-started metadata call.
+
+    The app (and the test suite) may run with HF_HUB_OFFLINE=1 so nothing else ever goes
+    online; the download the user asked for is the one exception, and only for its duration.
+    """
+    prepare_hub_env()
+    from huggingface_hub import constants
+
+    with _ONLINE_LOCK:
+        old = constants.HF_HUB_OFFLINE
+        constants.HF_HUB_OFFLINE = False
+        try:
+            yield
+        finally:
+            constants.HF_HUB_OFFLINE = old
+
+
 def _api(endpoint: str):
     prepare_hub_env()
     from huggingface_hub import HfApi
@@ -67,7 +91,8 @@ def resolve_commit(endpoint: str, source: Source) -> str:
         return source.revision
     api = _api(endpoint)
     try:
-        info = api.model_info(source.repo_id, revision=source.default_ref, timeout=META_TIMEOUT_S)
+        with hub_online():
+            info = api.model_info(source.repo_id, revision=source.default_ref, timeout=META_TIMEOUT_S)
     except Exception as exc:  # httpx2 / HfHubHTTPError / ValueError from bad JSON
         raise _network_error("revision", endpoint, exc) from exc
     sha = getattr(info, "sha", None)
@@ -84,7 +109,8 @@ def list_remote_files(endpoint: str, repo_id: str, commit: str) -> dict[str, Rem
     api = _api(endpoint)
     out: dict[str, RemoteFile] = {}
     try:
-        entries = list(api.list_repo_tree(repo_id, revision=commit, recursive=True))
+        with hub_online():
+            entries = list(api.list_repo_tree(repo_id, revision=commit, recursive=True))
     except Exception as exc:
         raise _network_error("file list", endpoint, exc) from exc
     for e in entries:

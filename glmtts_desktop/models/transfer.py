@@ -31,7 +31,6 @@ from glmtts_desktop.models.layout import part_path
 log = logging.getLogger(__name__)
 
 _CONTENT_RANGE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)")
-READ_CHUNK = 256 * 1024
 FSYNC_EVERY = 16 * 1024 * 1024
 #: HTTP statuses worth retrying (rate limits, gateway trouble)
 RETRYABLE = {408, 425, 429, 500, 502, 503, 504}
@@ -195,7 +194,7 @@ def fetch_file(url: str, dest: Path, expected: Expected, *, client, cancel: thre
                 since_sync = 0
                 with open(part, mode) as fh:
                     try:
-                        for block in resp.iter_raw(READ_CHUNK):
+                        for block in resp.iter_raw():  # each network read as it arrives
                             if cancel.is_set():
                                 raise DownloadCancelledError()
                             if have + len(block) > expected.size:
