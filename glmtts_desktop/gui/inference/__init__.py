@@ -8,6 +8,7 @@ from glmtts_desktop.gui.inference.jobs import (
     LoadJob,
     ModelInfo,
     NormalizeJob,
+    SampleRateJob,
     UnloadJob,
 )
 
@@ -19,5 +20,6 @@ __all__ = [
     "LoadJob",
     "ModelInfo",
     "NormalizeJob",
+    "SampleRateJob",
     "UnloadJob",
 ]

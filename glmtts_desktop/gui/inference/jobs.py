@@ -37,6 +37,13 @@ class UnloadJob(Job):
 
 
 @dataclass(frozen=True)
+class SampleRateJob(Job):
+    """Switch the output rate (24 kHz HiFT / 32 kHz Vocos) without reloading the rest."""
+
+    sample_rate: int = 24000
+
+
+@dataclass(frozen=True)
 class NormalizeJob(Job):
     """Split text into the segments the model will read (for the editor's preview)."""
 

@@ -29,6 +29,7 @@ from glmtts_desktop.gui.inference.jobs import (
     LoadJob,
     ModelInfo,
     NormalizeJob,
+    SampleRateJob,
     UnloadJob,
 )
 
@@ -82,6 +83,7 @@ class InferenceWorker(QObject):
         self._engine: Any = None
         self._info: Optional[ModelInfo] = None
         self._voices: dict[str, VoicePrompt] = {}
+        self._load_job: Optional[LoadJob] = None
 
     # --- entry point -------------------------------------------------------------------------
     @Slot(object, object)
@@ -134,13 +136,30 @@ class InferenceWorker(QObject):
             return list(self._require_engine().normalize(job.text))
         if isinstance(job, GenerateJob):
             return self._generate(job, token)
+        if isinstance(job, SampleRateJob):
+            return self._set_sample_rate(job)
         raise TypeError(f"unknown job {type(job).__name__}")
 
     def _load(self, job: LoadJob) -> ModelInfo:
         self._close_engine()
         engine = self._factory(job)
         self._engine = engine
+        self._load_job = job
         self._info = self._describe(job)
+        self.modelChanged.emit(self._info)
+        return self._info
+
+    def _set_sample_rate(self, job: SampleRateJob) -> ModelInfo:
+        engine = self._require_engine()
+        assert self._load_job is not None
+        if int(engine.sample_rate) != job.sample_rate:
+            if hasattr(engine, "set_sample_rate"):
+                engine.set_sample_rate(job.sample_rate)
+                self._voices.clear()  # prompt mels depend on the output framing
+            else:
+                return self._load(dataclasses.replace(self._load_job, sample_rate=job.sample_rate))
+        self._load_job = dataclasses.replace(self._load_job, sample_rate=job.sample_rate)
+        self._info = self._describe(self._load_job)
         self.modelChanged.emit(self._info)
         return self._info
 

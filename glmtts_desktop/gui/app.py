@@ -1,0 +1,123 @@
+"""``run_app(args)``: open the window at once, preload the model in the inference thread.
+
+Start-up order matters for the "window in under two seconds" promise: Qt, the window and the
+library open first (no torch); the model load is queued to the worker right after the window
+shows. When no usable weights are configured, the first-run wizard opens instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any, Optional
+
+from glmtts_desktop.gui.i18n import Translator, set_translator, system_language
+from glmtts_desktop.gui.settings import ORG, APP, AppSettings
+
+log = logging.getLogger(__name__)
+
+
+def default_data_dir() -> Path:
+    env = os.environ.get("GLMTTS_DATA_DIR")
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("glmtts-desktop", appauthor=False))
+
+
+def ensure_app():
+    """The QApplication (created once), with names, theme and a CJK-capable default font."""
+    from PySide6.QtWidgets import QApplication
+
+    from glmtts_desktop.gui.theme import follow_system_theme
+
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(sys.argv[:1])
+        app.setOrganizationName(ORG)
+        app.setApplicationName(APP)
+        app.setApplicationDisplayName("GLM-TTS Desktop")
+        follow_system_theme(app)
+    return app
+
+
+def create_main_window(*, data_dir: Path, model_dir: Optional[Path], settings: Optional[AppSettings] = None,
+                       backend: Any = None, engine_factory: Any = None, show_wizard_on_failure: bool = True):
+    """Build the real main window and its engine client (tests inject a fake audio backend)."""
+    from glmtts_desktop.gui.inference import EngineClient
+    from glmtts_desktop.gui.main_window import MainWindow
+    from glmtts_desktop.gui.store import Store
+
+    ensure_app()
+    settings = settings or AppSettings()
+    set_translator(Translator(settings.language or system_language()))
+    if backend is None:
+        from glmtts_desktop.audio import get_backend
+
+        backend = get_backend()
+    data_dir = Path(data_dir)
+    store = Store.open(data_dir / "library")
+    client = EngineClient(engine_factory=engine_factory)
+    return MainWindow(client, store, backend, settings, model_dir, data_dir,
+                      show_wizard_on_failure=show_wizard_on_failure)
+
+
+def choose_model_dir(args_model_dir: Optional[str], settings: AppSettings) -> tuple[Optional[Path], bool]:
+    """(folder, explicit): a folder named on the command line or chosen before is always tried."""
+    if args_model_dir:
+        return Path(args_model_dir).expanduser(), True
+    if settings.model_dir is not None:
+        return settings.model_dir, True
+    try:
+        from glmtts_desktop.models import default_model_dir
+
+        return default_model_dir(), False
+    except Exception:  # noqa: BLE001 - without the models package there is no default
+        log.exception("no default model folder")
+        return None, False
+
+
+def start_model(window, explicit: bool) -> None:
+    """Load the model, or open the wizard when the default folder has no usable weights."""
+    model_dir = window.model_dir
+    if model_dir is not None and not explicit:
+        try:
+            from glmtts_desktop.models import needs_setup
+
+            if needs_setup(model_dir):
+                window.open_wizard()
+                return
+        except Exception:  # noqa: BLE001 - fall through to a load attempt, which explains itself
+            log.exception("needs_setup failed")
+    window.load_model()
+
+
+def run_app(args: Any) -> int:
+    if getattr(args, "self_test", False):
+        from glmtts_desktop.gui.selftest import run_self_test
+
+        return run_self_test()
+    app = ensure_app()
+    settings = AppSettings()
+    data_dir = Path(args.data_dir).expanduser() if getattr(args, "data_dir", None) else default_data_dir()
+    model_dir, explicit = choose_model_dir(getattr(args, "gui_model_dir", None), settings)
+    from glmtts_desktop.errors import GlmTtsError
+
+    try:
+        window = create_main_window(data_dir=data_dir, model_dir=model_dir, settings=settings)
+    except GlmTtsError as exc:
+        from PySide6.QtWidgets import QMessageBox
+
+        QMessageBox.critical(None, "GLM-TTS Desktop", exc.user_text())
+        return exc.exit_code
+    window.show()
+    from PySide6.QtCore import QTimer
+
+    QTimer.singleShot(0, lambda: start_model(window, explicit))
+    app.aboutToQuit.connect(window.shutdown)
+    code = app.exec()
+    window.shutdown()
+    return int(code)

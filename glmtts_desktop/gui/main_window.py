@@ -1,0 +1,272 @@
+"""The main window: four panels, the menus, the model status, and the model's life cycle.
+
+The generation flow itself (validate, submit, progress, result, history) is in ``session``;
+this module builds the window, loads/unloads the model through the EngineClient, opens the
+first-run wizard when the model cannot be loaded, and shuts everything down in order.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Optional
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QSplitter, QVBoxLayout, QWidget
+
+from glmtts_desktop.audio import AudioBackend, Player
+from glmtts_desktop.engine.errors import CheckpointError
+from glmtts_desktop.gui.background import Background
+from glmtts_desktop.gui.i18n import LANGUAGES, system_language, tr, translator
+from glmtts_desktop.gui.inference import EngineClient, NormalizeJob, SampleRateJob
+from glmtts_desktop.gui.inference.client import FAILED, LOADING, READY
+from glmtts_desktop.gui.panels.generate_panel import GeneratePanel
+from glmtts_desktop.gui.panels.result_panel import ResultPanel
+from glmtts_desktop.gui.panels.text_panel import TextPanel
+from glmtts_desktop.gui.panels.voice_panel import VoicePanel
+from glmtts_desktop.gui.session import Session
+from glmtts_desktop.gui.settings import AppSettings
+from glmtts_desktop.gui.store import Store
+from glmtts_desktop.gui.widgets.message_bar import MessageBar
+from glmtts_desktop.gui.widgets.model_status import ModelStatus
+
+log = logging.getLogger(__name__)
+
+
+class MainWindow(QMainWindow):
+    wizardOpened = Signal(object)  # the FirstRunWizard, for tests and for the app
+
+    def __init__(self, client: EngineClient, store: Store, backend: AudioBackend, settings: AppSettings,
+                 model_dir: Optional[Path], data_dir: Path, *, show_wizard_on_failure: bool = True) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.client = client
+        self.store = store
+        self.backend = backend
+        self.settings = settings
+        self.model_dir = Path(model_dir) if model_dir else None
+        self.data_dir = Path(data_dir)
+        self.show_wizard_on_failure = show_wizard_on_failure
+        self.wizard = None
+        self._closed = False
+        self._preview_job: Optional[int] = None
+        self._load_job: Optional[int] = None
+        t = translator()
+        t.bind(self.setWindowTitle, "GLM-TTS Desktop")
+
+        self.background = Background(self)
+        self.player = Player(backend)
+        self.messages = MessageBar()
+        self.voice_panel = VoicePanel(backend, self.data_dir / "takes", self.background)
+        self.text_panel = TextPanel()
+        self.generate_panel = GeneratePanel()
+        self.result_panel = ResultPanel(self.player)
+        self.model_status = ModelStatus()
+        self.statusBar().addPermanentWidget(self.model_status)
+
+        right = QSplitter(Qt.Vertical)
+        right.addWidget(self.generate_panel)
+        right.addWidget(self.result_panel)
+        right.setStretchFactor(1, 3)
+        split = QSplitter(Qt.Horizontal)
+        split.addWidget(self.voice_panel)
+        split.addWidget(self.text_panel)
+        split.addWidget(right)
+        split.setSizes([380, 460, 460])
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.messages)
+        layout.addWidget(split, 1)
+        self.setCentralWidget(central)
+        self.resize(1320, 820)
+
+        self.session = Session(self)
+        self._build_menus()
+        self.generate_panel.install_shortcuts(self)
+        self.result_panel.install_shortcuts(self)
+        self.generate_panel.set_sample_rates((24000,), settings.sample_rate)
+        idx = self.generate_panel.method.findData(settings.method)
+        self.generate_panel.method.setCurrentIndex(max(idx, 0))
+        self.generate_panel.prompt_cache.setChecked(settings.prompt_cache)
+
+        for panel in (self.voice_panel, self.text_panel, self.result_panel):
+            panel.errorOccurred.connect(self.show_error)
+        self.voice_panel.messageOccurred.connect(self._voice_message)
+        self.text_panel.previewRequested.connect(self._request_preview)
+        self.generate_panel.sampleRateChanged.connect(self._change_sample_rate)
+        client.stateChanged.connect(self._on_state)
+        client.modelInfoChanged.connect(self._on_model_info)
+        client.jobFinished.connect(self._on_job_finished)
+        client.jobFailed.connect(self._on_job_failed)
+        geometry = settings.geometry()
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+
+    # --- menus ---------------------------------------------------------------------------------
+    def _action(self, menu, text: str, slot, shortcut: Optional[str] = None, name: str = "") -> QAction:
+        act = QAction(self)
+        translator().bind(act.setText, text)
+        if shortcut:
+            act.setShortcut(QKeySequence(shortcut))
+        if name:
+            act.setObjectName(name)
+        act.triggered.connect(slot)
+        menu.addAction(act)
+        return act
+
+    def _build_menus(self) -> None:
+        t = translator()
+        bar = self.menuBar()
+        file_menu = bar.addMenu("")
+        t.bind(file_menu.setTitle, "&File")
+        self._action(file_menu, "Import reference…", self.voice_panel._import_dialog, "Ctrl+O")
+        self._action(file_menu, "Export result as WAV…", lambda: self.result_panel._export_dialog("wav"), "Ctrl+S")
+        self._action(file_menu, "Export result as FLAC…", lambda: self.result_panel._export_dialog("flac"))
+        file_menu.addSeparator()
+        self._action(file_menu, "Quit", self.close, "Ctrl+Q")
+        model_menu = bar.addMenu("")
+        t.bind(model_menu.setTitle, "&Model")
+        self.unload_action = self._action(model_menu, "Unload model (free GPU memory)", self.unload_model,
+                                          name="unloadAction")
+        self.reload_action = self._action(model_menu, "Reload model", self.load_model, name="reloadAction")
+        model_menu.addSeparator()
+        self._action(model_menu, "Choose model folder…", self._choose_model_dir)
+        self._action(model_menu, "Download or import weights…", self.open_wizard)
+        view_menu = bar.addMenu("")
+        t.bind(view_menu.setTitle, "&View")
+        lang_menu = view_menu.addMenu("")
+        t.bind(lang_menu.setTitle, "Language")
+        group = QActionGroup(self)
+        current = self.settings.language
+        for code, label in [("", "System")] + list(LANGUAGES.items()):
+            act = QAction(self)
+            if code:
+                act.setText(label)
+            else:
+                t.bind(act.setText, label)
+            act.setCheckable(True)
+            act.setChecked(code == current)
+            act.setData(code)
+            act.triggered.connect(lambda _=False, c=code: self.set_language(c))
+            group.addAction(act)
+            lang_menu.addAction(act)
+
+    def set_language(self, code: str) -> None:
+        self.settings.language = code
+        translator().set_language(code or system_language())
+
+    # --- model life cycle --------------------------------------------------------------------
+    def load_model(self, model_dir: Optional[Path] = None) -> Optional[int]:
+        if model_dir is not None:
+            self.model_dir = Path(model_dir)
+        if self.model_dir is None:
+            self.open_wizard()
+            return None
+        self.messages.clear()
+        self._load_job = self.client.load(self.model_dir, sample_rate=self.settings.sample_rate)
+        return self._load_job
+
+    def unload_model(self) -> None:
+        self.session.cancel()
+        self.client.unload()
+
+    def _choose_model_dir(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, tr("Choose the model folder"),
+                                                str(self.model_dir or Path.home()))
+        if path:
+            self.settings.model_dir = Path(path)
+            self.load_model(Path(path))
+
+    def open_wizard(self):
+        """The first-run wizard (downloads or imports weights); non-modal, the window stays usable."""
+        from glmtts_desktop.gui.wizard import FirstRunWizard
+
+        if self.wizard is not None and self.wizard.isVisible():
+            self.wizard.raise_()
+            return self.wizard
+        self.wizard = FirstRunWizard(self.model_dir, parent=self)
+        self.wizard.weightsReady.connect(self._weights_ready)
+        self.wizard.setWindowModality(Qt.NonModal)
+        self.wizard.show()
+        self.wizardOpened.emit(self.wizard)
+        return self.wizard
+
+    def _weights_ready(self, path: str) -> None:
+        self.settings.model_dir = Path(path)
+        self.load_model(Path(path))
+
+    def _change_sample_rate(self, rate: int) -> None:
+        self.settings.sample_rate = rate
+        if self.client.state == READY:
+            self.client.submit(SampleRateJob(sample_rate=rate))
+
+    def _on_state(self, state: str) -> None:
+        self.model_status.set_state(state, self.client.last_error)
+        self.unload_action.setEnabled(state == READY)
+        self.reload_action.setEnabled(state != LOADING)
+        if state == READY and self.text_panel.text().strip():
+            self._request_preview(self.text_panel.text())
+
+    def _on_model_info(self, info) -> None:
+        self.model_status.set_info(info)
+        if info is not None:
+            self.generate_panel.set_sample_rates(info.sample_rates, info.sample_rate)
+
+    def _on_job_finished(self, jid: int, result: object) -> None:
+        if jid == self._preview_job:
+            self._preview_job = None
+            self.text_panel.set_segments(list(result), approximate=False)
+        elif jid == self._load_job:
+            self._load_job = None
+            self.statusBar().showMessage(tr("Model ready."), 5000)
+
+    def _on_job_failed(self, jid: int, error: object) -> None:
+        if jid == self._preview_job:
+            self._preview_job = None  # the rough preview stays; generation will report text errors
+            return
+        if jid == self._load_job:
+            self._load_job = None
+            self.show_error(error)
+            if isinstance(error, CheckpointError) and self.show_wizard_on_failure and not self._closed:
+                self.open_wizard()
+
+    def _request_preview(self, text: str) -> None:
+        if self.client.state != READY or self._preview_job is not None or self.session.running:
+            return
+        self._preview_job = self.client.submit(NormalizeJob(text=text))
+
+    # --- messages ------------------------------------------------------------------------------
+    def show_error(self, error: object) -> None:
+        self.messages.show_error(error)
+
+    def _voice_message(self, text: str) -> None:
+        if text:
+            self.messages.show_message(text, "info")
+        elif self.messages.level == "info":
+            self.messages.clear()
+
+    # --- shutdown ------------------------------------------------------------------------------
+    def shutdown(self) -> bool:
+        """Cancel, stop audio, unload in the worker thread, quit it, wait; then let writes finish."""
+        if self._closed:
+            return not self.client.thread.isRunning()
+        self._closed = True
+        self.settings.set_geometry(self.saveGeometry())
+        self.settings.method = str(self.generate_panel.method.currentData())
+        self.settings.prompt_cache = self.generate_panel.prompt_cache.isChecked()
+        self.session.cancel()
+        self.voice_panel.record.abort()
+        self.player.close()
+        ok = self.client.shutdown()
+        self.background.wait()
+        self.store.close()
+        return ok
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        self.shutdown()
+        if self.wizard is not None:
+            self.wizard.close()
+        super().closeEvent(event)
+

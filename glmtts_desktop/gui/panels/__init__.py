@@ -1,0 +1,1 @@
+"""The main window's panels: voice, text (with pronunciation), generate, result/history."""

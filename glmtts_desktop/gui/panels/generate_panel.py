@@ -1,0 +1,156 @@
+"""Generation settings, the Generate / Cancel buttons and the progress bar.
+
+Sample rates are offered only when the model folder holds that vocoder; the dice picks a new
+random seed; Ctrl+Enter generates and Esc cancels.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from typing import Optional
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from glmtts_desktop.engine.types import SAMPLING_METHODS, Progress
+from glmtts_desktop.gui.i18n import tr, translator
+
+log = logging.getLogger(__name__)
+
+MAX_SEED = 2**31 - 1
+_STAGES = {"prompt": "Analysing the voice", "text": "Reading the text", "llm": "Speaking",
+           "flow": "Shaping the sound", "vocoder": "Rendering audio", "done": "Done"}
+
+
+class GeneratePanel(QGroupBox):
+    generateRequested = Signal()
+    cancelRequested = Signal()
+    sampleRateChanged = Signal(int)
+
+    def __init__(self, parent: Optional[QWidget] = None) -> None:
+        super().__init__(parent)
+        t = translator()
+        t.bind(self.setTitle, "3. Generate")
+        self.sample_rate = QComboBox()
+        self.sample_rate.setObjectName("sampleRate")
+        self.set_sample_rates((24000,), 24000)
+        self.sample_rate.activated.connect(lambda _: self.sampleRateChanged.emit(self.current_sample_rate()))
+        self.seed = QSpinBox()
+        self.seed.setRange(0, MAX_SEED)
+        self.seed.setValue(42)
+        self.dice = QToolButton()
+        self.dice.setText("🎲")
+        t.bind(self.dice.setToolTip, "New random seed")
+        self.dice.clicked.connect(self.roll_seed)
+        self.method = QComboBox()
+        for m in SAMPLING_METHODS:
+            self.method.addItem(m, m)
+        self.prompt_cache = QCheckBox()
+        t.bind(self.prompt_cache.setText, "Long-text prompt cache")
+        self.prompt_cache.setChecked(True)
+        self.use_phoneme = QCheckBox()
+        t.bind(self.use_phoneme.setText, "Phoneme mode for all polyphones")
+        self.generate_button = QPushButton()
+        self.generate_button.setObjectName("generateButton")
+        t.bind(self.generate_button.setText, "Generate (Ctrl+Enter)")
+        self.generate_button.clicked.connect(self.generateRequested)
+        self.cancel_button = QPushButton()
+        t.bind(self.cancel_button.setText, "Cancel (Esc)")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancelRequested)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setValue(0)
+        self.stage = QLabel("")
+
+        seed_row = QHBoxLayout()
+        seed_row.addWidget(self.seed, 1)
+        seed_row.addWidget(self.dice)
+        form = QFormLayout()
+        self._labels = {}
+        for key, widget in (("Sample rate", self.sample_rate), ("Seed", seed_row), ("Sampling", self.method)):
+            label = QLabel()
+            t.bind(label.setText, key)
+            self._labels[key] = label
+            if isinstance(widget, QHBoxLayout):
+                form.addRow(label, widget)
+            else:
+                form.addRow(label, widget)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.generate_button, 2)
+        buttons.addWidget(self.cancel_button, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.prompt_cache)
+        layout.addWidget(self.use_phoneme)
+        layout.addLayout(buttons)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.stage)
+
+    def install_shortcuts(self, window: QWidget) -> None:
+        """Window-wide keys: Ctrl+Enter generates, Esc cancels."""
+        for seq in ("Ctrl+Return", "Ctrl+Enter"):
+            sc = QShortcut(QKeySequence(seq), window)
+            sc.setContext(Qt.WindowShortcut)
+            sc.activated.connect(lambda: self.generate_button.isEnabled() and self.generateRequested.emit())
+        esc = QShortcut(QKeySequence(Qt.Key_Escape), window)
+        esc.activated.connect(lambda: self.cancel_button.isEnabled() and self.cancelRequested.emit())
+
+    # --- values --------------------------------------------------------------------------------
+    def roll_seed(self) -> int:
+        self.seed.setValue(random.randint(0, MAX_SEED))
+        return self.seed.value()
+
+    def current_sample_rate(self) -> int:
+        return int(self.sample_rate.currentData() or 24000)
+
+    def set_sample_rates(self, rates: tuple[int, ...], current: int) -> None:
+        self.sample_rate.clear()
+        for r in rates or (24000,):
+            self.sample_rate.addItem(f"{r // 1000} kHz", r)
+        idx = self.sample_rate.findData(current)
+        self.sample_rate.setCurrentIndex(max(idx, 0))
+
+    def options(self) -> dict:
+        return {
+            "seed": self.seed.value(),
+            "method": str(self.method.currentData()),
+            "use_prompt_cache": self.prompt_cache.isChecked(),
+            "use_phoneme": self.use_phoneme.isChecked(),
+            "sample_rate": self.current_sample_rate(),
+        }
+
+    # --- running state -------------------------------------------------------------------------
+    def set_running(self, running: bool) -> None:
+        self.generate_button.setEnabled(not running)
+        self.cancel_button.setEnabled(running)
+        self.sample_rate.setEnabled(not running)
+        if running:
+            self.progress.setValue(0)
+            self.stage.setText(tr("Starting…"))
+
+    def show_progress(self, p: Progress) -> None:
+        self.progress.setValue(int(max(0.0, min(1.0, p.fraction)) * 1000))
+        stage = tr(_STAGES.get(p.stage, p.stage))
+        if p.total_segments > 1:
+            self.stage.setText(tr("{stage} — segment {i} of {n}", stage=stage, i=p.segment + 1, n=p.total_segments))
+        else:
+            self.stage.setText(stage)
+
+    def show_outcome(self, text: str) -> None:
+        self.stage.setText(text)

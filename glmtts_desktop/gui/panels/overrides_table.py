@@ -1,0 +1,81 @@
+"""The editable table of pronunciation overrides for the current text.
+
+Columns: text, reading (pinyin for people), tokens (what the model reads; editable), where
+(an offset for "only here", or "everywhere"). The OverrideSet is the single source of truth;
+the table is redrawn from it after every change.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Optional
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
+
+from glmtts_desktop.engine.types import PronunciationOverride
+from glmtts_desktop.gui.i18n import tr, translator
+from glmtts_desktop.gui.pronunciation.overrides import OverrideSet
+from glmtts_desktop.gui.pronunciation.readings import tokens_to_pinyin
+
+log = logging.getLogger(__name__)
+
+COL_TEXT, COL_READING, COL_TOKENS, COL_WHERE = range(4)
+
+
+class OverridesTable(QTableWidget):
+    changed = Signal()
+
+    def __init__(self, overrides: OverrideSet, parent: Optional[QWidget] = None) -> None:
+        super().__init__(0, 4, parent)
+        self.overrides = overrides
+        self.setObjectName("overridesTable")
+        self.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.verticalHeader().setVisible(False)
+        self.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
+        self._filling = False
+        self.itemChanged.connect(self._on_item_changed)
+        translator().languageChanged.connect(lambda _: self.refresh())
+        self.refresh()
+
+    def refresh(self) -> None:
+        self._filling = True
+        try:
+            self.setHorizontalHeaderLabels([tr("Text"), tr("Reading"), tr("Model tokens"), tr("Where")])
+            self.setRowCount(len(self.overrides))
+            for row, o in enumerate(self.overrides):
+                where = tr("everywhere") if o.occurrences is None else tr(
+                    "at {pos}", pos=", ".join(str(x) for x in o.occurrences))
+                for col, value, editable in (
+                    (COL_TEXT, o.text, False),
+                    (COL_READING, tokens_to_pinyin(o.replacement), False),
+                    (COL_TOKENS, o.replacement, True),
+                    (COL_WHERE, where, False),
+                ):
+                    item = QTableWidgetItem(value)
+                    if not editable:
+                        item.setFlags(item.flags() & ~item.flags().ItemIsEditable)
+                    self.setItem(row, col, item)
+        finally:
+            self._filling = False
+
+    def remove_selected(self) -> None:
+        rows = sorted({i.row() for i in self.selectedIndexes()}, reverse=True)
+        for row in rows:
+            self.overrides.remove(row)
+        if rows:
+            self.refresh()
+            self.changed.emit()
+
+    def _on_item_changed(self, item: QTableWidgetItem) -> None:
+        if self._filling or item.column() != COL_TOKENS:
+            return
+        row = item.row()
+        old = self.overrides[row]
+        new_tokens = item.text().strip()
+        if not new_tokens:
+            self.refresh()
+            return
+        self.overrides.replace(row, PronunciationOverride(old.text, new_tokens, old.occurrences))
+        self.refresh()
+        self.changed.emit()

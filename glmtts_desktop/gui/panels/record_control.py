@@ -1,0 +1,163 @@
+"""Microphone recording: device picker, record/stop, live level meter, clipping warning.
+
+The Recorder writes the take to disk as it arrives (a crash loses nothing). Its audio callback
+only copies; a QTimer here polls the level and the duration ~30 times a second. Stopping (which
+joins the writer thread and closes the file) runs in the background pool, not the GUI thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Optional
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from glmtts_desktop.audio import AudioBackend, AudioError, Recorder
+from glmtts_desktop.gui.background import Background
+from glmtts_desktop.gui.i18n import tr, translator
+from glmtts_desktop.gui.widgets.level_meter import LevelMeter
+
+log = logging.getLogger(__name__)
+
+POLL_MS = 33
+MAX_TAKE_S = 600.0
+TAKE_RATE = 48000
+
+
+class RecordControl(QWidget):
+    recorded = Signal(object)  # Path of the finished take
+    errorOccurred = Signal(object)
+
+    def __init__(self, backend: AudioBackend, takes_dir: Path, background: Background,
+                 parent: Optional[QWidget] = None) -> None:
+        super().__init__(parent)
+        self.backend = backend
+        self.takes_dir = Path(takes_dir)
+        self.background = background
+        self.recorder: Optional[Recorder] = None
+        t = translator()
+        self.devices = QComboBox()
+        self.devices.setObjectName("inputDevice")
+        self.button = QPushButton()
+        self.button.setObjectName("recordButton")
+        self.button.clicked.connect(self.toggle)
+        self.meter = LevelMeter()
+        self.time_label = QLabel("0.0 s")
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        self._timer = QTimer(self)
+        self._timer.setInterval(POLL_MS)
+        self._timer.timeout.connect(self._poll)
+        row = QHBoxLayout()
+        row.addWidget(self.devices, 1)
+        row.addWidget(self.button)
+        row.addWidget(self.time_label)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(row)
+        layout.addWidget(self.meter)
+        layout.addWidget(self.status)
+        t.languageChanged.connect(lambda _: self._update_button())
+        self.refresh_devices()
+        self._update_button()
+
+    def refresh_devices(self) -> None:
+        self.devices.clear()
+        status = self.backend.input_status()
+        if not status.available:
+            self.devices.addItem(tr("No microphone"), None)
+            self.devices.setEnabled(False)
+            self.status.setText(status.reason)
+            return
+        self.devices.setEnabled(True)
+        self.devices.addItem(tr("System default"), None)
+        for d in self.backend.list_input_devices():
+            self.devices.addItem(d.name, d.index)
+
+    def _update_button(self) -> None:
+        self.button.setText(tr("Stop") if self.is_recording() else tr("Record"))
+
+    def is_recording(self) -> bool:
+        return self.recorder is not None and self.recorder.recording
+
+    def toggle(self) -> None:
+        if self.is_recording():
+            self.stop()
+        else:
+            self.start()
+
+    def start(self) -> bool:
+        status = self.backend.input_status()
+        if not status.available:
+            self.errorOccurred.emit(AudioError(tr("No microphone is available."), hint=status.reason))
+            return False
+        path = self.takes_dir / time.strftime("take-%Y%m%d-%H%M%S.wav")
+        n = 1
+        while path.exists():
+            n += 1
+            path = self.takes_dir / time.strftime(f"take-%Y%m%d-%H%M%S-{n}.wav")
+        rec = Recorder(self.backend, path, sample_rate=TAKE_RATE, device=self.devices.currentData(),
+                       max_seconds=MAX_TAKE_S)
+        try:
+            rec.start()
+        except AudioError as exc:
+            self.errorOccurred.emit(exc)
+            return False
+        self.recorder = rec
+        self.meter.reset()
+        self.status.setText(tr("Recording to {name}", name=path.name))
+        self._timer.start()
+        self._update_button()
+        return True
+
+    def stop(self) -> None:
+        rec = self.recorder
+        if rec is None or not rec.recording:
+            return
+        self._timer.stop()
+        self.button.setEnabled(False)
+        self.status.setText(tr("Saving the take…"))
+
+        def done(path: Path) -> None:
+            self.button.setEnabled(True)
+            self._update_button()
+            if rec.error is not None:
+                self.errorOccurred.emit(rec.error)
+            self.status.setText(tr("Saved {name}", name=Path(path).name))
+            self.recorded.emit(Path(path))
+
+        def failed(err) -> None:
+            self.button.setEnabled(True)
+            self._update_button()
+            self.errorOccurred.emit(err)
+
+        self.background.run(rec.stop, done, failed)
+
+    def abort(self) -> None:
+        """At shutdown: stop capture and close the file (what was captured stays on disk)."""
+        self._timer.stop()
+        if self.recorder is not None and self.recorder.recording:
+            try:
+                self.recorder.stop()
+            except Exception:  # noqa: BLE001
+                log.exception("recorder stop failed at shutdown")
+
+    def _poll(self) -> None:
+        rec = self.recorder
+        if rec is None:
+            return
+        level = rec.level()
+        self.meter.set_level(level.peak)
+        if rec.clipped:
+            self.meter.set_clipped(tr("Clipping! Move back or lower the input level."))
+        self.time_label.setText(f"{rec.duration:.1f} s")
+        if rec.error is not None and not rec.recording:  # the writer failed (disk full...)
+            self._timer.stop()
+            self._update_button()
+            self.errorOccurred.emit(rec.error)
+            return
+        if rec.error is not None or rec.limit_reached:
+            self.stop()

@@ -1,0 +1,252 @@
+"""The result: waveform with a playhead, play/pause/seek/loop, export, and the history list.
+
+Playback goes through the audio package's Player (sounddevice, or a fake in tests); its callback
+only copies samples, and a QTimer here moves the playhead. Clicking the waveform seeks.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFileDialog,
+    QGroupBox,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMenu,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from glmtts_desktop.audio import AudioError, Player
+from glmtts_desktop.gui.history import HistoryEntry
+from glmtts_desktop.gui.i18n import tr, translator
+from glmtts_desktop.gui.widgets.waveform import WaveformView
+
+log = logging.getLogger(__name__)
+
+POLL_MS = 33
+
+
+class ResultPanel(QGroupBox):
+    exportRequested = Signal(str, str)  # path, format ("wav" | "flac")
+    entryActivated = Signal(str)  # history id: show and play it
+    renameRequested = Signal(str, str)
+    deleteRequested = Signal(str)
+    regenerateRequested = Signal(str, bool)  # history id, new seed?
+    errorOccurred = Signal(object)
+
+    def __init__(self, player: Player, parent: Optional[QWidget] = None) -> None:
+        super().__init__(parent)
+        t = translator()
+        t.bind(self.setTitle, "4. Listen")
+        self.player = player
+        self.audio: Optional[np.ndarray] = None
+        self.sr = 0
+        self.current_id: Optional[str] = None
+        self.waveform = WaveformView()
+        self.waveform.setObjectName("resultWaveform")
+        self.waveform.seekRequested.connect(self.seek)
+        self.play_button = QPushButton()
+        self.play_button.setObjectName("playButton")
+        self.play_button.clicked.connect(self.toggle)
+        self.stop_button = QPushButton()
+        t.bind(self.stop_button.setText, "Stop")
+        self.stop_button.clicked.connect(self.stop)
+        self.loop = QCheckBox()
+        t.bind(self.loop.setText, "Loop")
+        self.loop.toggled.connect(self._set_loop)
+        self.time_label = QLabel("0:00.0 / 0:00.0")
+        self.export_wav = QPushButton()
+        t.bind(self.export_wav.setText, "Export WAV…")
+        self.export_wav.clicked.connect(lambda: self._export_dialog("wav"))
+        self.export_flac = QPushButton()
+        t.bind(self.export_flac.setText, "Export FLAC…")
+        self.export_flac.clicked.connect(lambda: self._export_dialog("flac"))
+
+        self.history = QListWidget()
+        self.history.setObjectName("historyList")
+        self.history.setContextMenuPolicy(Qt.CustomContextMenu)
+        self.history.customContextMenuRequested.connect(self._history_menu)
+        self.history.itemActivated.connect(lambda item: self.entryActivated.emit(item.data(Qt.UserRole)))
+        self.history.itemDoubleClicked.connect(lambda item: self.entryActivated.emit(item.data(Qt.UserRole)))
+        self.history.currentItemChanged.connect(lambda *_: self._update_enabled())
+        buttons = {}
+        row2 = QHBoxLayout()
+        for key, label in (("replay", "Replay"), ("rename", "Rename…"), ("delete", "Delete"),
+                           ("same", "Again, same seed"), ("new", "Again, new seed")):
+            b = QPushButton()
+            t.bind(b.setText, label)
+            b.clicked.connect(lambda _=False, k=key: self._history_action(k))
+            buttons[key] = b
+            row2.addWidget(b)
+        self.history_buttons = buttons
+
+        self._timer = QTimer(self)
+        self._timer.setInterval(POLL_MS)
+        self._timer.timeout.connect(self._poll)
+
+        transport = QHBoxLayout()
+        for w in (self.play_button, self.stop_button, self.loop):
+            transport.addWidget(w)
+        transport.addWidget(self.time_label, 1)
+        transport.addWidget(self.export_wav)
+        transport.addWidget(self.export_flac)
+        history_label = QLabel()
+        t.bind(history_label.setText, "History")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.waveform, 2)
+        layout.addLayout(transport)
+        layout.addWidget(history_label)
+        layout.addWidget(self.history, 2)
+        layout.addLayout(row2)
+        t.languageChanged.connect(lambda _: self._update_play_button())
+        self._update_play_button()
+        self._update_enabled()
+
+    def install_shortcuts(self, window: QWidget) -> None:
+        sc = QShortcut(QKeySequence(Qt.CTRL | Qt.Key_Space), window)
+        sc.activated.connect(self.toggle)
+
+    # --- showing a result ----------------------------------------------------------------------
+    def show_audio(self, audio: np.ndarray, sr: int, history_id: Optional[str] = None) -> None:
+        self.stop()
+        self.audio = np.asarray(audio, dtype=np.float32)
+        self.sr = int(sr)
+        self.current_id = history_id
+        self.waveform.set_audio(self.audio, self.sr)
+        self.waveform.set_playhead(0.0)
+        try:
+            self.player.load(self.audio, self.sr)
+        except AudioError as exc:
+            self.errorOccurred.emit(exc)
+        self._update_time()
+        self._update_enabled()
+        if history_id is not None:
+            self.select_entry(history_id)
+
+    def _update_enabled(self) -> None:
+        has = self.audio is not None and len(self.audio) > 0
+        for w in (self.play_button, self.stop_button, self.export_wav, self.export_flac):
+            w.setEnabled(has)
+        sel = self.history.currentItem() is not None
+        for b in self.history_buttons.values():
+            b.setEnabled(sel)
+
+    # --- transport -----------------------------------------------------------------------------
+    def toggle(self) -> None:
+        if self.audio is None:
+            return
+        try:
+            self.player.toggle()
+        except AudioError as exc:
+            self.errorOccurred.emit(exc)
+            return
+        self._timer.start()
+        self._update_play_button()
+
+    def play(self) -> None:
+        if self.player.state != "playing":
+            self.toggle()
+
+    def stop(self) -> None:
+        self.player.stop()
+        self._timer.stop()
+        self._poll()
+
+    def seek(self, seconds: float) -> None:
+        self.player.seek(seconds)
+        self.waveform.set_playhead(seconds)
+        self._update_time()
+
+    def _set_loop(self, on: bool) -> None:
+        self.player.loop = bool(on)
+
+    def _update_play_button(self) -> None:
+        self.play_button.setText(tr("Pause") if self.player.state == "playing" else tr("Play"))
+
+    def _poll(self) -> None:
+        self.waveform.set_playhead(self.player.position if self.audio is not None else None)
+        self._update_time()
+        self._update_play_button()
+        if self.player.state != "playing":
+            self._timer.stop()
+
+    def _update_time(self) -> None:
+        def fmt(s: float) -> str:
+            return f"{int(s // 60)}:{s % 60:04.1f}"
+
+        self.time_label.setText(f"{fmt(self.player.position)} / {fmt(self.player.duration)}")
+
+    def _export_dialog(self, fmt: str) -> None:
+        if self.audio is None:
+            return
+        name = f"glmtts-{self.current_id or 'result'}.{fmt}"
+        path, _ = QFileDialog.getSaveFileName(self, tr("Export audio"), name, f"{fmt.upper()} (*.{fmt})")
+        if path:
+            if not path.lower().endswith(f".{fmt}"):
+                path += f".{fmt}"
+            self.exportRequested.emit(path, fmt)
+
+    # --- history -------------------------------------------------------------------------------
+    def set_history(self, entries: list[HistoryEntry]) -> None:
+        current = self.current_id
+        self.history.clear()
+        for e in entries:
+            item = QListWidgetItem(e.label())
+            item.setToolTip(e.tooltip())
+            item.setData(Qt.UserRole, e.id)
+            self.history.addItem(item)
+        if current:
+            self.select_entry(current)
+        self._update_enabled()
+
+    def select_entry(self, history_id: str) -> bool:
+        for i in range(self.history.count()):
+            if self.history.item(i).data(Qt.UserRole) == history_id:
+                self.history.setCurrentRow(i)
+                return True
+        return False
+
+    def selected_id(self) -> Optional[str]:
+        item = self.history.currentItem()
+        return None if item is None else str(item.data(Qt.UserRole))
+
+    def _history_action(self, key: str) -> None:
+        hid = self.selected_id()
+        if hid is None:
+            return
+        if key == "replay":
+            self.entryActivated.emit(hid)
+        elif key == "rename":
+            item = self.history.currentItem()
+            name, ok = QInputDialog.getText(self, tr("Rename"), tr("New name:"), text=item.text())
+            if ok and name.strip():
+                self.renameRequested.emit(hid, name.strip())
+        elif key == "delete":
+            self.deleteRequested.emit(hid)
+        elif key in ("same", "new"):
+            self.regenerateRequested.emit(hid, key == "new")
+
+    def _history_menu(self, pos) -> None:
+        item = self.history.itemAt(pos)
+        if item is None:
+            return
+        self.history.setCurrentItem(item)
+        menu = QMenu(self)
+        for key, label in (("replay", "Replay"), ("rename", "Rename…"), ("delete", "Delete"),
+                           ("same", "Again, same seed"), ("new", "Again, new seed")):
+            act = menu.addAction(tr(label))
+            act.triggered.connect(lambda _=False, k=key: self._history_action(k))
+        menu.popup(self.history.mapToGlobal(pos))
+        menu.aboutToHide.connect(menu.deleteLater)

@@ -1,0 +1,1 @@
+"""Pronunciation overrides: readings from pypinyin, phoneme tokens, the overrides list, JSONL I/O."""

@@ -1,0 +1,294 @@
+"""The generation flow: check the inputs, submit one job, follow it, keep the result in history.
+
+Every bad input stops here with a sentence in the message bar and leaves the text, the overrides
+and the reference untouched. Results are written to the library in the background.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING, Any, Optional
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from glmtts_desktop.engine.errors import GpuOutOfMemoryError
+from glmtts_desktop.engine.types import PronunciationOverride
+from glmtts_desktop.gui.errors import GuiInputError
+from glmtts_desktop.gui.history import HistoryEntry
+from glmtts_desktop.gui.i18n import tr
+from glmtts_desktop.gui.inference import GenerateJob, GenerateOutput
+from glmtts_desktop.gui.inference.client import LOADING, READY
+
+if TYPE_CHECKING:  # pragma: no cover
+    from glmtts_desktop.gui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT_CHARS = 20000
+
+
+class Session(QObject):
+    generationStarted = Signal(int)
+    generationDone = Signal(object)  # HistoryEntry once stored
+    generationEnded = Signal(str)  # "finished" | "failed" | "cancelled"
+
+    def __init__(self, window: "MainWindow") -> None:
+        super().__init__(window)
+        self.w = window
+        self.job_id: Optional[int] = None
+        self._pending: dict[str, Any] = {}
+        self.last_audio: Optional[np.ndarray] = None
+        self.last_sr = 0
+        c = window.client
+        c.jobProgress.connect(self._on_progress)
+        c.jobFinished.connect(self._on_finished)
+        c.jobFailed.connect(self._on_failed)
+        c.jobCancelled.connect(self._on_cancelled)
+        g, r, v = window.generate_panel, window.result_panel, window.voice_panel
+        g.generateRequested.connect(self.generate)
+        g.cancelRequested.connect(self.cancel)
+        r.exportRequested.connect(self.export)
+        r.entryActivated.connect(self.replay)
+        r.renameRequested.connect(self.rename)
+        r.deleteRequested.connect(self.delete)
+        r.regenerateRequested.connect(self.regenerate)
+        v.saveVoiceRequested.connect(self.save_voice)
+        v.voiceChosen.connect(self.choose_voice)
+        window.text_panel.save_voice_button.clicked.connect(self.save_voice_overrides)
+        v.referenceChanged.connect(self._reference_changed)
+        self.refresh_history()
+        self.refresh_voices()
+
+    @property
+    def running(self) -> bool:
+        return self.job_id is not None
+
+    # --- generate ------------------------------------------------------------------------------
+    def _check_model(self) -> None:
+        state = self.w.client.state
+        if state == LOADING:
+            raise GuiInputError(tr("The model is still loading."), hint=tr("Wait until the status bar says ready."))
+        if state != READY:
+            raise GuiInputError(tr("The model is not loaded."),
+                                hint=tr("Use Model → Reload model, or set up the weights."))
+
+    def generate(self, *, seed: Optional[int] = None) -> Optional[int]:
+        """Start a generation from what is on screen; returns the job id, or None after a message."""
+        if self.running:
+            return None
+        text = self.w.text_panel.text()
+        try:
+            if not text.strip():
+                raise GuiInputError(tr("There is no text to speak."), hint=tr("Type or paste some text first."))
+            if len(text) > MAX_TEXT_CHARS:
+                raise GuiInputError(tr("The text is too long ({n} characters).", n=len(text)),
+                                    hint=tr("Split it into parts of at most {m} characters.", m=MAX_TEXT_CHARS))
+            audio, sr, transcript = self.w.voice_panel.reference()
+            self._check_model()
+        except GuiInputError as exc:
+            self.w.show_error(exc)
+            return None
+        opts = self.w.generate_panel.options()
+        if seed is not None:
+            opts["seed"] = int(seed)
+            self.w.generate_panel.seed.setValue(int(seed))
+        overrides = self.w.text_panel.overrides.as_tuple()
+        return self._submit(text, audio, sr, transcript, overrides, opts, self.w.voice_panel.voice_id,
+                            self.w.voice_panel.name.text().strip() or self._voice_label())
+
+    def _voice_label(self) -> str:
+        p = self.w.voice_panel.source_path
+        return p.stem if p is not None else tr("unsaved voice")
+
+    def _submit(self, text: str, audio: np.ndarray, sr: int, transcript: str,
+                overrides: tuple[PronunciationOverride, ...], opts: dict, voice_id: Optional[str],
+                voice_name: str) -> int:
+        job = GenerateJob(text=text, reference=audio, reference_sr=sr, transcript=transcript, seed=opts["seed"],
+                          method=opts["method"], use_phoneme=opts["use_phoneme"], overrides=overrides,
+                          use_prompt_cache=opts["use_prompt_cache"])
+        self.w.messages.clear()
+        self.job_id = self.w.client.submit(job)
+        self._pending = {"voice_id": voice_id, "voice_name": voice_name, "opts": opts, "started": time.time()}
+        self.w.generate_panel.set_running(True)
+        self.generationStarted.emit(self.job_id)
+        return self.job_id
+
+    def cancel(self) -> None:
+        if self.job_id is not None:
+            self.w.client.cancel(self.job_id)
+            self.w.generate_panel.show_outcome(tr("Cancelling…"))
+
+    def _on_progress(self, jid: int, progress) -> None:
+        if jid == self.job_id:
+            self.w.generate_panel.show_progress(progress)
+
+    def _end(self, outcome: str, text: str) -> None:
+        self.job_id = None
+        self.w.generate_panel.set_running(False)
+        self.w.generate_panel.show_outcome(text)
+        self.generationEnded.emit(outcome)
+
+    def _on_failed(self, jid: int, error: object) -> None:
+        if jid != self.job_id:
+            return
+        self._end("failed", tr("Failed."))
+        self.w.show_error(error)
+        if isinstance(error, GpuOutOfMemoryError):
+            self.w.statusBar().showMessage(tr("Tip: Model → Unload, then Reload, frees all GPU memory."), 10000)
+
+    def _on_cancelled(self, jid: int) -> None:
+        if jid == self.job_id:
+            self._end("cancelled", tr("Cancelled."))
+
+    def _on_finished(self, jid: int, out: object) -> None:
+        if jid != self.job_id or not isinstance(out, GenerateOutput):
+            return
+        result, job = out.result, out.job
+        self.last_audio, self.last_sr = result.audio, result.sample_rate
+        self._end("finished", tr("Done: {d:.1f} s of audio.", d=result.duration_s))
+        self.w.result_panel.show_audio(result.audio, result.sample_rate)
+        p = self._pending
+        settings = dict(p["opts"])
+        settings["overrides"] = [[o.text, o.replacement, list(o.occurrences) if o.occurrences else None]
+                                 for o in job.overrides]
+        settings["segments"] = [s.normalized for s in result.segments]
+        settings["transcript"] = job.transcript
+
+        def store():
+            return self.w.store.add_generation(
+                text=job.text, voice_name=p["voice_name"], voice_id=p["voice_id"], seed=result.seed,
+                settings=settings, audio=result.audio, sr=result.sample_rate,
+                reference=(job.reference, job.reference_sr, job.transcript))
+
+        def stored(entry: HistoryEntry) -> None:
+            self.w.result_panel.current_id = entry.id
+            self.refresh_history(select=entry.id)
+            self.generationDone.emit(entry)
+
+        self.w.background.run(store, stored, self.w.show_error)
+
+    # --- history -------------------------------------------------------------------------------
+    def refresh_history(self, select: Optional[str] = None) -> None:
+        try:
+            entries = self.w.store.list_history()
+        except Exception as exc:  # noqa: BLE001 - the window must open even if the library is damaged
+            log.exception("history unavailable")
+            self.w.show_error(exc)
+            entries = []
+        self.w.result_panel.set_history(entries)
+        if select:
+            self.w.result_panel.select_entry(select)
+
+    def replay(self, hid: str) -> None:
+        def done(loaded) -> None:
+            audio, sr = loaded
+            self.w.result_panel.show_audio(audio, sr, hid)
+            self.w.result_panel.play()
+
+        self.w.background.run(lambda: self.w.store.generation_audio(hid), done, self.w.show_error)
+
+    def rename(self, hid: str, title: str) -> None:
+        self.w.background.run(lambda: self.w.store.rename_generation(hid, title),
+                              lambda _: self.refresh_history(select=hid), self.w.show_error)
+
+    def delete(self, hid: str) -> None:
+        def done(_) -> None:
+            if self.w.result_panel.current_id == hid:
+                self.w.result_panel.current_id = None
+            self.refresh_history()
+            self.w.statusBar().showMessage(tr("Moved to the library's trash."), 5000)
+
+        self.w.background.run(lambda: self.w.store.delete_generation(hid), done, self.w.show_error)
+
+    def regenerate(self, hid: str, new_seed: bool) -> None:
+        """Same text, voice, overrides and settings; the same seed or a new one."""
+        if self.running:
+            return
+        try:
+            self._check_model()
+        except GuiInputError as exc:
+            self.w.show_error(exc)
+            return
+
+        def loaded(data) -> None:
+            entry, (audio, sr, transcript) = data
+            opts = {k: entry.settings.get(k, d) for k, d in
+                    (("method", "ras"), ("use_phoneme", False), ("use_prompt_cache", True),
+                     ("sample_rate", 24000))}
+            opts["seed"] = self.w.generate_panel.roll_seed() if new_seed else entry.seed
+            overrides = tuple(PronunciationOverride(t, r, tuple(o) if o else None)
+                              for t, r, o in entry.settings.get("overrides", []))
+            self._submit(entry.text, audio, sr, transcript, overrides, opts, entry.voice_id, entry.voice_name)
+
+        self.w.background.run(lambda: (self.w.store.get_generation(hid), self.w.store.generation_reference(hid)),
+                              loaded, self.w.show_error)
+
+    def export(self, path: str, fmt: str) -> None:
+        audio, sr = self.w.result_panel.audio, self.w.result_panel.sr
+        if audio is None:
+            return
+        from glmtts_desktop.audio import save_audio
+
+        self.w.background.run(lambda: save_audio(path, audio, sr, format=fmt),
+                              lambda p: self.w.statusBar().showMessage(tr("Saved {path}", path=str(p)), 8000),
+                              self.w.show_error)
+
+    # --- voices --------------------------------------------------------------------------------
+    def refresh_voices(self, current: Optional[str] = None) -> None:
+        try:
+            voices = self.w.store.list_voices()
+        except Exception as exc:  # noqa: BLE001
+            log.exception("voices unavailable")
+            self.w.show_error(exc)
+            voices = []
+        self.w.voice_panel.set_voices([(v.id, v.name) for v in voices], current)
+
+    def _reference_changed(self) -> None:
+        self.w.text_panel.save_voice_button.setEnabled(self.w.voice_panel.voice_id is not None)
+
+    def save_voice(self, name: str) -> None:
+        v = self.w.voice_panel
+        try:
+            if not name:
+                raise GuiInputError(tr("Give the voice a name first."))
+            audio, sr, transcript = v.reference()
+        except GuiInputError as exc:
+            self.w.show_error(exc)
+            return
+        overrides = self.w.text_panel.overrides.as_tuple()
+        source = v.source_path
+
+        def done(saved) -> None:
+            v.voice_id = saved.id
+            self.w.settings.last_voice = saved.id
+            self.refresh_voices(saved.id)
+            self._reference_changed()
+            self.w.statusBar().showMessage(tr("Voice “{name}” saved.", name=name), 5000)
+
+        self.w.background.run(lambda: self.w.store.save_voice(name, audio, sr, transcript, overrides, source),
+                              done, self.w.show_error)
+
+    def choose_voice(self, vid: str) -> None:
+        def done(data) -> None:
+            voice, audio, sr, overrides = data
+            v = self.w.voice_panel
+            v.set_audio(audio, sr, None, voice_id=vid)
+            v.transcript.setPlainText(voice.transcript)
+            v.name.setText(voice.name)
+            if overrides:
+                self.w.text_panel.set_overrides(list(overrides))
+            self.w.settings.last_voice = vid
+            self._reference_changed()
+
+        self.w.background.run(lambda: self.w.store.load_voice(vid), done, self.w.show_error)
+
+    def save_voice_overrides(self) -> None:
+        vid = self.w.voice_panel.voice_id
+        if vid is None:
+            return
+        overrides = self.w.text_panel.overrides.as_tuple()
+        self.w.background.run(lambda: self.w.store.set_voice_overrides(vid, overrides),
+                              lambda _: self.w.statusBar().showMessage(tr("Pronunciations saved for this voice."), 5000),
+                              self.w.show_error)

@@ -1,0 +1,101 @@
+"""Persistent app preferences through QSettings (model folder, language, last voice, generation options).
+
+Kept as one small typed facade so the rest of the GUI never spells a settings key twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, Optional
+
+from PySide6.QtCore import QSettings
+
+log = logging.getLogger(__name__)
+
+ORG = "GLM-TTS Desktop"
+APP = "glmtts-desktop"
+
+
+class AppSettings:
+    def __init__(self, qsettings: Optional[QSettings] = None) -> None:
+        self._s = qsettings or QSettings(QSettings.IniFormat, QSettings.UserScope, ORG, APP)
+
+    def _get(self, key: str, default: Any, kind: type) -> Any:
+        value = self._s.value(key, default)
+        if value is None:
+            return default
+        try:
+            if kind is bool and isinstance(value, str):
+                return value.lower() in ("1", "true", "yes")
+            return kind(value)
+        except (TypeError, ValueError):
+            return default
+
+    def _set(self, key: str, value: Any) -> None:
+        self._s.setValue(key, value)
+        self._s.sync()
+
+    @property
+    def model_dir(self) -> Optional[Path]:
+        v = self._get("model/dir", "", str)
+        return Path(v) if v else None
+
+    @model_dir.setter
+    def model_dir(self, value: Optional[Path]) -> None:
+        self._set("model/dir", str(value) if value else "")
+
+    @property
+    def language(self) -> str:
+        return self._get("ui/language", "", str)
+
+    @language.setter
+    def language(self, value: str) -> None:
+        self._set("ui/language", value)
+
+    @property
+    def last_voice(self) -> str:
+        return self._get("voice/last", "", str)
+
+    @last_voice.setter
+    def last_voice(self, value: str) -> None:
+        self._set("voice/last", value)
+
+    @property
+    def sample_rate(self) -> int:
+        return self._get("generate/sample_rate", 24000, int)
+
+    @sample_rate.setter
+    def sample_rate(self, value: int) -> None:
+        self._set("generate/sample_rate", int(value))
+
+    @property
+    def method(self) -> str:
+        return self._get("generate/method", "ras", str)
+
+    @method.setter
+    def method(self, value: str) -> None:
+        self._set("generate/method", value)
+
+    @property
+    def prompt_cache(self) -> bool:
+        return self._get("generate/prompt_cache", True, bool)
+
+    @prompt_cache.setter
+    def prompt_cache(self, value: bool) -> None:
+        self._set("generate/prompt_cache", bool(value))
+
+    @property
+    def input_device(self) -> Optional[int]:
+        v = self._get("audio/input_device", -1, int)
+        return None if v < 0 else v
+
+    @input_device.setter
+    def input_device(self, value: Optional[int]) -> None:
+        self._set("audio/input_device", -1 if value is None else int(value))
+
+    def geometry(self) -> Any:
+        return self._s.value("window/geometry")
+
+    def set_geometry(self, data: Any) -> None:
+        self._set("window/geometry", data)

@@ -1,0 +1,150 @@
+"""A waveform with an optional draggable selection and a playhead (pyqtgraph).
+
+Long audio is reduced to a min/max envelope of a few thousand points before plotting, so a
+40-minute file draws as fast as a 4-second one.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Optional
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+log = logging.getLogger(__name__)
+
+ENVELOPE_POINTS = 4000
+
+
+def envelope(audio: np.ndarray, sr: int, points: int = ENVELOPE_POINTS) -> tuple[np.ndarray, np.ndarray]:
+    """(times, values) tracing the min/max of each bucket, alternately, for a faithful outline."""
+    x = np.asarray(audio, dtype=np.float32)
+    if x.ndim > 1:
+        x = x.mean(axis=1)
+    n = len(x)
+    if n == 0:
+        return np.zeros(0), np.zeros(0)
+    if n <= 2 * points:
+        return np.arange(n) / float(sr), x
+    bucket = n // points
+    trimmed = x[: bucket * points].reshape(points, bucket)
+    lo, hi = trimmed.min(axis=1), trimmed.max(axis=1)
+    values = np.empty(2 * points, np.float32)
+    values[0::2], values[1::2] = lo, hi
+    times = np.repeat(np.arange(points) * bucket / float(sr), 2)
+    return times, values
+
+
+class WaveformView(QWidget):
+    selectionChanged = Signal(float, float)  # seconds
+    seekRequested = Signal(float)
+
+    def __init__(self, parent: Optional[QWidget] = None, *, selectable: bool = False) -> None:
+        super().__init__(parent)
+        self.duration = 0.0
+        self._plot = pg.PlotWidget()
+        self._plot.setMenuEnabled(False)
+        self._plot.setMouseEnabled(x=False, y=False)
+        self._plot.hideButtons()
+        self._plot.setYRange(-1.0, 1.0)
+        self._plot.getPlotItem().hideAxis("left")
+        self._plot.setMinimumHeight(90)
+        self._curve = self._plot.plot([], [])
+        self._playhead = pg.InfiniteLine(pos=0, angle=90, movable=False)
+        self._playhead.setVisible(False)
+        self._plot.addItem(self._playhead)
+        self._region: Optional[pg.LinearRegionItem] = None
+        if selectable:
+            self._region = pg.LinearRegionItem(values=(0, 0))
+            self._region.setZValue(10)
+            self._region.sigRegionChangeFinished.connect(self._on_region)
+            self._region.setVisible(False)
+            self._plot.addItem(self._region)
+        self._plot.scene().sigMouseClicked.connect(self._on_click)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self._plot)
+        self.apply_palette()
+
+    def apply_palette(self) -> None:
+        """Follow the light/dark theme."""
+        pal = self.palette()
+        self._plot.setBackground(pal.color(QPalette.Base))
+        self._curve.setPen(pg.mkPen(pal.color(QPalette.Highlight), width=1))
+        self._playhead.setPen(pg.mkPen(pal.color(QPalette.Text), width=2))
+        if self._region is not None:
+            c = pal.color(QPalette.Highlight)
+            c.setAlpha(60)
+            self._region.setBrush(pg.mkBrush(c))
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        if event.type() == event.Type.PaletteChange:
+            self.apply_palette()
+        super().changeEvent(event)
+
+    # --- data --------------------------------------------------------------------------------
+    def set_audio(self, audio: Optional[np.ndarray], sr: int) -> None:
+        if audio is None or len(audio) == 0 or sr <= 0:
+            self.clear()
+            return
+        t, v = envelope(audio, sr)
+        self.duration = len(audio) / float(sr)
+        self._curve.setData(t, v)
+        self._plot.setXRange(0, self.duration, padding=0.0)
+        peak = float(np.max(np.abs(v))) if len(v) else 1.0
+        self._plot.setYRange(-max(peak, 0.05), max(peak, 0.05))
+        if self._region is not None:
+            self._region.setBounds((0, self.duration))
+            self._region.setVisible(True)
+
+    def clear(self) -> None:
+        self.duration = 0.0
+        self._curve.setData([], [])
+        self._playhead.setVisible(False)
+        if self._region is not None:
+            self._region.setVisible(False)
+
+    def has_audio(self) -> bool:
+        return self.duration > 0
+
+    def plotted_points(self) -> int:
+        x, _ = self._curve.getData()
+        return 0 if x is None else len(x)
+
+    # --- selection -----------------------------------------------------------------------------
+    def selection(self) -> tuple[float, float]:
+        if self._region is None or not self._region.isVisible():
+            return (0.0, self.duration)
+        a, b = self._region.getRegion()
+        return (max(0.0, float(a)), min(self.duration, float(b)))
+
+    def set_selection(self, start: float, end: float) -> None:
+        if self._region is None:
+            return
+        self._region.setRegion((max(0.0, start), min(self.duration, end)))
+        self._on_region()
+
+    def _on_region(self, *_: object) -> None:
+        a, b = self.selection()
+        self.selectionChanged.emit(a, b)
+
+    # --- playhead ------------------------------------------------------------------------------
+    def set_playhead(self, seconds: Optional[float]) -> None:
+        if seconds is None:
+            self._playhead.setVisible(False)
+            return
+        self._playhead.setVisible(True)
+        self._playhead.setValue(seconds)
+
+    def playhead(self) -> Optional[float]:
+        return float(self._playhead.value()) if self._playhead.isVisible() else None
+
+    def _on_click(self, event) -> None:
+        if event.button() != Qt.MouseButton.LeftButton or not self.has_audio():
+            return
+        pos = self._plot.getPlotItem().vb.mapSceneToView(event.scenePos())
+        self.seekRequested.emit(min(max(0.0, float(pos.x())), self.duration))
