@@ -1,0 +1,198 @@
+"""Plain audio files written so that a crash or a full disk never leaves a half file.
+
+Pattern: temp file in the destination folder, write, flush, fsync, ``os.replace``, fsync
+the folder (POSIX). Also hashing and copying of originals, which must stay byte-for-byte.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import io
+import logging
+import os
+import uuid
+from pathlib import Path
+from typing import BinaryIO, Optional
+
+import numpy as np
+import soundfile as sf
+
+from glmtts_desktop.library.errors import DiskFullError, InvalidEntryError, StorageError
+
+log = logging.getLogger(__name__)
+
+_CHUNK = 1 << 20
+
+
+def _open_for_write(path: Path) -> BinaryIO:  # patched in tests to simulate a full disk
+    return open(path, "xb")
+
+
+def _is_disk_full(exc: BaseException) -> bool:
+    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1))
+
+
+def storage_error(exc: OSError, what: str, path: Path) -> StorageError:
+    """The right typed error for an OS error while writing ``what``."""
+    if _is_disk_full(exc):
+        return DiskFullError(f"The disk is full; the {what} was not saved.",
+                             hint="Free some space on the disk and try again.", detail=f"{path}: {exc}")
+    return StorageError(f"Could not save the {what}.",
+                        hint="Check that the library folder exists and that you may write to it.",
+                        detail=f"{path}: {exc}")
+
+
+def fsync_dir(folder: Path) -> None:
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _tmp_name(folder: Path, name: str) -> Path:
+    return folder / f".{name}.tmp-{uuid.uuid4().hex}"
+
+
+def _remove_quietly(path: Path) -> None:
+    try:
+        path.unlink()
+    except OSError:
+        pass
+
+
+def atomic_write_bytes(path: Path, data: bytes, *, what: str = "file") -> None:
+    """Publish ``data`` at ``path`` completely or not at all."""
+    folder = path.parent
+    tmp = _tmp_name(folder, path.name)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with _open_for_write(tmp) as fh:
+            view = memoryview(data)
+            for start in range(0, len(view), _CHUNK):
+                fh.write(view[start : start + _CHUNK])
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        _remove_quietly(tmp)
+        raise storage_error(exc, what, path) from exc
+    fsync_dir(folder)
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(_CHUNK), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def copy_content_addressed(src: Path, folder: Path, *, what: str = "original recording") -> tuple[str, Path, int]:
+    """Copy ``src`` byte-for-byte to ``folder/<sha[:2]>/<sha><suffix>``; returns (sha256, path, size).
+
+    The name comes from the content, so the same file imported twice is stored once, and a
+    stored original can be checked against its name at any time.
+    """
+    try:
+        src_fh = open(src, "rb")
+    except OSError as exc:
+        raise InvalidEntryError(f"Could not read {src.name}.", detail=f"{src}: {exc}") from exc
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = _tmp_name(folder, src.name)
+    h = hashlib.sha256()
+    size = 0
+    try:
+        with src_fh, _open_for_write(tmp) as out:
+            for chunk in iter(lambda: src_fh.read(_CHUNK), b""):
+                h.update(chunk)
+                out.write(chunk)
+                size += len(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        digest = h.hexdigest()
+        dest = folder / digest[:2] / f"{digest}{src.suffix.lower()}"
+        if dest.exists() and dest.stat().st_size == size:
+            _remove_quietly(tmp)
+            return digest, dest, size
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(tmp, dest)
+    except OSError as exc:
+        _remove_quietly(tmp)
+        raise storage_error(exc, what, src) from exc
+    fsync_dir(dest.parent)
+    return digest, dest, size
+
+
+def encode_wav(samples: np.ndarray, sample_rate: int, *, subtype: str = "PCM_16",
+               title: str = "", comment: str = "", software: str = "") -> bytes:
+    """WAV bytes (mono or (n, ch)), float input clipped to [-1, 1], with RIFF INFO tags."""
+    x = np.asarray(samples)
+    if x.ndim not in (1, 2) or x.size == 0:
+        raise InvalidEntryError("The audio is empty.", detail=f"shape {x.shape}")
+    if sample_rate <= 0:
+        raise InvalidEntryError(f"Invalid sample rate {sample_rate}.")
+    if np.issubdtype(x.dtype, np.floating):
+        if not np.all(np.isfinite(x)):
+            raise InvalidEntryError("The audio contains invalid values (NaN or infinity).")
+        x = np.clip(x, -1.0, 1.0).astype(np.float32, copy=False)
+    buf = io.BytesIO()
+    channels = 1 if x.ndim == 1 else x.shape[1]
+    with sf.SoundFile(buf, "w", samplerate=int(sample_rate), channels=channels, format="WAV",
+                      subtype=subtype) as f:
+        if title:
+            f.title = title
+        if comment:
+            f.comment = comment
+        if software:
+            f.software = software
+        f.write(x)
+    return buf.getvalue()
+
+
+def read_audio(path: Path) -> tuple[np.ndarray, int]:
+    """(float32 samples, rate) of a library file; mono files come back 1-D."""
+    try:
+        data, sr = sf.read(str(path), dtype="float32")
+    except FileNotFoundError as exc:
+        raise StorageError(f"The audio file {path.name} is missing from the library.",
+                           hint="Restore the library folder from a backup.", detail=str(path)) from exc
+    except (sf.LibsndfileError, RuntimeError) as exc:
+        raise StorageError(f"The audio file {path.name} is damaged.",
+                           hint="Restore the library folder from a backup.", detail=f"{path}: {exc}") from exc
+    return data, int(sr)
+
+
+def remove_file(path: Optional[Path]) -> None:
+    """Delete a file we own; a missing file is fine (purge is idempotent)."""
+    if path is None:
+        return
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        log.warning("could not remove %s: %s", path, exc)
+
+
+def remove_empty_dirs(folder: Path, stop: Path) -> None:
+    """Remove empty folders from ``folder`` up to (not including) ``stop``."""
+    folder, stop = folder.resolve(), stop.resolve()
+    while folder != stop and stop in folder.parents:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent
+
+
+__all__ = ["atomic_write_bytes", "sha256_file", "copy_content_addressed", "encode_wav", "read_audio",
+           "remove_file", "remove_empty_dirs", "fsync_dir", "storage_error"]

@@ -1,0 +1,137 @@
+"""``Library``: the voice and generation catalogue in one folder.
+
+Layout of ``root`` (every path in the catalogue is relative to it, with forward slashes, so
+the folder can be copied or moved as a whole and still opens)::
+
+    library.sqlite3                      catalogue (SQLite, WAL)
+    audio/originals/ab/<sha256>.<ext>    imported/recorded originals, byte-for-byte, never modified
+    audio/voices/<voice id>/reference-*.wav   the trimmed reference used for synthesis
+    audio/generations/<yyyy>/<mm>/<id>.wav    generated clips
+
+Thread safety: one sqlite connection guarded by a re-entrant lock; every public method takes
+the lock, so a Library may be shared by the GUI thread and workers. File writing happens
+before the catalogue row is inserted, and a row is only ever inserted after its file is
+complete, so the catalogue never points at a missing or half-written file.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Optional, Union
+
+from glmtts_desktop.library import db
+from glmtts_desktop.library.errors import StorageError
+from glmtts_desktop.library.files import remove_empty_dirs, remove_file, sha256_file
+from glmtts_desktop.library.generations import GenerationStore
+from glmtts_desktop.library.paths import AUDIO_DIRNAME, DB_FILENAME, default_library_root
+from glmtts_desktop.library.voices import VoiceStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IntegrityProblem:
+    """A file the catalogue knows about that is missing or no longer matches its checksum."""
+
+    kind: str  # "voice_original", "voice_reference", "generation"
+    item_id: str
+    path: Path
+    problem: str  # "missing" or "checksum mismatch"
+
+
+class Library(VoiceStore, GenerationStore):
+    """Open (or create) the library in ``root`` (default: the platform's user data folder).
+
+    ``app_version`` is written into each generation's provenance; it defaults to the
+    installed package's version.
+    """
+
+    def __init__(self, root: Union[str, Path, None] = None, *, app_version: Optional[str] = None) -> None:
+        self.root = Path(root) if root is not None else default_library_root()
+        try:
+            (self.root / AUDIO_DIRNAME).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageError(f"Could not create the library folder {self.root}.",
+                               hint="Choose a folder you may write to.", detail=str(exc)) from exc
+        if app_version is None:
+            from glmtts_desktop import __version__ as app_version
+        self.app_version = str(app_version)
+        self._lock = threading.RLock()
+        self._conn: Optional[sqlite3.Connection] = db.connect(self.root / DB_FILENAME)
+        log.info("library opened at %s", self.root)
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                try:
+                    self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                except sqlite3.Error:
+                    pass
+                self._conn.close()
+                self._conn = None
+
+    def __enter__(self) -> "Library":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def db_path(self) -> Path:
+        return self.root / DB_FILENAME
+
+    # -- helpers shared by the stores -----------------------------------------------------------
+    @property
+    def conn(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise StorageError("The library is closed.")
+        return self._conn
+
+    def _abs(self, rel: str) -> Path:
+        return self.root.joinpath(*PurePosixPath(rel).parts)
+
+    def _rel(self, path: Path) -> str:
+        return path.relative_to(self.root).as_posix()
+
+    def _remove_owned(self, rel: Optional[str]) -> None:
+        if rel:
+            path = self._abs(rel)
+            remove_file(path)
+            remove_empty_dirs(path.parent, self.root / AUDIO_DIRNAME)
+
+    # -- maintenance ---------------------------------------------------------------------------
+    def empty_trash(self) -> tuple[int, int]:
+        """Permanently delete every voice and generation in the trash; (voices, generations)."""
+        with self._lock:
+            voices = [r["id"] for r in self.conn.execute("SELECT id FROM voices WHERE deleted_at IS NOT NULL")]
+            gens = [r["id"] for r in self.conn.execute("SELECT id FROM generations WHERE deleted_at IS NOT NULL")]
+            for gid in gens:
+                self.purge_generation(gid)
+            for vid in voices:
+                self.purge_voice(vid)
+            return len(voices), len(gens)
+
+    def check_integrity(self, *, verify_hashes: bool = False) -> list[IntegrityProblem]:
+        """Every catalogued file exists (and, with ``verify_hashes``, still has its sha256)."""
+        with self._lock:
+            items: list[tuple[str, str, str, str]] = []
+            for r in self.conn.execute(
+                    "SELECT v.id, o.rel_path, o.sha256 FROM voices v JOIN originals o ON o.sha256 = v.original_sha256"):
+                items.append(("voice_original", r[0], r[1], r[2]))
+            for r in self.conn.execute("SELECT id, reference_rel_path, reference_sha256 FROM voices"):
+                items.append(("voice_reference", r[0], r[1], r[2]))
+            for r in self.conn.execute("SELECT id, rel_path, sha256 FROM generations"):
+                items.append(("generation", r[0], r[1], r[2]))
+        problems = []
+        for kind, item_id, rel, digest in items:
+            path = self._abs(rel)
+            if not path.is_file():
+                problems.append(IntegrityProblem(kind, item_id, path, "missing"))
+            elif verify_hashes and sha256_file(path) != digest:
+                problems.append(IntegrityProblem(kind, item_id, path, "checksum mismatch"))
+        return problems
