@@ -1,0 +1,152 @@
+"""`download`, `verify` and `import-weights`: getting the weights without the GUI.
+
+Same cores as the wizard (glmtts_desktop.models); progress goes to a tqdm bar on stderr.
+Failures are raised as GlmTtsError subclasses and printed by cli.main as one sentence with
+a next step; partial downloads always stay on disk so running the command again resumes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import threading
+from pathlib import Path
+from typing import Optional
+
+log = logging.getLogger(__name__)
+
+
+def _model_dir(args: argparse.Namespace) -> Path:
+    from glmtts_desktop.models import default_model_dir
+
+    chosen = getattr(args, "model_dir", None) or getattr(args, "gui_model_dir", None)
+    return Path(chosen).expanduser() if chosen else default_model_dir()
+
+
+def _manifest(args: argparse.Namespace):
+    from glmtts_desktop.models.manifest import load_manifest
+
+    return load_manifest(Path(args.manifest) if getattr(args, "manifest", None) else None)
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model-dir", default=None, help="weights folder (default: the user data folder)")
+    p.add_argument("--sample-rate", default="24000", choices=["24000", "32000", "both"],
+                   help="output rate(s) to get weights for (default 24000)")
+    p.add_argument("--manifest", default=None, help=argparse.SUPPRESS)  # tests / advanced use
+
+
+def register(sub) -> None:
+    d = sub.add_parser("download", help="download the GLM-TTS weights (resumes where it stopped)",
+                       description="Download and verify the GLM-TTS weights. Interrupt any time; "
+                                   "running it again continues from the byte where it stopped.")
+    _common(d)
+    d.add_argument("--endpoint", default=None,
+                   help="official, mirror (https://hf-mirror.com) or any https address; "
+                        "default: $HF_ENDPOINT or official")
+    d.add_argument("--test-connection", action="store_true",
+                   help="only fetch one small file and report the speed")
+    d.add_argument("--stall-timeout", type=float, default=60.0, help=argparse.SUPPRESS)
+    d.set_defaults(func=cmd_download)
+
+    v = sub.add_parser("verify", help="check the weights (hashes once, then remembers)")
+    _common(v)
+    v.add_argument("--quick", action="store_true", help="compare sizes with the last full check only")
+    v.set_defaults(func=cmd_verify)
+
+    i = sub.add_parser("import-weights", help="copy weights from a folder (USB stick, share) and verify them")
+    i.add_argument("folder", help="folder holding llm/, flow/, ... (or ckpt/ of the official code)")
+    _common(i)
+    i.add_argument("--link", action="store_true", help="hard-link instead of copying when on the same disk")
+    i.set_defaults(func=cmd_import)
+
+
+class _Bar:
+    """tqdm bar fed from DownloadProgress snapshots (only the deltas are added)."""
+
+    def __init__(self) -> None:
+        from tqdm import tqdm
+
+        self.bar = tqdm(total=0, unit="B", unit_scale=True, unit_divisor=1024, file=sys.stderr,
+                        dynamic_ncols=True, disable=None)
+        self.last = 0
+        self.file = ""
+
+    def __call__(self, p) -> None:
+        if p.total and self.bar.total != p.total:
+            self.bar.total = p.total
+            self.bar.refresh()
+        if p.file != self.file:
+            self.file = p.file
+            self.bar.set_description_str(p.file.rsplit("/", 1)[-1] if p.file else p.phase)
+        delta = p.done - self.last
+        if delta:
+            self.bar.update(delta)
+            self.last = p.done
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def cmd_download(args: argparse.Namespace) -> int:
+    from glmtts_desktop.models.download import Downloader, test_connection
+    from glmtts_desktop.models.endpoints import endpoint_from_env, normalize_endpoint
+    from glmtts_desktop.models.errors import DownloadCancelledError
+    from glmtts_desktop.models.transfer import TransferSettings
+
+    endpoint = normalize_endpoint(args.endpoint) if args.endpoint else endpoint_from_env()
+    if endpoint.warning:
+        print(f"warning: {endpoint.warning}", file=sys.stderr)
+    manifest = _manifest(args)
+    if args.test_connection:
+        print(test_connection(endpoint, manifest).sentence())
+        return 0
+    model_dir = _model_dir(args)
+    print(f"Downloading GLM-TTS weights from {endpoint.url} into {model_dir}", file=sys.stderr)
+    bar = _Bar()
+    cancel = threading.Event()
+    try:
+        report = Downloader(model_dir, endpoint=endpoint, sample_rates=args.sample_rate, manifest=manifest,
+                            settings=TransferSettings(stall_timeout_s=args.stall_timeout),
+                            on_progress=bar, cancel=cancel).run()
+    except KeyboardInterrupt:
+        cancel.set()
+        raise DownloadCancelledError() from None
+    finally:
+        bar.close()
+    print(f"Done: {report.summary()}.")
+    return 0 if report.complete else 7
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from glmtts_desktop.models.errors import MissingWeightsError
+    from glmtts_desktop.models.layout import parse_sample_rates
+    from glmtts_desktop.models.verify import verify_files
+
+    model_dir = _model_dir(args)
+    specs = _manifest(args).files_for(parse_sample_rates(args.sample_rate))
+    report = verify_files(model_dir, specs, full=not args.quick)
+    if not report.complete:
+        raise MissingWeightsError(
+            f"The weights in {model_dir} are incomplete ({report.summary()}).",
+            missing=report.missing, wrong=report.wrong,
+            hint="Run `glmtts-desktop download` to fetch only what is missing or damaged.")
+    print(f"OK: {report.summary()}.")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from glmtts_desktop.models.importer import import_weights
+
+    model_dir = _model_dir(args)
+    report = import_weights(Path(args.folder), model_dir, sample_rates=args.sample_rate,
+                            manifest=_manifest(args), link=args.link)
+    print(f"Imported into {model_dir}: {report.summary()}.")
+    return 0
+
+
+def main(argv: Optional[list[str]] = None) -> int:  # pragma: no cover - convenience
+    from glmtts_desktop.cli import main as cli_main
+
+    return cli_main(argv)
