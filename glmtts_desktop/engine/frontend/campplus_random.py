@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 from pathlib import Path
 
 import torch
@@ -75,7 +76,8 @@ def write_random_campplus(path: Path, *, size: str = "tiny", seed: int = 0) -> N
     tmp = path.with_name(path.name + ".tmp")
     example = torch.zeros(1, 200, 80)
     try:
-        with torch.no_grad():
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
             # the legacy exporter: the dynamo one needs onnxscript, which we do not ship
             torch.onnx.export(net, (example,), str(tmp), input_names=["feats"], output_names=["embedding"],
                               dynamic_axes={"feats": {1: "frames"}}, opset_version=17, dynamo=False)
