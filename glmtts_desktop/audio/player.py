@@ -36,6 +36,7 @@ class Player:
         self.loop = False
         self.finished_count = 0
         self._lock = threading.RLock()
+        self._changed = threading.Condition(self._lock)
         self._source: Optional[np.ndarray] = None  # (n, ch) float32 at the loaded rate
         self._source_sr = 0
         self._buf: Optional[np.ndarray] = None  # (n, ch) at the rate the device plays
@@ -47,6 +48,7 @@ class Player:
         self._state = STOPPED
         self._stream: Optional[StreamHandle] = None
         self._ended = False
+        self._armed = False
         self._finished_stream: Optional[StreamHandle] = None
 
     # -- loading ------------------------------------------------------------------------------
@@ -104,22 +106,34 @@ class Player:
             if self._pos >= self._end:
                 self._pos = self._start
             self._ended = False
+            previous = self._state
+            # PLAYING before the stream starts (its first callback may come at once), but
+            # silent until the buffer matches the device's rate ("armed").
+            self._state = PLAYING
+            self._armed = False
             channels = self._buf.shape[1]
             requested = self._source_sr
-        stream = self.backend.open_output(self._fill, sample_rate=requested, channels=channels,
-                                          device=self.device, blocksize=self.blocksize,
-                                          on_finished=self._on_finished)
+        try:
+            stream = self.backend.open_output(self._fill, sample_rate=requested, channels=channels,
+                                              device=self.device, blocksize=self.blocksize,
+                                              on_finished=self._on_finished)
+        except BaseException:
+            with self._lock:
+                self._state = previous
+                self._changed.notify_all()
+            raise
         with self._lock:
             if stream.sample_rate != self._rate:
                 self._use_rate(int(stream.sample_rate))
             self._stream = stream
-            self._state = PLAYING
+            self._armed = True
 
     def pause(self) -> None:
         with self._lock:
             if self._state != PLAYING:
                 return
             self._state = PAUSED
+            self._changed.notify_all()
             stream, self._stream = self._stream, None
         if stream is not None:
             stream.stop()
@@ -136,6 +150,7 @@ class Player:
         with self._lock:
             self._state = STOPPED
             self._pos = self._start
+            self._changed.notify_all()
             stream, self._stream = self._stream, None
         if stream is not None:
             stream.stop()
@@ -149,6 +164,12 @@ class Player:
 
     def close(self) -> None:
         self.stop()
+
+    def wait(self, timeout: Optional[float] = None) -> bool:
+        """Block until playback is no longer running (ended, paused or stopped); True if so.
+        For the CLI and tests; the GUI polls ``state`` instead."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self._state != PLAYING, timeout)
 
     # -- what the GUI polls -------------------------------------------------------------------
     @property
@@ -175,6 +196,9 @@ class Player:
             if buf is None or self._state != PLAYING:
                 out.fill(0)
                 return False
+            if not self._armed:
+                out.fill(0)
+                return True
             while done < n:
                 avail = self._end - self._pos
                 if avail <= 0:
@@ -203,6 +227,7 @@ class Player:
             # thread closes it on the next play/stop/load.
             self._finished_stream, self._stream = self._stream, None
             self.finished_count += 1
+            self._changed.notify_all()
 
     def _close_finished(self) -> None:
         with self._lock:

@@ -239,3 +239,5 @@ class Recorder:
                          detail=f"{self.path}: {exc}")
         self.state = "failed"
         log.error("recording failed: %s", exc)
+        if self._stream is not None:
+            self._stream.stop()  # release the microphone; stop() may still be called later

@@ -258,3 +258,64 @@ def test_player_without_output_device_raises_device_error():
     with pytest.raises(AudioDeviceError):
         p.play()
     assert p.state == "stopped"
+
+
+class _EagerFake(FakeBackend):
+    """Like a real device: the first callback comes before open_output returns."""
+
+    def open_output(self, callback, **kw):
+        stream = super().open_output(callback, **kw)
+        self.pump(1)
+        return stream
+
+
+def test_player_survives_a_callback_before_open_returns():
+    fake = _EagerFake()
+    p = Player(fake, blocksize=100)
+    x = _ramp(1000)
+    p.load(x, 1000)
+    p.play()
+    assert p.state == "playing" and fake.active_streams("output")
+    fake.pump_all()
+    assert p.wait(timeout=0) and p.finished_count == 1
+    played = fake.played_audio()[:, 0]
+    # the early block is silence (not yet armed), then the whole buffer follows
+    np.testing.assert_array_equal(played[:100], 0)
+    np.testing.assert_array_equal(played[100:1100], x)
+
+
+REAL_DEVICE_SCRIPT = textwrap.dedent("""
+    import sys, numpy as np, soundfile as sf
+    from glmtts_desktop.audio import get_backend, Recorder, Player
+    b = get_backend()
+    assert b.available, b.reason
+    assert b.input_status().available and b.output_status().available
+    rec = Recorder(b, sys.argv[1], sample_rate=48000)
+    rec.start()
+    for _ in range(200):          # the null device is not paced: frames arrive at once
+        rec.sync(timeout=1)
+        if rec.frames_written > 4800:
+            break
+    rec.stop()
+    assert sf.info(sys.argv[1]).frames == rec.frames_written > 0
+    p = Player(b)
+    p.load(np.zeros(2400, np.float32), 24000)
+    p.play()
+    assert p.wait(timeout=10), p.state
+    assert p.finished_count == 1
+    print("ok")
+""")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="uses an ALSA null device")
+def test_sounddevice_backend_real_code_path_with_alsa_null_device(tmp_path):
+    if sd_backend.import_sounddevice()[0] is None:
+        pytest.skip("PortAudio is not installed here")
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".asoundrc").write_text('pcm.!default { type plug; slave.pcm "nulldev" }\n'
+                                    'pcm.nulldev { type null }\n')
+    env = dict(os.environ, HOME=str(home))
+    proc = subprocess.run([sys.executable, "-c", REAL_DEVICE_SCRIPT, str(tmp_path / "t.wav")], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and proc.stdout.strip().endswith("ok"), proc.stderr[-3000:]
