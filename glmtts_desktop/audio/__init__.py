@@ -43,6 +43,7 @@ from glmtts_desktop.audio.io import (
     to_mono,
 )
 from glmtts_desktop.audio.player import Player
+from glmtts_desktop.audio.processing import cut, fade_edges, normalize
 from glmtts_desktop.audio.recorder import Level, Recorder
 
 __all__ = [
@@ -50,5 +51,5 @@ __all__ = [
     "trim_silence", "AudioBackend", "DeviceInfo", "DeviceStatus", "NullBackend", "StreamHandle",
     "get_backend", "AudioDecodeError", "AudioDeviceError", "AudioError", "AudioWriteError", "DiskFullError",
     "InvalidAudioError", "FakeBackend", "AudioClip", "AudioInfo", "encode_audio", "load_audio", "probe",
-    "resample", "save_audio", "to_mono", "Player", "Level", "Recorder",
+    "resample", "save_audio", "to_mono", "Player", "Level", "Recorder", "cut", "fade_edges", "normalize",
 ]

@@ -47,8 +47,8 @@ def frame_db(samples: np.ndarray, sr: int) -> np.ndarray:
     energy = np.empty(n_hops, np.float64)
     step = 1 << 16
     for i in range(0, n_hops, step):
-        block = x[i * hop : min(n_hops, i + step) * hop].astype(np.float64).reshape(-1, hop)
-        energy[i : i + len(block)] = np.square(block).sum(axis=1)
+        block = x[i * hop : min(n_hops, i + step) * hop].reshape(-1, hop)
+        energy[i : i + len(block)] = np.einsum("ij,ij->i", block, block)
     k = min(FRAME_HOPS, n_hops)
     csum = np.concatenate(([0.0], np.cumsum(energy)))
     frames = (csum[k:] - csum[:-k]) / (k * hop)
@@ -99,14 +99,17 @@ def clipped_mask(samples: np.ndarray) -> np.ndarray:
     out = np.zeros(len(x), bool)
     if len(x) < 3:
         return out
-    peak = float(np.max(np.abs(x)))
+    mag = np.abs(x)
+    peak = float(mag.max())
     if peak < 0.1:
         return out
-    hot = np.abs(x) >= 0.99 * peak
-    pair = hot[:-1] & hot[1:] & (np.abs(np.diff(x)) <= 1e-5)
+    idx = np.flatnonzero(mag >= 0.99 * peak)  # few samples: work on them only
+    if len(idx) < 3:
+        return out
+    pair = (np.diff(idx) == 1) & (np.abs(np.diff(x[idx])) <= 1e-5)
     for a, b in _runs(pair):
         if b - a >= 2:  # >= 2 equal steps = >= 3 samples
-            out[a : b + 1] = True
+            out[idx[a] : idx[b] + 1] = True
     return out
 
 

@@ -194,6 +194,13 @@ class Recorder:
 
     # -- writer thread -------------------------------------------------------------------------
     def _write_loop(self) -> None:
+        try:
+            self._drain()
+        except Exception as exc:  # never let the writer die silently: the GUI polls .error
+            log.exception("take writer crashed")
+            self._fail(exc)
+
+    def _drain(self) -> None:
         assert self._file is not None
         last_flush = time.monotonic()
         while True:

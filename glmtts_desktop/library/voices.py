@@ -62,8 +62,21 @@ def _check_pronunciations(entries: Iterable[dict[str, Any]]) -> list[dict[str, A
     return out
 
 
+MAX_REFERENCE_S = 120.0  # a longer file must be trimmed by the caller first
+
+
+def _mono(samples: np.ndarray) -> np.ndarray:
+    x = np.asarray(samples)
+    return x.mean(axis=1, dtype=np.float32) if x.ndim == 2 else x
+
+
 def _decode_file(path: Path) -> tuple[np.ndarray, int]:
     try:
+        info = sf.info(str(path))
+        if info.duration > MAX_REFERENCE_S:
+            raise InvalidEntryError(
+                f"{path.name} is {info.duration:.0f} s long; too long to use whole as a voice reference.",
+                hint="Choose the part to use (3-10 s) and add that.")
         data, sr = sf.read(str(path), dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError, OSError) as exc:
         raise InvalidEntryError(
@@ -117,7 +130,7 @@ class VoiceStore:
         else:
             if sample_rate is None or sample_rate <= 0:
                 raise InvalidEntryError("The reference samples need their sample rate.")
-            samples, sr = np.asarray(reference), int(sample_rate)
+            samples, sr = _mono(reference), int(sample_rate)
             original = Path(original_path) if original_path is not None else None
         if samples.size == 0:
             raise InvalidEntryError("The reference audio is empty.")
@@ -250,7 +263,8 @@ class VoiceStore:
                           trim: Optional[tuple[float, float]] = None) -> Voice:
         """Store a new trimmed reference (the original is untouched); drops cached prompts."""
         old = self.get_voice(voice_id)
-        ref_bytes = encode_wav(np.asarray(samples), sample_rate, subtype=REFERENCE_SUBTYPE, title=old.name)
+        samples = _mono(samples)
+        ref_bytes = encode_wav(samples, sample_rate, subtype=REFERENCE_SUBTYPE, title=old.name)
         new_path = old.reference_path.parent / f"reference-{uuid.uuid4().hex[:8]}.wav"
         atomic_write_bytes(new_path, ref_bytes, what="voice reference")
         try:

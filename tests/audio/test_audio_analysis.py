@@ -103,3 +103,28 @@ def test_auto_trim_avoids_a_clipped_part():
     start, end = auto_trim(x, SR, max_seconds=8.0)
     clean_at = len(clipped) + 2 * SR
     assert start >= clean_at - 0.3 * SR and end <= clean_at + len(clean) + 0.3 * SR
+
+
+def test_normalize_brings_speech_to_target_and_respects_peak():
+    from glmtts_desktop.audio import normalize
+
+    quiet = np.concatenate([np.zeros(SR), speech_like(4.0, SR, level=0.02)]).astype(np.float32)
+    y = normalize(quiet, SR, target_dbfs=-20.0, peak_dbfs=-1.0)
+    assert analyze(y, SR).speech_level_dbfs == pytest.approx(-20.0, abs=0.5)
+    assert np.abs(y).max() <= 10 ** (-1 / 20) + 1e-6
+    assert np.all(quiet[SR:] == speech_like(4.0, SR, level=0.02))  # input untouched
+    loud = speech_like(4.0, SR, level=0.9)
+    z = normalize(loud, SR, target_dbfs=-3.0, peak_dbfs=-1.0)  # the peak limit wins
+    assert np.abs(z).max() == pytest.approx(10 ** (-1 / 20), rel=1e-4)
+    silence = np.zeros(SR, np.float32)
+    assert np.all(normalize(silence, SR) == 0)
+
+
+def test_cut_with_fades():
+    from glmtts_desktop.audio import InvalidAudioError, cut
+
+    x = np.ones(1000, np.float32)
+    y = cut(x, 100, 600, sr=10000, fade_ms=5)
+    assert len(y) == 500 and y[0] == 0 and y[250] == 1 and y[-1] < 0.03
+    with pytest.raises(InvalidAudioError):
+        cut(x, 600, 100)

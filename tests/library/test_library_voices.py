@@ -187,3 +187,30 @@ def test_unwritable_root_is_a_storage_error(tmp_path):
     blocker.write_text("x")
     with pytest.raises(StorageError):
         Library(blocker / "lib")
+
+
+def test_stereo_samples_become_a_mono_reference(lib):
+    x = np.stack([tone(3.0, 16000), tone(3.0, 16000, 330)], axis=1)
+    v = lib.add_voice("S", x, "s", sample_rate=16000)
+    ref, _ = lib.load_voice_reference(v)
+    assert ref.ndim == 1
+    np.testing.assert_allclose(ref, x.mean(axis=1), atol=1e-6)
+
+
+def test_long_file_must_be_trimmed_first(lib, tmp_path):
+    long_wav = tmp_path / "long.wav"
+    with sf.SoundFile(long_wav, "w", samplerate=8000, channels=1, subtype="PCM_16") as f:
+        f.write(np.zeros(8000 * 130, np.int16))
+    with pytest.raises(InvalidEntryError, match="too long"):
+        lib.add_voice("L", long_wav, "x")
+    v = lib.add_voice("L", tone(5.0, 8000), "x", sample_rate=8000, original_path=long_wav, trim=(10.0, 15.0))
+    assert v.original_path.stat().st_size == long_wav.stat().st_size
+
+
+def test_default_root_is_overridable_by_environment(tmp_path, monkeypatch):
+    from glmtts_desktop.library import default_library_root
+
+    monkeypatch.setenv("GLMTTS_LIBRARY_DIR", str(tmp_path / "elsewhere"))
+    assert default_library_root() == tmp_path / "elsewhere"
+    with Library() as lib:
+        assert lib.root == tmp_path / "elsewhere" and lib.db_path.exists()
