@@ -17,6 +17,7 @@ import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Optional
+from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 
@@ -235,3 +236,43 @@ def make_files(seed: int = 1) -> dict[str, bytes]:
 
 
 LFS_SUFFIXES = (".safetensors", ".pt", ".ckpt", ".model", ".onnx")
+
+
+GLM_COMMIT = "1" * 40
+CAM_COMMIT = "2" * 40
+
+
+def build_repos(seed: int = 1) -> list[FakeRepo]:
+    files = make_files(seed)
+    glm = FakeRepo("zai-org/GLM-TTS", GLM_COMMIT, files,
+                   lfs={p for p in files if p.endswith(LFS_SUFFIXES)})
+    cam_bytes = make_files(seed + 100)["flow/flow.pt"][:70_000]
+    cam = FakeRepo("FunAudioLLM/CosyVoice2-0.5B", CAM_COMMIT, {"campplus.onnx": cam_bytes, "flow.pt": b"x" * 10},
+                   lfs={"campplus.onnx", "flow.pt"})
+    return [glm, cam]
+
+
+def manifest_dict_for(repos: list[FakeRepo]) -> dict:
+    """Same shape as the shipped manifest: GLM-TTS unpinned commit, a few pinned values."""
+    glm, cam = repos
+    shipped = json.loads((Path(__file__).parents[2] / "resources/models/manifest.json").read_text())
+    files = []
+    for f in shipped["files"]:
+        f = dict(f)
+        if f["source"] == "glm-tts":
+            data = glm.files[f["path"]]
+            if f["sha256"] is not None:  # pinned in the real manifest -> pinned here too
+                f["sha256"] = hashlib.sha256(data).hexdigest()
+            if f["size"] is not None:
+                f["size"] = len(data)
+        else:
+            data = cam.files[f["remote_path"]]
+            f["sha256"] = hashlib.sha256(data).hexdigest()
+            f["size"] = len(data)
+        files.append(f)
+    return {"version": 1,
+            "sources": {"glm-tts": {"repo_id": glm.repo_id, "revision": None, "default_ref": "main"},
+                        "campplus": {"repo_id": cam.repo_id, "revision": CAM_COMMIT}},
+            "files": files}
+
+

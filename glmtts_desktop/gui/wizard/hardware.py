@@ -1,0 +1,71 @@
+"""What this PC has: GPU, VRAM, CUDA as torch sees it, free disk.
+
+torch is imported lazily, in a worker thread, only when the wizard's system page is shown:
+the wizard itself opens instantly, and a missing or CPU-only torch is a normal answer.
+"""
+
+from __future__ import annotations
+
+import logging
+import platform
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class HardwareInfo:
+    gpu_name: Optional[str]
+    vram_bytes: Optional[int]
+    cuda_version: Optional[str]   # CUDA runtime torch was built with, when a GPU is usable
+    torch_version: Optional[str]
+    note: str = ""                # why there is no GPU, in plain words
+
+    @property
+    def has_gpu(self) -> bool:
+        return self.gpu_name is not None
+
+
+def probe_torch() -> HardwareInfo:
+    """Ask torch about the GPU; every failure becomes a plain note, never an exception."""
+    try:
+        import torch
+    except Exception as exc:  # noqa: BLE001 - broken installs happen; the wizard still works
+        log.info("torch unavailable: %s", exc)
+        return HardwareInfo(None, None, None, None, note=f"PyTorch could not be loaded ({exc}).")
+    try:
+        if torch.cuda.is_available():
+            props = torch.cuda.get_device_properties(0)
+            return HardwareInfo(props.name, int(props.total_memory), torch.version.cuda, torch.__version__)
+        mps = getattr(torch.backends, "mps", None)
+        if mps is not None and mps.is_available():
+            return HardwareInfo("Apple GPU (Metal)", None, None, torch.__version__)
+        why = ("This PyTorch build has no CUDA support." if torch.version.cuda is None
+               else "No NVIDIA GPU or driver is visible to PyTorch.")
+        return HardwareInfo(None, None, None, torch.__version__, note=why)
+    except Exception as exc:  # noqa: BLE001
+        return HardwareInfo(None, None, None, getattr(torch, "__version__", None),
+                            note=f"The GPU could not be queried ({exc}).")
+
+
+def describe(info: HardwareInfo) -> str:
+    if info.has_gpu:
+        vram = f", {info.vram_bytes / 2**30:.1f} GB VRAM" if info.vram_bytes else ""
+        cuda = f", CUDA {info.cuda_version}" if info.cuda_version else ""
+        return f"{info.gpu_name}{vram}{cuda}"
+    return f"No usable GPU. {info.note} Speech will be generated on the CPU, which is much slower."
+
+
+def free_disk_text(folder: Path) -> str:
+    from glmtts_desktop.models.diskspace import free_bytes, human
+
+    try:
+        return f"{human(free_bytes(folder))} free at {folder}"
+    except OSError as exc:
+        return f"free space unknown ({exc})"
+
+
+def system_summary() -> str:
+    return f"{platform.system()} {platform.release()}, Python {platform.python_version()}"
