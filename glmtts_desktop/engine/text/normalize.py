@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Mapping, Optional
 
 import emoji
 
-from glmtts_desktop.engine.text import wetext_tn
+from glmtts_desktop.engine.text import placeholders, wetext_tn
 from glmtts_desktop.engine.text.rules_en import normalize_english
 from glmtts_desktop.engine.text.rules_zh import (
     PUNCTUATION_CHARS,
@@ -62,35 +63,67 @@ def normalize_chinese(text: str) -> str:
     return post_replace(text)
 
 
-def keep_meaningful_spaces(text: str) -> str:
-    """Keep a space only between two alphanumerics or after ``.,!?;:`` before one."""
+def keep_meaningful_spaces(text: str, surfaces: Optional[Mapping[str, str]] = None) -> str:
+    """Keep a space only between two alphanumerics or after ``.,!?;:`` before one.
+
+    An override placeholder counts as the neighbouring end of its surface text.
+    """
     text = re.sub(r" +", " ", text)
-    return re.sub(r"(?<![A-Za-z0-9.,!?;:]) | (?![A-Za-z0-9])", "", text)
+    if " " not in text:
+        return text
+    out = []
+    n = len(text)
+    for i, ch in enumerate(text):
+        if ch != " ":
+            out.append(ch)
+            continue
+        prev = _edge(text[i - 1], surfaces, last=True) if i > 0 else ""
+        nxt = _edge(text[i + 1], surfaces, last=False) if i + 1 < n else ""
+        if _ALNUM.fullmatch(nxt) and (_ALNUM.fullmatch(prev) or prev in _SPACE_PUNCT):
+            out.append(" ")
+    return "".join(out)
 
 
-def normalize_punctuation(text: str) -> str:
-    text = keep_meaningful_spaces(text)
+_ALNUM = re.compile(r"[A-Za-z0-9]")
+_SPACE_PUNCT = frozenset(".,!?;:")
+
+
+def _edge(ch: str, surfaces: Optional[Mapping[str, str]], *, last: bool) -> str:
+    if surfaces and placeholders.is_placeholder(ch):
+        surface = surfaces.get(ch, "")
+        return (surface[-1:] if last else surface[:1]) or ch
+    return ch
+
+
+def normalize_punctuation(text: str, surfaces: Optional[Mapping[str, str]] = None) -> str:
+    text = keep_meaningful_spaces(text, surfaces)
     text = re.sub(f"([{_P}])\\1+", r"\1", text)
     text = re.sub(f"[{_P}](?=[{_P}])", "", text)
     return text.replace("#", "").replace("！", "。").replace("!", ".")
 
 
-def ensure_ending(text: str) -> str:
+def ensure_ending(text: str, surfaces: Optional[Mapping[str, str]] = None) -> str:
     """End with ``?`` as given, else with ``。``/``.`` (replacing another final mark)."""
-    if text and text[-1] in "？?":
+    full = placeholders.expand(text, surfaces)
+    last = _edge(text[-1], surfaces, last=True) if text else ""
+    if last and last in "？?" and not placeholders.is_placeholder(text[-1]):
         return text
-    end = "。" if contains_chinese(text) else "."
-    if text and text[-1] in PUNCTUATION_CHARS:
+    end = "。" if contains_chinese(full) else "."
+    if last and last in PUNCTUATION_CHARS and not placeholders.is_placeholder(text[-1]):
         return text[:-1] + end
     return text + end
 
 
-def text_normalize(text: str) -> str:
-    """Spec 2.2 end to end. Empty or unspeakable input yields just an ending mark."""
+def text_normalize(text: str, surfaces: Optional[Mapping[str, str]] = None) -> str:
+    """Spec 2.2 end to end. Empty or unspeakable input yields just an ending mark.
+
+    ``surfaces`` maps override placeholders (see placeholders.py) to the raw text they stand
+    for; they decide the language like the text they replace and pass through unchanged.
+    """
     text = preprocess(text)
-    if contains_chinese(text):
+    if contains_chinese(placeholders.expand(text, surfaces)):
         text = normalize_chinese(text).lower()
     else:
         text = normalize_english(text)
-    text = normalize_punctuation(text)
-    return ensure_ending(text)
+    text = normalize_punctuation(text, surfaces)
+    return ensure_ending(text, surfaces)

@@ -17,7 +17,9 @@ import functools
 import logging
 import re
 import unicodedata
+from typing import Mapping, Optional
 
+from glmtts_desktop.engine.text import placeholders
 from glmtts_desktop.engine.text.rules_zh import PUNCTUATION_CHARS
 
 log = logging.getLogger(__name__)
@@ -93,28 +95,51 @@ def weight(units: list[str]) -> float:
     return total
 
 
-def min_sentences(units: list[str], min_len: float = MIN_LEN) -> list[list[str]]:
-    """Close a sentence at a punctuation unit once it weighs at least ``min_len``."""
-    out: list[list[str]] = []
-    cur: list[str] = []
-    total: float = 0
+def unit_weights(units: list[str], surfaces: Optional[Mapping[str, str]] = None) -> list[float]:
+    """Weight per unit; an override placeholder weighs what its surface text weighs."""
+    out: list[float] = []
     for u in units:
-        cur.append(u)
-        total += unit_weight(u)
-        if u.strip() in _PUNCT and total >= min_len:
-            out.append(cur)
-            cur, total = [], 0
-    if cur:
-        out.append(cur)
+        s = u.strip()
+        if surfaces and placeholders.is_placeholder(s) and surfaces.get(s):
+            out.append(weight(split_units(surfaces[s])))
+        else:
+            out.append(unit_weight(u))
     return out
 
 
-def hard_split(sentences: list[list[str]], max_len: int = MAX_LEN) -> list[list[str]]:
+def min_sentences(
+    units: list[str], weights: list[float], min_len: float = MIN_LEN
+) -> list[tuple[list[str], list[float]]]:
+    """Close a sentence at a punctuation unit once it weighs at least ``min_len``."""
+    out: list[tuple[list[str], list[float]]] = []
+    cur: list[str] = []
+    cur_w: list[float] = []
+    total: float = 0
+    for u, w in zip(units, weights):
+        cur.append(u)
+        cur_w.append(w)
+        total += w
+        if u.strip() in _PUNCT and total >= min_len:
+            out.append((cur, cur_w))
+            cur, cur_w, total = [], [], 0
+    if cur:
+        out.append((cur, cur_w))
+    return out
+
+
+def hard_split(
+    sentences: list[tuple[list[str], list[float]]], max_len: int = MAX_LEN
+) -> list[list[str]]:
     out: list[list[str]] = []
-    for sent in sentences:
-        weights = [unit_weight(u) for u in sent]
+    for sent, weights in sentences:
+        # heavy[i]: units of weight >= 0.7 among the first i. A tail with more than
+        # max_len / 0.7 of them is certainly too heavy, so only short tails are summed: linear
+        # even for a 20 000-unit sentence, and the sum is the official left-to-right float sum.
+        heavy = [0]
+        for w in weights:
+            heavy.append(heavy[-1] + (w >= EN_SYLLABLE_WEIGHT))
         start = 0
-        while _heavier_than(weights, start, max_len):
+        while _heavier_than(weights, heavy, start, max_len):
             if len(sent) - start > max_len:
                 cut = start + max_len  # official rule: cut at unit index max_len
             else:
@@ -128,10 +153,8 @@ def hard_split(sentences: list[list[str]], max_len: int = MAX_LEN) -> list[list[
     return out
 
 
-def _heavier_than(weights: list[float], start: int, max_len: int) -> bool:
-    # Every unit weighs at least 0.7, so a long tail is certainly too heavy; summing only
-    # short tails keeps a 20 000-unit sentence linear (the sum is the official float sum).
-    if (len(weights) - start) * EN_SYLLABLE_WEIGHT > max_len:
+def _heavier_than(weights: list[float], heavy: list[int], start: int, max_len: int) -> bool:
+    if (heavy[-1] - heavy[start]) * EN_SYLLABLE_WEIGHT > max_len + 1:
         return True
     total: float = 0
     for w in weights[start:]:
@@ -148,7 +171,13 @@ def _weight_cut(weights: list[float], start: int, max_len: int) -> int:
     return max(i, start + 1)
 
 
-def split_by_len(text: str, min_len: int = MIN_LEN, max_len: int = MAX_LEN) -> list[str]:
+def split_by_len(
+    text: str,
+    min_len: int = MIN_LEN,
+    max_len: int = MAX_LEN,
+    surfaces: Optional[Mapping[str, str]] = None,
+) -> list[str]:
     """Segments of ``text`` (already normalised), concatenated units, trailing spaces kept."""
-    pieces = hard_split(min_sentences(split_units(text), min_len), max_len)
+    units = split_units(text)
+    pieces = hard_split(min_sentences(units, unit_weights(units, surfaces), min_len), max_len)
     return ["".join(p) for p in pieces]

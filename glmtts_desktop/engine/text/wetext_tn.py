@@ -15,6 +15,8 @@ import threading
 import time
 from typing import Any, Optional
 
+from glmtts_desktop.engine.text import placeholders
+
 log = logging.getLogger(__name__)
 
 _lock = threading.Lock()
@@ -56,12 +58,39 @@ def warm_up() -> None:
 
 def normalize_zh(text: str) -> str:
     zh, _ = _get()
-    return _run(zh, _pieces(text, _ZH_BOUNDARY), joiner="")
+    return _around_placeholders(text, lambda t: _run(zh, _pieces(t, _ZH_BOUNDARY), joiner=""))
 
 
 def normalize_en(text: str) -> str:
+    """English TN. Whitespace runs become one space first: wetext's English token parser
+    asserts on two consecutive spaces (the rest of the English path collapses them anyway)."""
     _, en = _get()
-    return _run(en, _pieces(text, _EN_BOUNDARY), joiner=" ")
+    text = re.sub(r"\s+", " ", text)
+    return _around_placeholders(text, lambda t: _run(en, _pieces(t, _EN_BOUNDARY), joiner=" "))
+
+
+def _around_placeholders(text: str, run: Any) -> str:
+    """Normalise the text between override placeholders; placeholders pass untouched.
+
+    wetext happens to pass private-use characters through, but nothing promises that, and
+    a placeholder next to a number could change what a grammar matches.
+    """
+    if not placeholders.has_placeholder(text):
+        return run(text)
+    out: list[str] = []
+    for part in placeholders.split(text):
+        if placeholders.is_placeholder(part):
+            out.append(part)
+            continue
+        core = run(part)
+        if not core:
+            if part[:1].isspace() or part[-1:].isspace():
+                out.append(" ")
+            continue
+        lead = " " if part[:1].isspace() else ""
+        trail = " " if part[-1:].isspace() else ""
+        out.append(lead + core + trail)
+    return "".join(out)
 
 
 def _run(normalizer: Any, pieces: list[tuple[str, bool]], joiner: str) -> str:
@@ -70,7 +99,11 @@ def _run(normalizer: Any, pieces: list[tuple[str, bool]], joiner: str) -> str:
         for piece, spaced in pieces:
             if not piece.strip():
                 continue
-            result = normalizer.normalize(piece)
+            try:
+                result = normalizer.normalize(piece)
+            except Exception:  # wetext asserts on some inputs (e.g. a tagger path with no tokens)
+                log.warning("wetext failed on %r; kept it unnormalised", piece[:80], exc_info=True)
+                result = piece.strip()
             if out and (spaced or joiner):
                 out.append(" ")
             out.append(result)
@@ -107,12 +140,16 @@ def _ws_before(text: str, pos: int) -> bool:
 
 
 def _hard_cut(sentence: str) -> list[str]:
-    """Cut a sentence without boundaries between two CJK ideographs (no grammar spans that)."""
+    """Cut a long sentence without boundaries where no TN grammar can span: between two CJK
+    ideographs, or at a space between two letters."""
     out = []
     while len(sentence) > 2 * MAX_PIECE:
         cut = 0
         for i in range(MAX_PIECE, 0, -1):
-            if _is_cjk(sentence[i - 1]) and _is_cjk(sentence[i]):
+            a, b = sentence[i - 1], sentence[i]
+            if (_is_cjk(a) and _is_cjk(b)) or (
+                b == " " and a.isalpha() and i + 1 < len(sentence) and sentence[i + 1].isalpha()
+            ):
                 cut = i
                 break
         if cut == 0:

@@ -1,0 +1,169 @@
+"""The text frontend: raw text to what the model reads, segment by segment (spec 2.2-2.5).
+
+Order, as in the official long-text path: normalise the whole text, split it into segments
+of 30-60 character-equivalents, normalise every segment again, then (phoneme mode) G2P, then
+tokenise. User overrides are protected by placeholders before any of this and replaced at
+the end, so they hit exactly the occurrences the user chose.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import unicodedata
+from pathlib import Path
+from typing import Iterable, Optional
+
+from glmtts_desktop.engine.errors import TextInputError
+from glmtts_desktop.engine.text import placeholders, wetext_tn
+from glmtts_desktop.engine.text.g2p import G2P
+from glmtts_desktop.engine.text.normalize import contains_chinese, text_normalize
+from glmtts_desktop.engine.text.overrides import load_replace_dict, protect
+from glmtts_desktop.engine.text.resources import resource_path
+from glmtts_desktop.engine.text.split import split_by_len
+from glmtts_desktop.engine.text.tokenizer import TextTokenizer
+from glmtts_desktop.engine.types import PronunciationOverride, TextSegment
+
+log = logging.getLogger(__name__)
+
+DEFAULT_REPLACE_DICT = "g2p_replace_dict.jsonl"
+
+
+def _speakable(text: str) -> bool:
+    return any(ch.isalnum() or placeholders.is_placeholder(ch) for ch in text)
+
+
+class TextFrontend:
+    """Normalisation, splitting, G2P and tokenisation for one tokenizer.
+
+    ``replace_dict`` is the phoneme-mode replacement dictionary; None loads our default
+    (resources/text/g2p_replace_dict.jsonl, the three entries the official release ships).
+    """
+
+    def __init__(
+        self, tokenizer: TextTokenizer, *, replace_dict: Optional[dict[str, str]] = None
+    ) -> None:
+        self.tokenizer = tokenizer
+        if replace_dict is None:
+            path = resource_path(DEFAULT_REPLACE_DICT)
+            replace_dict = load_replace_dict(path) if path.is_file() else {}
+        self.replace_dict = dict(replace_dict)
+        self._g2p: Optional[G2P] = None
+
+    # ------------------------------------------------------------------ stages
+    def normalize(self, text: str) -> str:
+        return text_normalize(placeholders.strip_all(text))
+
+    def segments(self, text: str) -> list[str]:
+        """Segments exactly as the model reads them in normal mode (before G2P)."""
+        return [seg for seg in self._segments(placeholders.strip_all(text), None)]
+
+    def prepare(
+        self,
+        text: str,
+        *,
+        use_phoneme: bool = False,
+        overrides: Iterable[PronunciationOverride] = (),
+    ) -> list[TextSegment]:
+        """Everything the LLM needs per segment; raises TextInputError for unusable text."""
+        if not text or not text.strip():
+            raise TextInputError("There is no text to speak.", hint="Type or paste some text.")
+        t0 = time.perf_counter()
+        prot = protect(text, overrides)
+        segs = self._segments(prot.text, prot.surfaces)
+        if not segs:
+            raise TextInputError(
+                "Nothing speakable is left in the text after normalisation.",
+                hint="Use words, not only emoji, symbols or punctuation.",
+            )
+        out = []
+        for seg in segs:
+            model_text = self._g2p_for()(seg, self.replace_dict) if use_phoneme else seg
+            model_text = prot.substitute(model_text)
+            out.append(TextSegment(
+                normalized=prot.restore(seg),
+                model_text=model_text,
+                token_ids=tuple(self.tokenizer.encode(model_text)),
+            ))
+        log.debug("prepared %d chars into %d segments in %.2f s",
+                  len(text), len(out), time.perf_counter() - t0)
+        return out
+
+    def prompt_ids(self, transcript: str) -> tuple[str, list[int]]:
+        """Normalised transcript and the ids of ``normalized + " "`` (spec 2.5)."""
+        normalized = self.normalize(transcript)
+        if not _speakable(normalized):
+            raise TextInputError(
+                "The transcript of the reference audio is empty or has nothing speakable.",
+                hint="Type exactly what is said in the reference recording.",
+            )
+        return normalized, self.tokenizer.encode(normalized + " ")
+
+    def unmappable_chars(self, text: str) -> list[str]:
+        """Characters the model will not hear, in order of first appearance.
+
+        Letters, digits and symbols the normaliser deletes (emoji, unknown symbols), and
+        characters the tokenizer can only spell as raw bytes no token covers.
+        """
+        text = placeholders.strip_all(text)
+        normalized = self.normalize(text)
+        present = set(normalized)
+        ctx = "中" if contains_chinese(text) else "a"
+        baseline = text_normalize(ctx + ctx)
+        out: list[str] = []
+        seen: set[str] = set()
+        for ch in text:
+            if ch in seen:
+                continue
+            seen.add(ch)
+            if ch in present:
+                if ord(ch) > 127 and self._byte_fallback(ch):
+                    out.append(ch)
+                continue
+            if unicodedata.category(ch)[0] not in "LNS":
+                continue  # spaces, punctuation, controls: folded or dropped by design
+            if text_normalize(ctx + ch + ctx) == baseline:
+                out.append(ch)
+        return out
+
+    def warm_up(self, *, use_phoneme: bool = False) -> None:
+        """Load the TN grammars (and jieba for phoneme mode) before the first request."""
+        wetext_tn.warm_up()
+        if use_phoneme:
+            self._g2p_for()("中")
+
+    # ------------------------------------------------------------------ internals
+    def _segments(self, text: str, surfaces: Optional[dict[str, str]]) -> list[str]:
+        whole = text_normalize(text, surfaces)
+        out = []
+        for piece in split_by_len(whole, surfaces=surfaces):
+            seg = text_normalize(piece, surfaces)
+            if _speakable(seg):
+                out.append(seg)
+            else:
+                log.debug("dropped a segment with nothing speakable: %r", seg)
+        return out
+
+    def _g2p_for(self) -> G2P:
+        if self._g2p is None:
+            self._g2p = G2P(self.tokenizer.phoneme_tokens)
+        return self._g2p
+
+    def _byte_fallback(self, ch: str) -> bool:
+        ids = self.tokenizer.encode(ch)
+        if len(ids) <= 1:
+            return False
+        for tid in ids:
+            try:
+                self.tokenizer.token_bytes(tid).decode("utf-8")
+                return False
+            except UnicodeDecodeError:
+                continue
+        return True
+
+
+def load_frontend(tokenizer_dir: Path, replace_dict: Optional[Path] = None) -> TextFrontend:
+    """Convenience for tools: tokenizer folder (+ optional dictionary file) to a frontend."""
+    tok = TextTokenizer.from_dir(tokenizer_dir)
+    mapping = load_replace_dict(replace_dict) if replace_dict is not None else None
+    return TextFrontend(tok, replace_dict=mapping)

@@ -1,0 +1,151 @@
+"""Pronunciation overrides: the official replacement-dictionary file and per-occurrence user
+choices.
+
+The official ``G2P_replace_dict.jsonl`` holds one JSON object per line (``{"surface":
+"replacement"}``), merged into one dict and matched longest-first; it applies in phoneme mode
+only. A user's PronunciationOverride applies only at the character offsets the user chose
+(or everywhere when ``occurrences`` is None), in either mode; see placeholders.py for how it
+survives normalisation.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Mapping
+
+from glmtts_desktop.engine.errors import TextInputError
+from glmtts_desktop.engine.text import placeholders
+from glmtts_desktop.engine.text.resources import atomic_write_text
+from glmtts_desktop.engine.types import PronunciationOverride
+
+log = logging.getLogger(__name__)
+
+
+def load_replace_dict(path: Path | str) -> dict[str, str]:
+    """Read a replacement dictionary (JSON Lines, later lines win on equal keys)."""
+    path = Path(path)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise TextInputError(
+            f"The pronunciation dictionary {path} does not exist.",
+            hint="Choose an existing .jsonl file.",
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TextInputError(
+            f"The pronunciation dictionary {path} cannot be read.",
+            hint="Check that it is a UTF-8 text file.", detail=str(exc),
+        ) from exc
+    mapping: dict[str, str] = {}
+    for lineno, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except ValueError as exc:
+            raise TextInputError(
+                f"Line {lineno} of the pronunciation dictionary {path} is not valid JSON.",
+                hint='Each line must look like {"字": "<|Z|><|II4|>"}.', detail=str(exc),
+            ) from exc
+        if not isinstance(item, dict) or not all(
+            isinstance(k, str) and k and isinstance(v, str) for k, v in item.items()
+        ):
+            raise TextInputError(
+                f"Line {lineno} of the pronunciation dictionary {path} is not a "
+                "text-to-text mapping.",
+                hint='Each line must look like {"字": "<|Z|><|II4|>"}.',
+            )
+        mapping.update(item)
+    return mapping
+
+
+def save_replace_dict(path: Path | str, mapping: Mapping[str, str]) -> None:
+    """Write one ``{"surface": "replacement"}`` object per line, atomically."""
+    for k, v in mapping.items():
+        if not isinstance(k, str) or not k or not isinstance(v, str):
+            raise TextInputError(
+                "A pronunciation dictionary entry needs a non-empty text and a replacement.",
+                detail=repr((k, v)),
+            )
+    body = "".join(json.dumps({k: v}, ensure_ascii=False) + "\n" for k, v in mapping.items())
+    atomic_write_text(Path(path), body)
+
+
+@dataclass(frozen=True)
+class Protected:
+    """Raw text with the chosen spans swapped for placeholders."""
+
+    text: str
+    surfaces: dict[str, str]  # placeholder -> the raw text it hides
+    replacements: dict[str, str]  # placeholder -> what the model reads instead
+
+    def substitute(self, text: str) -> str:
+        return _sub(text, self.replacements)
+
+    def restore(self, text: str) -> str:
+        return _sub(text, self.surfaces)
+
+
+def _sub(text: str, table: Mapping[str, str]) -> str:
+    if not table or not placeholders.has_placeholder(text):
+        return text
+    return "".join(table.get(ch, ch) if placeholders.is_placeholder(ch) else ch for ch in text)
+
+
+def protect(text: str, overrides: Iterable[PronunciationOverride]) -> Protected:
+    """Swap every chosen occurrence for a placeholder.
+
+    Spans chosen by explicit offsets win over "everywhere" overrides; two explicit spans that
+    overlap are an error (the UI should never produce them). Offsets index the raw text.
+    """
+    explicit: list[tuple[int, int, PronunciationOverride]] = []
+    everywhere: list[PronunciationOverride] = []
+    for ov in overrides:
+        if not ov.text:
+            raise TextInputError("A pronunciation override has no text to replace.")
+        if ov.occurrences is None:
+            everywhere.append(ov)
+            continue
+        for off in ov.occurrences:
+            if off < 0 or text[off : off + len(ov.text)] != ov.text:
+                raise TextInputError(
+                    f"The pronunciation override for {ov.text!r} points at character {off}, "
+                    "where the text no longer has it.",
+                    hint="Edit the override again after changing the text.",
+                )
+            explicit.append((off, off + len(ov.text), ov))
+    explicit.sort(key=lambda s: (s[0], s[1]))
+    for (s1, e1, a), (s2, e2, b) in zip(explicit, explicit[1:]):
+        if s2 < e1:
+            raise TextInputError(
+                f"Two pronunciation overrides overlap ({a.text!r} and {b.text!r}).",
+                hint="Remove one of them.",
+            )
+    spans = list(explicit)
+    # Longer "everywhere" surfaces first, so 银行 is taken before 行.
+    for ov in sorted(everywhere, key=lambda o: -len(o.text)):
+        start = text.find(ov.text)
+        while start != -1:
+            end = start + len(ov.text)
+            if all(end <= s or start >= e for s, e, _ in spans):
+                spans.append((start, end, ov))
+                start = text.find(ov.text, end)
+            else:
+                start = text.find(ov.text, start + 1)
+    spans.sort(key=lambda s: s[0])
+    out: list[str] = []
+    surfaces: dict[str, str] = {}
+    replacements: dict[str, str] = {}
+    pos = 0
+    for k, (start, end, ov) in enumerate(spans):
+        ph = placeholders.make(k)
+        out.append(placeholders.strip_all(text[pos:start]))
+        out.append(ph)
+        surfaces[ph] = text[start:end]
+        replacements[ph] = ov.replacement
+        pos = end
+    out.append(placeholders.strip_all(text[pos:]))
+    return Protected("".join(out), surfaces, replacements)
