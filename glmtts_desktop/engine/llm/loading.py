@@ -217,8 +217,6 @@ def write_random_llm(llm_dir: Path, *, size: str, vocab_size: int, seed: int) ->
         cfg = dataclasses.replace(LlmConfig.full(), vocab_size=vocab_size)
     else:
         raise ValueError(f"size must be 'tiny' or 'full', not {size!r}")
-    llm_dir = Path(llm_dir)
-    llm_dir.mkdir(parents=True, exist_ok=True)
     gen = torch.Generator().manual_seed(int(seed))
 
     def make(name: str, shape: tuple[int, ...]) -> torch.Tensor:
@@ -226,7 +224,26 @@ def write_random_llm(llm_dir: Path, *, size: str, vocab_size: int, seed: int) ->
             return torch.ones(shape, dtype=torch.float32)
         return torch.randn(shape, generator=gen, dtype=torch.float32).mul_(0.02)
 
-    shards = plan_shards(cfg)
+    _write_checkpoint(cfg, Path(llm_dir), make, MAX_SHARD_BYTES)
+    log.info("wrote random %s speech LLM to %s", size, llm_dir)
+
+
+def save_llm(model: SpeechLM, llm_dir: Path, *, max_shard_bytes: int = MAX_SHARD_BYTES) -> None:
+    """Write ``model``'s weights (as fp32) and config in the official folder layout."""
+    state = model.state_dict()
+    _write_checkpoint(
+        model.config, Path(llm_dir), lambda name, _shape: state[name].detach().to("cpu", torch.float32), max_shard_bytes
+    )
+
+
+def _write_checkpoint(
+    cfg: LlmConfig,
+    llm_dir: Path,
+    make: Callable[[str, tuple[int, ...]], torch.Tensor],
+    max_shard_bytes: int,
+) -> None:
+    llm_dir.mkdir(parents=True, exist_ok=True)
+    shards = plan_shards(cfg, max_shard_bytes=max_shard_bytes)
     n = len(shards)
     weight_map: dict[str, str] = {}
     total = 0
@@ -244,4 +261,4 @@ def write_random_llm(llm_dir: Path, *, size: str, vocab_size: int, seed: int) ->
     gen_cfg = {"_from_model_config": True, "bos_token_id": 1, "eos_token_id": 2, "transformers_version": "4.47.1"}
     atomic_write_bytes(llm_dir / "generation_config.json", (json.dumps(gen_cfg, indent=2) + "\n").encode("utf-8"))
     atomic_write_bytes(llm_dir / CONFIG_NAME, (json.dumps(cfg.to_hf_dict(), indent=2) + "\n").encode("utf-8"))
-    log.info("wrote random %s speech LLM to %s (%d shard(s), %d bytes)", size, llm_dir, n, total)
+    log.debug("wrote %s: %d shard(s), %d bytes", llm_dir, n, total)
