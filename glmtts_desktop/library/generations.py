@@ -23,6 +23,7 @@ from glmtts_desktop.library.errors import InvalidEntryError, NotFoundError
 from glmtts_desktop.library.files import atomic_write_bytes, encode_wav, read_audio
 from glmtts_desktop.library.hashing import sha256_bytes
 from glmtts_desktop.library.paths import AUDIO_DIRNAME
+from glmtts_desktop.library.sidecars import generation_sidecar_path, remove_sidecar, write_generation_sidecar
 from glmtts_desktop.library.types import Generation, utc_now
 
 log = logging.getLogger(__name__)
@@ -96,7 +97,9 @@ class GenerationStore:
             self._remove_owned(rel)
             raise
         log.info("generation %s saved (%.1f s)", gen_id, len(samples) / float(sample_rate))
-        return self.get_generation(gen_id)
+        g = self.get_generation(gen_id)
+        write_generation_sidecar(g, AI_LABEL)
+        return g
 
     def _insert_generation_row(self, values: tuple) -> None:
         self.conn.execute(
@@ -162,7 +165,9 @@ class GenerationStore:
                 cur = self.conn.execute(f"UPDATE generations SET {sql} WHERE id = ?", (*params, generation_id))
                 if cur.rowcount == 0:
                     raise NotFoundError("That generation is not in the library.", detail=str(generation_id))
-            return self.get_generation(generation_id)
+            g = self.get_generation(generation_id)
+        write_generation_sidecar(g, AI_LABEL)
+        return g
 
     def rename_generation(self, generation_id: str, title: Optional[str]) -> Generation:
         """Set the title (None or blank clears it; the list then shows the text)."""
@@ -183,6 +188,7 @@ class GenerationStore:
             g = self.get_generation(generation_id)
             with transaction(self.conn, "delete the generation"):
                 self.conn.execute("DELETE FROM generations WHERE id = ?", (generation_id,))
+            remove_sidecar(generation_sidecar_path(g))
             self._remove_owned(g.rel_path)
 
     def load_generation_audio(self, generation: "Generation | str") -> tuple[np.ndarray, int]:

@@ -28,6 +28,7 @@ from glmtts_desktop.library.files import (
 )
 from glmtts_desktop.library.hashing import sha256_bytes
 from glmtts_desktop.library.paths import AUDIO_DIRNAME
+from glmtts_desktop.library.sidecars import remove_sidecar, voice_sidecar_path, write_voice_sidecar
 from glmtts_desktop.library.types import CONSENT_BASES, ConsentRecord, Voice, utc_now
 
 log = logging.getLogger(__name__)
@@ -177,7 +178,12 @@ class VoiceStore:
                     self._remove_owned(orig_info[1])
             raise
         log.info("voice %s (%s) added", voice_id, name)
-        return self.get_voice(voice_id)
+        return self._described(self.get_voice(voice_id))
+
+    def _described(self, voice: Voice) -> Voice:
+        """Refresh the voice's sidecar after a change; returns the voice."""
+        write_voice_sidecar(voice, self.root)
+        return voice
 
     def _write_consent(self, voice_id: str, c: ConsentRecord) -> None:
         self.conn.execute(
@@ -238,7 +244,7 @@ class VoiceStore:
                     raise NotFoundError("That voice is not in the library.", detail=str(voice_id))
                 if clear_cache:
                     self.conn.execute("DELETE FROM voice_prompt_cache WHERE voice_id = ?", (voice_id,))
-            return self.get_voice(voice_id)
+            return self._described(self.get_voice(voice_id))
 
     def rename_voice(self, voice_id: str, name: str) -> Voice:
         return self._update(voice_id, "rename the voice", "name = ?", (_clean_name(name),))
@@ -292,7 +298,7 @@ class VoiceStore:
                     self.conn.execute("DELETE FROM consents WHERE voice_id = ?", (voice_id,))
                 else:
                     self._write_consent(voice_id, consent)
-            return self.get_voice(voice_id)
+            return self._described(self.get_voice(voice_id))
 
     def revoke_consent(self, voice_id: str) -> Voice:
         """Mark consent as withdrawn now (the record is kept, with the date)."""
@@ -302,7 +308,7 @@ class VoiceStore:
                 raise InvalidEntryError("This voice has no consent record to revoke.")
             with transaction(self.conn, "revoke consent"):
                 self.conn.execute("UPDATE consents SET revoked_at = ? WHERE voice_id = ?", (utc_now(), voice_id))
-            return self.get_voice(voice_id)
+            return self._described(self.get_voice(voice_id))
 
     # -- trash -------------------------------------------------------------------------------
     def delete_voice(self, voice_id: str) -> Voice:
@@ -326,6 +332,7 @@ class VoiceStore:
                     orphan = self.conn.execute("SELECT rel_path FROM originals WHERE sha256 = ?",
                                                (v.original_sha256,)).fetchone()
                     self.conn.execute("DELETE FROM originals WHERE sha256 = ?", (v.original_sha256,))
+            remove_sidecar(voice_sidecar_path(v))
             self._remove_owned(self._rel(v.reference_path))
             if orphan is not None:
                 self._remove_owned(orphan["rel_path"])

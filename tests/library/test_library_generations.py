@@ -195,3 +195,28 @@ def test_invalid_generation_input(lib):
     with pytest.raises(InvalidEntryError):
         lib.add_generation("x", None, "", 0, {}, np.array([np.nan], np.float32), 24000)
     assert lib.list_generations() == [] and files_under(lib.root / "audio") == set()
+
+
+def test_sidecars_describe_files_without_the_app(lib, original_wav):
+    import json
+
+    from glmtts_desktop.library import ConsentRecord
+
+    v = lib.add_voice("奶奶", original_wav, "你好。", consent=ConsentRecord(who="王秀英", how="spoken"))
+    meta = json.loads((v.reference_path.parent / "voice.json").read_text("utf-8"))
+    assert meta["name"] == "奶奶" and meta["consent"]["who"] == "王秀英"
+    assert meta["original"]["sha256"] == hashlib.sha256(original_wav.read_bytes()).hexdigest()
+    assert (lib.root / meta["original"]["file"]).read_bytes() == original_wav.read_bytes()
+    assert meta["reference"]["sha256"] == hashlib.sha256(v.reference_path.read_bytes()).hexdigest()
+    lib.rename_voice(v.id, "Nainai")
+    assert json.loads((v.reference_path.parent / "voice.json").read_text("utf-8"))["name"] == "Nainai"
+
+    g = lib.add_generation("早上好", v.id, "Nainai", 42, SETTINGS, tone(1.0, 24000), 24000, model_info=MODEL)
+    side = g.path.with_suffix(".json")
+    gm = json.loads(side.read_text("utf-8"))
+    assert gm["ai_generated"] is True and gm["text"] == "早上好" and gm["seed"] == 42
+    assert gm["model"] == MODEL and gm["settings"] == SETTINGS and gm["audio"]["sha256"] == g.sha256
+    lib.rename_generation(g.id, "Morning")
+    assert json.loads(side.read_text("utf-8"))["title"] == "Morning"
+    lib.purge_generation(g.id)
+    assert not side.exists()
