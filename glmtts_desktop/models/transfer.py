@@ -56,7 +56,11 @@ def make_client(settings: TransferSettings):
 
     timeout = httpx2.Timeout(connect=settings.connect_timeout_s, read=settings.stall_timeout_s,
                              write=settings.connect_timeout_s, pool=settings.connect_timeout_s)
-    return httpx2.Client(follow_redirects=True, timeout=timeout, trust_env=True,
+    # No keep-alive: every request opens its own connection, so the watchdog always learns the
+    # socket from the connect trace (a reused connection would hide it until headers arrive).
+    # The cost is one handshake per file, nothing next to gigabytes of weights.
+    limits = httpx2.Limits(max_keepalive_connections=0)
+    return httpx2.Client(follow_redirects=True, timeout=timeout, trust_env=True, limits=limits,
                          headers={"User-Agent": f"glmtts-desktop/{__version__}",
                                   "Accept-Encoding": "identity"})
 
@@ -66,23 +70,32 @@ class _Watchdog:
 
     Shutting the socket down is what wakes a read blocked inside the HTTP library at once;
     waiting for the library's own read timeout would keep a cancel waiting for a minute.
+    The socket is picked up from the connection trace as soon as it is connected, so a
+    server that accepts but never answers is cut too, not only one that stops mid-body.
     """
 
-    def __init__(self, response, cancel: threading.Event, stall_s: float) -> None:
+    def __init__(self, cancel: threading.Event, stall_s: float) -> None:
         self.cancel = cancel
         self.stall_s = stall_s
         self.last = time.monotonic()
         self.stalled = False
         self._done = threading.Event()
         self._sock = None
-        stream = getattr(response, "extensions", {}).get("network_stream")
-        if stream is not None:
-            try:
-                self._sock = stream.get_extra_info("socket")
-            except Exception:  # a transport without sockets (tests, proxies)
-                self._sock = None
         self._thread = threading.Thread(target=self._run, name="download-watchdog", daemon=True)
         self._thread.start()
+
+    def attach(self, stream) -> None:
+        if stream is None or self._sock is not None:
+            return
+        try:
+            self._sock = stream.get_extra_info("socket")
+        except Exception:  # a transport without sockets
+            self._sock = None
+
+    def trace(self, event: str, info: dict) -> None:
+        """httpcore trace hook: remember the socket the moment the connection exists."""
+        if event in ("connection.connect_tcp.complete", "connection.start_tls.complete"):
+            self.attach(info.get("return_value"))
 
     def touch(self) -> None:
         self.last = time.monotonic()
@@ -159,11 +172,11 @@ def fetch_file(url: str, dest: Path, expected: Expected, *, client, cancel: thre
             break
         headers = {"Range": f"bytes={have}-"} if have else {}
         progressed = False
-        watchdog = None
+        watchdog = _Watchdog(cancel, settings.stall_timeout_s)
         error: Optional[BaseException] = None
         try:
-            with client.stream("GET", url, headers=headers) as resp:
-                watchdog = _Watchdog(resp, cancel, settings.stall_timeout_s)
+            with client.stream("GET", url, headers=headers, extensions={"trace": watchdog.trace}) as resp:
+                watchdog.attach(resp.extensions.get("network_stream"))
                 status = resp.status_code
                 if status == 416 and have:
                     reset_part("server refused the range (416)")
@@ -227,15 +240,14 @@ def fetch_file(url: str, dest: Path, expected: Expected, *, client, cancel: thre
         except _Busy as exc:
             error = exc
         finally:
-            if watchdog is not None:
-                watchdog.stop()
+            watchdog.stop()
         if cancel.is_set():
             raise DownloadCancelledError()
         if error is None:
             if have == expected.size:
                 continue  # loop top verifies bookkeeping and breaks
             error = NetworkError("The connection ended early.", detail=f"{url} at byte {have}")
-        stalled = watchdog is not None and watchdog.stalled
+        stalled = watchdog.stalled
         attempts_without_progress = 0 if progressed else attempts_without_progress + 1
         log.info("%s: attempt ended at byte %d/%d (%s%s)", dest.name, have, expected.size,
                  type(error).__name__, ", stalled" if stalled else "")

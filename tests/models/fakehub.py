@@ -40,6 +40,7 @@ class Knobs:
     pause_after: dict[str, int] = field(default_factory=dict)   # path -> pause after N bytes until release
     stall_at: dict[str, int] = field(default_factory=dict)      # path -> every request hangs at byte N
     ignore_range: set[str] = field(default_factory=set)         # path -> answer 200 to Range
+    hang_headers: set[str] = field(default_factory=set)         # path -> never answer (until release)
     corrupt: dict[str, int] = field(default_factory=dict)       # path -> flip the byte at this offset
     corrupt_times: int = 1_000_000                              # how many GETs get the corrupt bytes
     released: threading.Event = field(default_factory=threading.Event)
@@ -155,6 +156,11 @@ class FakeHub:
                     return self._not_found()
                 data = repo.files[fpath]
                 knobs = hub.knobs
+                if fpath in knobs.hang_headers and not head:
+                    self._record(0)
+                    knobs.released.wait(30)
+                    self.close_connection = True
+                    return
                 if fpath in knobs.corrupt and knobs.corrupt_times > 0 and not head:
                     knobs.corrupt_times -= 1
                     buf = bytearray(data)

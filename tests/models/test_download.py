@@ -6,6 +6,7 @@ import errno
 import hashlib
 import os
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -244,3 +245,27 @@ def test_test_connection_reports_speed(hub, manifest):
     report = test_connection(hub.url, manifest)
     assert report.bytes == 180 and report.speed_bps > 0
     assert hub.url in report.sentence()
+
+
+def test_cancel_while_server_never_answers_is_immediate(tmp_path, hub, manifest, fast):
+    fast.stall_timeout_s = 30.0  # the watchdog, not the stall timeout, must end this
+    hub.knobs.hang_headers.add("flow/flow.pt")
+    cancel = threading.Event()
+    result = {}
+
+    def go():
+        try:
+            run(tmp_path, hub, manifest, fast, cancel=cancel)
+        except BaseException as exc:  # noqa: BLE001 - inspected below
+            result["exc"] = exc
+
+    t = threading.Thread(target=go)
+    t.start()
+    deadline = time.monotonic() + 20
+    while not resolve_gets(hub, "flow/flow.pt") and time.monotonic() < deadline:
+        time.sleep(0.01)  # polling a real condition: the request reached the server
+    t0 = time.monotonic()
+    cancel.set()
+    t.join(5)
+    assert not t.is_alive() and time.monotonic() - t0 < 2.0
+    assert isinstance(result.get("exc"), DownloadCancelledError)

@@ -20,6 +20,9 @@ from glmtts_desktop.errors import CancelledError, GlmTtsError
 
 log = logging.getLogger(__name__)
 
+#: threads that did not stop in time: kept referenced so Qt never destroys a running QThread
+_lingering: list[tuple[QThread, QObject]] = []
+
 
 class _Job(QObject):
     progress = Signal(object)
@@ -96,6 +99,9 @@ class WeightsWorker(QObject):
             self._thread.quit()
             if not self._thread.wait(timeout_ms):
                 log.warning("weights worker did not stop within %d ms", timeout_ms)
+                _lingering.append((self._thread, self._job))
+                self._thread.setParent(None)
+                self._thread, self._job = None, None
         self._cleanup()
 
     def _cleanup(self) -> None:
