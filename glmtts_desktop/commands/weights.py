@@ -53,6 +53,7 @@ def register(sub) -> None:
     v = sub.add_parser("verify", help="check the weights (hashes once, then remembers)")
     _common(v)
     v.add_argument("--quick", action="store_true", help="compare sizes with the last full check only")
+    v.add_argument("--rehash", action="store_true", help="hash every file again, ignoring the last check")
     v.set_defaults(func=cmd_verify)
 
     i = sub.add_parser("import-weights", help="copy weights from a folder (USB stick, share) and verify them")
@@ -126,7 +127,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
     model_dir = _model_dir(args)
     specs = _manifest(args).files_for(parse_sample_rates(args.sample_rate))
-    report = verify_files(model_dir, specs, full=not args.quick)
+    report = verify_files(model_dir, specs, full=not args.quick, rehash=args.rehash)
     if not report.complete:
         raise MissingWeightsError(
             f"The weights in {model_dir} are incomplete ({report.summary()}).",

@@ -319,7 +319,7 @@ class Engine:
         segments = self.text.prepare(request.text, use_phoneme=request.use_phoneme, overrides=request.overrides)
         timings["text"] = time.perf_counter() - t0
         total = len(segments)
-        cache = PromptCache(list(voice.prompt_text_ids), list(voice.speech_ids), enabled=request.use_prompt_cache)
+        cache = PromptCache(list(voice.prompt_text_ids), list(voice.speech_ids), use_cache=request.use_prompt_cache)
         prompt_tokens = voice.speech_ids
         pieces: list[np.ndarray] = []
         results: list[SegmentResult] = []

@@ -54,11 +54,11 @@ class Translator(QObject):
     def language(self) -> str:
         return self._language
 
-    def tr(self, text: str, **fmt: object) -> str:
+    def tr(self, text: str, /, **fmt: object) -> str:
         out = self._table.get(text, text)
         return out.format(**fmt) if fmt else out
 
-    def bind(self, setter: Callable[[str], None], text: str, **fmt: object) -> None:
+    def bind(self, setter: Callable[[str], None], text: str, /, **fmt: object) -> None:
         """Call ``setter(tr(text))`` now and again whenever the language changes."""
         setter(self.tr(text, **fmt))
         self._bound.append((setter, text, fmt))
@@ -95,5 +95,5 @@ def set_translator(t: Translator) -> None:
     _current = t
 
 
-def tr(text: str, **fmt: object) -> str:
+def tr(text: str, /, **fmt: object) -> str:
     return translator().tr(text, **fmt)

@@ -62,10 +62,14 @@ def expected_for_local(spec: FileSpec, model_dir: Path) -> Optional[Expected]:
     return None
 
 
-def verify_files(model_dir: Path, specs: Iterable[FileSpec], *, full: bool = True,
+def verify_files(model_dir: Path, specs: Iterable[FileSpec], *, full: bool = True, rehash: bool = False,
                  cancel: Optional[threading.Event] = None,
                  on_file: Callable[[str, int, int], None] = lambda p, i, n: None) -> VerifyReport:
-    """Check ``specs`` in ``model_dir``. ``full`` hashes files not yet recorded as verified."""
+    """Check ``specs`` in ``model_dir``.
+
+    ``full`` hashes files not yet recorded as verified (and records them); ``rehash`` ignores
+    the record and hashes everything again; neither: sizes and the record only.
+    """
     model_dir = Path(model_dir)
     specs = list(specs)
     record = read_json(model_dir, VERIFIED).get("files", {})
@@ -86,7 +90,7 @@ def verify_files(model_dir: Path, specs: Iterable[FileSpec], *, full: bool = Tru
             record.pop(spec.path, None)
             changed = True
             continue
-        rec = record.get(spec.path)
+        rec = None if rehash else record.get(spec.path)
         digest = (exp.sha256 or exp.git_sha1) if exp else None
         if rec and rec.get("size") == st.st_size and rec.get("mtime_ns") == st.st_mtime_ns \
                 and (digest is None or rec.get("digest") == digest):

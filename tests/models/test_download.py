@@ -269,3 +269,23 @@ def test_cancel_while_server_never_answers_is_immediate(tmp_path, hub, manifest,
     t.join(5)
     assert not t.is_alive() and time.monotonic() - t0 < 2.0
     assert isinstance(result.get("exc"), DownloadCancelledError)
+
+
+def test_killed_between_last_byte_and_rename_finishes_without_network(tmp_path, hub, repos, manifest, fast):
+    dest = tmp_path / "models" / SHARD
+    dest.parent.mkdir(parents=True)
+    part_path(dest).write_bytes(repos[0].files[SHARD])  # every byte arrived, rename never happened
+    run(tmp_path, hub, manifest, fast)
+    assert resolve_gets(hub, SHARD) == []
+    assert dest.read_bytes() == repos[0].files[SHARD] and not part_path(dest).exists()
+
+
+def test_garbage_in_a_leftover_part_is_caught_and_that_file_refetched(tmp_path, hub, repos, manifest, fast):
+    data = bytearray(repos[0].files[SHARD][:300_000])
+    data[1000] ^= 0x55  # e.g. a power cut left junk in the partial file
+    dest = tmp_path / "models" / SHARD
+    dest.parent.mkdir(parents=True)
+    part_path(dest).write_bytes(bytes(data))
+    run(tmp_path, hub, manifest, fast)
+    assert [g["range"] for g in resolve_gets(hub, SHARD)] == ["bytes=300000-", None]
+    assert dest.read_bytes() == repos[0].files[SHARD]

@@ -34,6 +34,8 @@ def test_verify_hashes_once_then_only_checks_sizes(downloaded, manifest, monkeyp
     assert verify_files(downloaded, manifest.files_for("both")).complete  # remembered
     assert quick_check(downloaded, manifest, "both").complete
     assert calls == []
+    assert verify_files(downloaded, manifest.files_for("both"), rehash=True).complete
+    assert len(calls) == len(manifest.files)
 
 
 def test_verify_notices_a_changed_file(downloaded, manifest):
