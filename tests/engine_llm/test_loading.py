@@ -63,7 +63,9 @@ def test_full_shard_plan_reproduces_official_split():
 
 
 def test_loaded_weights_equal_file(tiny_dir):
-    model = load_llm(tiny_dir, device=CPU, dtype=torch.float32)
+    calls: list[tuple[int, int]] = []
+    model = load_llm(tiny_dir, device=CPU, dtype=torch.float32, on_progress=lambda d, t: calls.append((d, t)))
+    assert calls == [(i, 20) for i in range(1, 21)]
     on_disk = load_file(str(tiny_dir / SHARD))
     state = model.state_dict()
     assert set(state) == set(on_disk)

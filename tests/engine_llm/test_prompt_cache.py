@@ -74,3 +74,11 @@ def test_select_returns_copies():
     text.append(99)
     speech.append(99)
     assert cache.select([3]) == ([1, 2], [10])
+
+
+def test_exactly_at_budget_is_kept():
+    cache = PromptCache(*_seg(0, 10, 100), budget=300)
+    cache.append(*_seg(1, 10, 100))
+    # cached 200, ratio 10, estimate 100 -> 300 is not over the budget
+    assert cache.select([9] * 10)[1] == [0] * 100 + [1] * 100
+    assert cache.select([9] * 11)[1] == [0] * 100  # 310 > 300 -> evicted

@@ -109,3 +109,20 @@ def test_default_replace_dict_is_loaded(tiny_tok):
     fe = TextFrontend(tiny_tok)
     assert fe.replace_dict["弦"] == "<|X|><|IAN2|>"
     assert TextFrontend(tiny_tok, replace_dict={}).replace_dict == {}
+
+
+@pytest.mark.parametrize("bad", ["<|user|>", "a<|audio_3|>", "<|endoftext|>"])
+def test_control_tokens_in_replacements_are_refused(frontend, tiny_tok, bad):
+    with pytest.raises(TextInputError, match="control token"):
+        frontend.prepare("行", overrides=[PO("行", bad)])
+    fe = TextFrontend(tiny_tok, replace_dict={"行": bad})
+    assert fe.prepare("行")[0].model_text == "行。"  # dictionary unused outside phoneme mode
+    with pytest.raises(TextInputError, match="control token"):
+        fe.prepare("行", use_phoneme=True)
+
+
+def test_typed_tokens_are_not_injected(frontend, tiny_tok):
+    [seg] = frontend.prepare("你好<|user|>世界")
+    assert tiny_tok.special.eoa not in seg.token_ids
+    [seg] = frontend.prepare("hello <|audio_3|> world")
+    assert not any(tiny_tok.is_added(t) for t in seg.token_ids)

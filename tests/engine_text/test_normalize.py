@@ -98,3 +98,24 @@ def test_english_number_words_match_inflect_style():
     assert digits_to_words("1000001") == "one million and one"
     assert digits_to_words("007") == "seven"
     assert digits_to_words("0") == "zero"
+
+
+def test_wetext_english_leaves_already_normalised_text_alone():
+    """Guards the shortcut in rules_en: the second pass skips wetext on text of this shape."""
+    from glmtts_desktop.engine.text import wetext_tn
+    from glmtts_desktop.engine.text.rules_en import _PLAIN
+
+    samples = [
+        "for homework, please finish exercise three on page forty five.",
+        "see dr. who, and st. james. cats vs. dogs etc.",
+        "we meet at nine a. m. today, no. one is late: ok; fine!",
+        "i’m at the u. n. with the ceo of ibm? it’s m. l. k. day.",
+        "one thousand, two hundred and thirtyfour. mr smith and ms jones jr. arrived.",
+    ]
+    for s in samples:
+        assert _PLAIN.fullmatch(s)
+        assert wetext_tn.normalize_en(s) == s
+
+
+def test_wetext_english_survives_double_spaces():
+    assert text_normalize("Copyright 2012  University") == "copyright twenty twelve university."

@@ -3,7 +3,7 @@ generation loop. Imports torch; the engine imports this package only when it loa
 
 from glmtts_desktop.engine.llm.config import LlmConfig
 from glmtts_desktop.engine.llm.generate import GenerationOutput, build_input_ids, generate_speech_tokens
-from glmtts_desktop.engine.llm.loading import load_llm, write_random_llm
+from glmtts_desktop.engine.llm.loading import load_llm, save_llm, write_random_llm
 from glmtts_desktop.engine.llm.model import SpeechLM
 from glmtts_desktop.engine.llm.prompt_cache import PromptCache
 
@@ -12,6 +12,7 @@ __all__ = [
     "SpeechLM",
     "load_llm",
     "write_random_llm",
+    "save_llm",
     "generate_speech_tokens",
     "GenerationOutput",
     "build_input_ids",

@@ -69,6 +69,12 @@ class TextFrontend:
         if not text or not text.strip():
             raise TextInputError("There is no text to speak.", hint="Type or paste some text.")
         t0 = time.perf_counter()
+        overrides = tuple(overrides)
+        for ov in overrides:
+            self._check_replacement(ov.text, ov.replacement)
+        if use_phoneme:
+            for surface, rep in self.replace_dict.items():
+                self._check_replacement(surface, rep)
         prot = protect(text, overrides)
         segs = self._segments(prot.text, prot.surfaces)
         if not segs:
@@ -143,6 +149,20 @@ class TextFrontend:
             else:
                 log.debug("dropped a segment with nothing speakable: %r", seg)
         return out
+
+    def _check_replacement(self, surface: str, replacement: str) -> None:
+        """Replacements go to the model verbatim: allow text and phoneme tokens, but never a
+        control token (a ``<|user|>`` would stop generation, audio tokens would fake speech)."""
+        tok = self.tokenizer
+        for tid in tok.encode(replacement):
+            if tok.is_added(tid):
+                content = tok.decode([tid])
+                if content not in tok.phoneme_tokens:
+                    raise TextInputError(
+                        f"The pronunciation for {surface!r} contains the control token "
+                        f"{content}, which cannot be used there.",
+                        hint="Use phoneme tokens such as <|X|><|ING2|> or plain text.",
+                    )
 
     def _g2p_for(self) -> G2P:
         if self._g2p is None:

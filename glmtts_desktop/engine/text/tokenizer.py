@@ -51,6 +51,10 @@ class SpecialIds:
     eoa: int  # <|user|>, the stop token
     pad: int  # <|endoftext|>
 
+    @property
+    def n_audio_tokens(self) -> int:
+        return self.ate - self.ats + 1
+
 
 @dataclass(frozen=True)
 class _Added:
