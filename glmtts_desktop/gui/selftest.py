@@ -34,6 +34,21 @@ def _check_modules() -> None:
     assert float(torch.ones(2).sum()) == 2.0
 
 
+def _check_signals() -> None:
+    """PySide6 6.12.0 on Python < 3.12 loses a reference to True per emit() and later aborts."""
+    from PySide6.QtCore import QObject, Signal
+
+    class Emitter(QObject):
+        ping = Signal(object)
+
+    e = Emitter()
+    before = sys.getrefcount(True)
+    for _ in range(200):
+        e.ping.emit(1)
+    if sys.getrefcount(True) - before < -50:
+        raise RuntimeError("this PySide6 build corrupts reference counts on Signal.emit(); use 6.11.x")
+
+
 def _check_resources() -> None:
     from glmtts_desktop.gui.i18n import load_table
     from glmtts_desktop.gui.resources import resource_path
@@ -78,7 +93,7 @@ def run_self_test() -> int:
 
     ensure_app()
     checks: list[tuple[str, Callable[[], None]]] = [
-        ("imports", _check_modules), ("resources", _check_resources), ("window", _check_window)]
+        ("imports", _check_modules), ("signals", _check_signals), ("resources", _check_resources), ("window", _check_window)]
     failed = 0
     for name, check in checks:
         t0 = time.perf_counter()

@@ -18,3 +18,41 @@ def _isolated_settings(tmp_path, monkeypatch):
     QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(tmp_path / "settings"))
     monkeypatch.setenv("GLMTTS_DESKTOP_SETTINGS_SCOPE", "test")
     yield
+
+
+@pytest.fixture
+def make_window(qtbot, tmp_path):
+    """Build the real main window (real EngineClient and library) with a fake audio backend."""
+    from pathlib import Path
+
+    from glmtts_desktop.audio import FakeBackend
+    from glmtts_desktop.gui.app import create_main_window
+
+    windows = []
+
+    def make(*, model_dir=None, backend=None, data_dir=None, show_wizard_on_failure=False, load=False):
+        w = create_main_window(data_dir=Path(data_dir or tmp_path / "data"), model_dir=model_dir,
+                               backend=backend if backend is not None else FakeBackend(),
+                               show_wizard_on_failure=show_wizard_on_failure)
+        qtbot.addWidget(w)
+        windows.append(w)
+        w.show()
+        if load:
+            with qtbot.waitSignal(w.client.stateChanged, check_params_cb=lambda s: s in ("ready", "failed"),
+                                  timeout=60000):
+                w.load_model()
+        return w
+
+    yield make
+    for w in windows:
+        w.close()
+        assert not w.client.thread.isRunning(), "inference thread left running after close"
+    import gc
+
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    for w in windows:
+        w.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)
+    windows.clear()
+    gc.collect()

@@ -70,3 +70,13 @@ def fake_factory(engine: FakeEngine):
         return engine
 
     return make
+
+
+def speechy(seconds: float, sr: int, seed: int = 0) -> np.ndarray:
+    """Voice-like test audio: a harmonic tone with syllable-rate pauses and a little noise."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(seconds * sr)) / sr
+    phase = 2 * np.pi * np.cumsum(150 * (1 + 0.05 * np.sin(2 * np.pi * 0.5 * t))) / sr
+    tone = sum(np.sin(k * phase) / k for k in range(1, 6))
+    env = np.clip(np.sin(2 * np.pi * 2.5 * t), 0, None) ** 0.5
+    return (0.3 * tone * env + 0.002 * rng.standard_normal(t.size)).astype(np.float32)

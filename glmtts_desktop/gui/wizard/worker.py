@@ -44,7 +44,7 @@ class _Job(QObject):
         except GlmTtsError as exc:
             log.info("weights job failed: %s (%s)", exc, exc.detail)
             self.failed.emit(exc)
-        except Exception as exc:  # noqa: BLE001 - shown as a sentence, details on request
+        except Exception:  # noqa: BLE001 - shown as a sentence, details on request
             log.error("weights job crashed:\n%s", traceback.format_exc())
             err = GlmTtsError("Something unexpected went wrong while getting the weights.",
                               hint="Try again; what was downloaded is kept.",
