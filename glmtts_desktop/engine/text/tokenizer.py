@@ -36,6 +36,8 @@ PAT_STR = (
 AUDIO_TOKEN_RE = re.compile(r"<\|audio_(\d+)\|>")
 PHONEME_TOKEN_RE = re.compile(r"<\|([A-Z]+[1-5]?)\|>")
 
+_UTF8_BYTES = [b for b in range(256) if b not in (0xC0, 0xC1) and b < 0xF5]
+
 _REDOWNLOAD_HINT = (
     "Download the model again from the Models page, or re-import the model folder."
 )
@@ -236,11 +238,12 @@ class TextTokenizer:
 
         pad = single("<|endoftext|>")
         ats = single("<|audio_0|>")
-        audio = sorted(
-            (int(m.group(1)), tid)
-            for c, a in self._added.items()
-            if (m := AUDIO_TOKEN_RE.fullmatch(c)) and (tid := a.id) is not None
-        )
+        audio = []
+        for content, added in self._added.items():
+            m = AUDIO_TOKEN_RE.fullmatch(content)
+            if m:
+                audio.append((int(m.group(1)), added.id))
+        audio.sort()
         for k, (index, tid) in enumerate(audio):
             if index != k or tid != ats + k:
                 raise CorruptWeightsError(
@@ -296,7 +299,9 @@ def _read_ranks(path: Path) -> dict[bytes, int]:
             f"The text tokenizer file {path} gives the same rank to two tokens.",
             hint=_REDOWNLOAD_HINT,
         )
-    missing_bytes = [b for b in range(256) if bytes([b]) not in ranks]
+    # Every byte that can occur in UTF-8 text needs a token, or tiktoken cannot encode it
+    # (0xC0, 0xC1 and 0xF5..0xFF never occur, so a vocabulary may leave them out).
+    missing_bytes = [b for b in _UTF8_BYTES if bytes([b]) not in ranks]
     if missing_bytes:
         raise CorruptWeightsError(
             f"The text tokenizer file {path} lacks {len(missing_bytes)} single-byte tokens, "
