@@ -171,3 +171,26 @@ def test_same_seed_same_draws(method):
 
     assert run(11) == run(11)
     assert run(11) != run(12)
+
+
+def _reference_nucleus(probs: torch.Tensor, top_p=0.8, top_k=25) -> list[int]:
+    """The rule as spec §7.4 states it, walked one token at a time over a full stable sort."""
+    values, order = probs.sort(descending=True, stable=True)
+    chosen, total = [], torch.tensor(0.0)
+    for v, i in zip(values, order):
+        if not (total < top_p and len(chosen) < top_k):
+            break
+        total = total + v
+        chosen.append(int(i))
+    return chosen
+
+
+@pytest.mark.parametrize("scale", [0.5, 2.0, 4.0, 8.0])
+def test_nucleus_matches_the_literal_rule_on_random_distributions(scale):
+    gen = torch.Generator().manual_seed(int(scale * 10))
+    for _ in range(50):
+        probs = (torch.randn(2000, generator=gen) * scale).softmax(-1)
+        kept, ids = nucleus_select(probs)
+        ours = [int(i) for w, i in zip(kept, ids) if w > 0]
+        assert ours == _reference_nucleus(probs)
+        assert torch.equal(kept[: len(ours)], probs[ids[: len(ours)]])

@@ -47,8 +47,13 @@ def nucleus_select(probs: torch.Tensor, top_p: float = RAS_TOP_P, top_k: int = R
     the entries before it is < top_p.
     """
     k = min(int(top_k), probs.shape[-1])
-    sorted_p, sorted_i = probs.sort(descending=True, stable=True)
-    sorted_p, sorted_i = sorted_p[:k], sorted_i[:k]
+    # top-k instead of a full stable sort (30 ms vs 0.6 ms over 98k entries on a CPU core); then
+    # order the k candidates as the stable sort would (equal values: lower id first). Only a tie
+    # group straddling rank k could pick a different member than the reference's full sort.
+    top_p_, top_i = probs.topk(k)
+    by_id = top_i.argsort()
+    order = top_p_[by_id].argsort(descending=True, stable=True)
+    sorted_p, sorted_i = top_p_[by_id][order], top_i[by_id][order]
     before = torch.zeros_like(sorted_p)  # exclusive prefix sums: mass of the entries ranked higher
     before[1:] = torch.cumsum(sorted_p[:-1], 0)
     keep = before < top_p
