@@ -100,6 +100,10 @@ class G2P:
     def __init__(self, known_tokens: Iterable[str], keep: Optional[frozenset[str]] = None):
         self._known = frozenset(known_tokens)
         self._keep = keep if keep is not None else keep_chars()
+        self._reported: set[str] = set()
+        if len(self._known) < 21:  # not even the initials: this tokenizer has no phonemes
+            log.warning("the text tokenizer has %d phoneme tokens; phoneme mode will keep "
+                        "most characters as text", len(self._known))
 
     def __call__(self, text: str, replace_dict: Optional[dict[str, str]] = None) -> str:
         out: list[str] = []
@@ -130,7 +134,9 @@ class G2P:
             if all(p in self._known for p in parts):
                 out.append(tokens)
             else:
-                log.info("no phoneme token for %s (%s); kept %r as a character", tokens, run, ch)
+                if tokens not in self._reported:  # once per reading, not per occurrence
+                    self._reported.add(tokens)
+                    log.info("no phoneme token for %s; kept %r as a character", tokens, ch)
                 out.append(ch)
         return "".join(out)
 

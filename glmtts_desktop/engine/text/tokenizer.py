@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, Optional
 
 from glmtts_desktop.engine.errors import CorruptWeightsError, MissingWeightsError
+from glmtts_desktop.engine.text.resources import phoneme_inventory
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,6 @@ PAT_STR = (
 )
 
 AUDIO_TOKEN_RE = re.compile(r"<\|audio_(\d+)\|>")
-PHONEME_TOKEN_RE = re.compile(r"<\|([A-Z]+[1-5]?)\|>")
 
 _UTF8_BYTES = [b for b in range(256) if b not in (0xC0, 0xC1) and b < 0xF5]
 
@@ -110,7 +110,9 @@ class TextTokenizer:
         self.vocab_size = max([*ranks.values(), *self._added_by_id, -1]) + 1
         self.special = self._find_special_ids()
         self.n_audio_tokens = self.special.ate - self.special.ats + 1
-        self.phoneme_tokens = frozenset(c for c in self._added if PHONEME_TOKEN_RE.fullmatch(c))
+        self.phoneme_tokens = frozenset(
+            f"<|{p}|>" for p in phoneme_inventory() if f"<|{p}|>" in self._added
+        )
 
     # ------------------------------------------------------------------ loading
     @classmethod
