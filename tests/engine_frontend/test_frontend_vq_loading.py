@@ -144,3 +144,26 @@ def test_loaded_without_random_init_and_codebook_fp32(tiny_tokenizer_dir):
     assert not any(p.is_meta for p in tok.encoder.parameters())
     ids = tok.tokenize(np.random.default_rng(0).standard_normal(9000).astype(np.float32) * 0.1)
     assert ids.shape == (15,)
+
+
+def test_streaming_writer_round_trip_and_atomicity(tmp_path):
+    from glmtts_desktop.engine.frontend.safetensors_stream import write_safetensors_streaming
+
+    made = {"a": torch.randn(3, 5), "b": torch.arange(7, dtype=torch.int64), "c": torch.randn(4).to(torch.bfloat16)}
+    specs = [(k, tuple(v.shape), v.dtype) for k, v in made.items()]
+    path = tmp_path / "x.safetensors"
+    write_safetensors_streaming(path, specs, made.__getitem__, metadata={"format": "pt"})
+    with safe_open(str(path), framework="pt") as fh:
+        assert fh.metadata() == {"format": "pt"}
+        for k, v in made.items():
+            assert torch.equal(fh.get_tensor(k), v)
+
+    def failing(name):
+        if name == "b":
+            raise RuntimeError("boom")
+        return made[name]
+
+    target = tmp_path / "y.safetensors"
+    with pytest.raises(RuntimeError):
+        write_safetensors_streaming(target, specs, failing)
+    assert list(tmp_path.iterdir()) == [path]  # nothing half-written left behind

@@ -119,7 +119,7 @@ def test_ties_pick_first_index(tok):
         assert enc.quantize(h).item() == 3
 
 
-@pytest.mark.parametrize("n", [1, 639, 640, 641, 16000 * 5 + 7, 480000, 480001, 16000 * 62 + 5])
+@pytest.mark.parametrize("n", [1, 639, 640, 641, 16000 * 5 + 7, 480000, 480001])
 def test_token_count_is_ceil_per_piece(tok, n):
     audio = (np.random.default_rng(n).standard_normal(n) * 0.1).astype(np.float32)
     ids = tok.tokenize(audio)

@@ -129,7 +129,9 @@ def load_encoder_state(folder: Path, cfg: WhisperVQConfig, *, device: torch.devi
                         )
                     tensor = fh.get_tensor(key)
                     target = torch.float32 if new == "codebook.weight" else dtype
-                    state[new] = tensor.to(device=device, dtype=target)
+                    # copy=True: get_tensor views the file through mmap, and a file changed
+                    # under a live mapping kills the process with SIGBUS; own the memory instead
+                    state[new] = tensor.to(device=device, dtype=target, copy=True)
                     del tensor
         except CorruptWeightsError:
             raise
