@@ -6,7 +6,11 @@ tensor ops: sort descending (stable), keep the first ``top_k`` entries whose *ex
 probability is below ``top_p`` (so the entry that crosses ``top_p`` is kept and the first entry
 always is), draw among the kept, unnormalised probabilities. Every draw uses the caller's
 ``torch.Generator`` through the exponential race (``argmax(w / E)`` with ``E ~ Exp(1)``), which
-samples index i with probability ``w_i / sum(w)`` and needs no host synchronisation.
+samples index i with probability ``w_i / sum(w)`` and needs no host synchronisation. The draws
+are therefore statistically, not bit-for-bit, those of the reference (which uses
+``torch.multinomial`` on the global generator; spec §7.4 calls bit-exactness impractical anyway).
+Prefix sums use ``torch.cumsum`` rather than a running fp32 sum, which can only matter when the
+sum lands within an ulp of ``top_p``.
 
 Deliberate deviation from the reference (documented in the report): ids that are not speech
 tokens are never returned. The reference's full-vocabulary fallback (taken whenever the nucleus
