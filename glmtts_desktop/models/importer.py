@@ -1,6 +1,7 @@
 """Import weights from a folder someone brought (USB stick, network share, another PC).
 
-Accepts the model-folder layout (``llm/…``), the official code's ``ckpt/`` layout, and
+Accepts the model-folder layout (``llm/…``), the official code's ``ckpt/`` layout, a
+Hugging Face cache folder (``models--zai-org--GLM-TTS/snapshots/<commit>/``), and
 ``campplus.onnx`` at the top or under ``frontend/``. Each file is copied (or hard-linked
 when asked and possible) into ``<file>.part``, hashed on the way, and renamed only when it
 matches; good files are kept even when others are missing, and the error lists exactly
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import threading
 from pathlib import Path
 from typing import Callable, Iterable, Optional
@@ -19,7 +19,7 @@ from typing import Callable, Iterable, Optional
 from glmtts_desktop.models import diskspace
 from glmtts_desktop.models.errors import (DownloadCancelledError, ImportWeightsError,
                                           InvalidInputError)
-from glmtts_desktop.models.hashing import CHUNK, StreamHasher, feed_file
+from glmtts_desktop.models.hashing import CHUNK, Expected, StreamHasher, feed_file
 from glmtts_desktop.models.layout import local_path, parse_sample_rates, part_path
 from glmtts_desktop.models.manifest import FileSpec, Manifest, load_manifest
 from glmtts_desktop.models.verify import (VerifyReport, expected_for_local, record_verified,
@@ -28,9 +28,18 @@ from glmtts_desktop.models.verify import (VerifyReport, expected_for_local, reco
 log = logging.getLogger(__name__)
 
 
+def _roots(src: Path) -> list[Path]:
+    """The folder itself, an official-code ``ckpt/``, and Hugging Face cache snapshots."""
+    roots = [src, src / "ckpt"]
+    for snaps in (src / "snapshots", src / "models--zai-org--GLM-TTS" / "snapshots"):
+        if snaps.is_dir():
+            roots += sorted(p for p in snaps.iterdir() if p.is_dir())
+    return roots
+
+
 def _candidates(src: Path, spec: FileSpec) -> list[Path]:
     rel = Path(*spec.path.split("/"))
-    out = [src / rel, src / "ckpt" / rel]
+    out = [root / rel for root in _roots(src)]
     if spec.component == "campplus":
         out += [src / "campplus.onnx", src / "frontend" / "campplus.onnx"]
     return out
@@ -132,7 +141,5 @@ def import_weights(src: Path, model_dir: Path, *, sample_rates: Iterable[int] | 
     return report
 
 
-def _size_only(path: Path):
-    from glmtts_desktop.models.hashing import Expected
-
+def _size_only(path: Path) -> Expected:
     return Expected(size=path.stat().st_size)

@@ -116,6 +116,15 @@ class _Watchdog:
         self._done.set()
 
 
+def _write_all(fh, block: bytes) -> None:
+    view = memoryview(block)
+    while view:
+        n = fh.write(view)
+        if not n:
+            raise OSError(errno.EIO, "write returned 0")
+        view = view[n:]
+
+
 def _fsync_dir(path: Path) -> None:
     if os.name != "posix":
         return
@@ -205,7 +214,9 @@ def fetch_file(url: str, dest: Path, expected: Expected, *, client, cancel: thre
                     raise NetworkError(f"The server sends a larger {dest.name} than expected.",
                                        hint="Choose another source.", detail=f"{url} length={length}")
                 since_sync = 0
-                with open(part, mode) as fh:
+                # unbuffered: every received block is in the file at once, so the .part size is
+                # exactly the byte a resume will ask for, even if this process is killed now
+                with open(part, mode, buffering=0) as fh:
                     try:
                         for block in resp.iter_raw():  # each network read as it arrives
                             if cancel.is_set():
@@ -213,7 +224,7 @@ def fetch_file(url: str, dest: Path, expected: Expected, *, client, cancel: thre
                             if have + len(block) > expected.size:
                                 raise NetworkError(f"The server sent more bytes of {dest.name} than expected.",
                                                    hint="Choose another source.", detail=url)
-                            fh.write(block)
+                            _write_all(fh, block)
                             hasher.update(block)
                             have += len(block)
                             hashed_upto = have

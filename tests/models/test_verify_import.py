@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 
@@ -125,3 +124,12 @@ def test_git_blob_hash_matches_git(tmp_path):
     exp = hashing.Expected(size=f.stat().st_size, git_sha1=out.stdout.strip())
     assert hashing.file_matches(f, exp)
     assert not hashing.file_matches(f, hashing.Expected(size=exp.size, git_sha1="0" * 40))
+
+
+def test_import_from_a_hugging_face_cache_folder(tmp_path, downloaded, manifest):
+    snap = tmp_path / "hub/models--zai-org--GLM-TTS/snapshots" / ("1" * 40)
+    shutil.copytree(downloaded, snap, ignore=shutil.ignore_patterns(".glmtts", "frontend"))
+    shutil.copy(downloaded / "frontend/campplus.onnx", tmp_path / "hub/campplus.onnx")
+    report = import_weights(tmp_path / "hub", tmp_path / "target", sample_rates=24000, manifest=manifest)
+    assert report.complete
+    assert (tmp_path / "target/flow/flow.pt").read_bytes() == (downloaded / "flow/flow.pt").read_bytes()
