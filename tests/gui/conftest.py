@@ -16,7 +16,8 @@ def _isolated_settings(tmp_path, monkeypatch):
 
     QSettings.setDefaultFormat(QSettings.IniFormat)
     QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(tmp_path / "settings"))
-    monkeypatch.setenv("GLMTTS_DESKTOP_SETTINGS_SCOPE", "test")
+    for var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME"):  # wizard state, default folders
+        monkeypatch.setenv(var, str(tmp_path / var.lower()))
     yield
 
 

@@ -177,6 +177,8 @@ class InferenceWorker(QObject):
     def _generate(self, job: GenerateJob, token: CancelToken) -> GenerateOutput:
         engine = self._require_engine()
         jid = job.job_id
+        if job.voice is None:
+            self.progress.emit(jid, Progress("prompt", 0, 1, 0.0, "Analysing the voice"))
         voice = job.voice or self._voice_for(engine, job)
         token.raise_if_cancelled()
         request = SynthesisRequest(

@@ -1,0 +1,152 @@
+"""The real window driven end to end on the tiny checkpoint with the real Engine.
+
+Import a reference, type the text, add a pronunciation override, generate, find the result in
+history with a waveform, replay it, export it, restart the app and find it again. The audio
+backend is the fake one (no sound card here); the tiny checkpoint speaks noise, as expected.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+import soundfile as sf
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QTextCursor
+
+from glmtts_desktop.audio import FakeBackend
+from gui_fakes import speechy
+
+pytestmark = pytest.mark.slow
+
+
+def _select(editor, start: int, length: int) -> None:
+    cur = editor.textCursor()
+    cur.setPosition(start)
+    cur.setPosition(start + length, QTextCursor.KeepAnchor)
+    editor.setTextCursor(cur)
+
+
+def test_full_flow_and_restart(qtbot, make_window, tiny_checkpoint, tmp_path):
+    ref = tmp_path / "grandpa.wav"
+    sf.write(ref, speechy(4.0, 22050), 22050)
+    data = tmp_path / "data"
+    backend = FakeBackend()
+    w = make_window(model_dir=tiny_checkpoint, data_dir=data, backend=backend, load=True)
+    assert w.client.state == "ready"
+    assert "ready" in w.model_status.state_label.text().lower()
+    assert "cpu" in w.model_status.device_label.text().lower()
+
+    # 1. the reference: import, auto-trim happened, checks shown, transcript typed
+    w.voice_panel.load_file(ref)
+    qtbot.waitUntil(lambda: w.voice_panel.audio is not None, timeout=10000)
+    qtbot.waitUntil(lambda: w.voice_panel.checks.text() != "", timeout=10000)
+    assert w.voice_panel.waveform.has_audio()
+    qtbot.keyClicks(w.voice_panel.transcript, "hello there")
+
+    # 2. the text, with a "here only" reading for 行
+    editor = w.text_panel.editor
+    editor.setFocus()
+    qtbot.keyClicks(editor, "OK ")
+    editor.insertPlainText("行。")  # Chinese arrives by paste/IME, not key events, in offscreen Qt
+    text = w.text_panel.text()
+    _select(editor, text.index("行"), 1)
+    qtbot.keyClick(editor, Qt.Key_F2)
+    popup = w.text_panel._popup
+    assert popup is not None and popup.isVisible()
+    labels = [popup.list.item(i).text() for i in range(popup.list.count())]
+    popup.choose(next(i for i, t in enumerate(labels) if t.startswith("háng")))
+    assert [(o.text, o.replacement) for o in w.text_panel.overrides] == [("行", "<|H|><|ANG2|>")]
+    # the segment preview comes from the engine once it is loaded
+    qtbot.waitUntil(lambda: "approximate" not in w.text_panel.segments_label.text(), timeout=15000)
+    assert w.text_panel.segments.count() >= 1
+
+    # 3. generate with a fixed seed
+    w.generate_panel.seed.setValue(1234)
+    with qtbot.waitSignal(w.session.generationDone, timeout=90000) as done:
+        qtbot.mouseClick(w.generate_panel.generate_button, Qt.LeftButton)
+        assert w.generate_panel.cancel_button.isEnabled()
+    entry = done.args[0]
+    assert entry.seed == 1234 and entry.text == text
+    assert entry.settings["overrides"] == [["行", "<|H|><|ANG2|>", [text.index("行")]]]
+    assert w.result_panel.waveform.has_audio()
+    audio = w.result_panel.audio
+    assert audio.dtype == np.float32 and len(audio) > 0 and np.isfinite(audio).all()
+    assert w.result_panel.history.count() == 1
+    assert w.result_panel.selected_id() == entry.id
+    assert not w.generate_panel.cancel_button.isEnabled()
+
+    # 4. replay through the (fake) sound card; the playhead follows
+    qtbot.mouseClick(w.result_panel.history_buttons["replay"], Qt.LeftButton)
+    qtbot.waitUntil(lambda: w.player.state == "playing", timeout=10000)
+    backend.pump_all()
+    played = backend.played_audio()
+    assert len(played) >= len(audio) - 2048
+    qtbot.waitUntil(lambda: w.player.state != "playing", timeout=5000)
+
+    # 5. export
+    out = tmp_path / "export.flac"
+    w.session.export(str(out), "flac")
+    qtbot.waitUntil(out.exists, timeout=10000)
+    info = sf.info(out)
+    assert info.format == "FLAC" and abs(info.duration - len(audio) / w.result_panel.sr) < 0.01
+
+    # 6. restart: the generation is still in history and plays back
+    w.close()
+    assert not w.client.thread.isRunning()
+    w2 = make_window(model_dir=None, data_dir=data)
+    assert w2.result_panel.history.count() == 1
+    assert "OK" in w2.result_panel.history.item(0).text()
+    w2.result_panel.history.setCurrentRow(0)
+    qtbot.mouseClick(w2.result_panel.history_buttons["replay"], Qt.LeftButton)
+    qtbot.waitUntil(lambda: w2.result_panel.waveform.has_audio(), timeout=10000)
+    assert np.allclose(w2.result_panel.audio, audio, atol=1e-3)  # stored as 16-bit PCM
+
+
+def test_cancel_mid_generation_is_quick_and_keeps_the_work(qtbot, make_window, tiny_checkpoint):
+    w = make_window(model_dir=tiny_checkpoint, load=True)
+    w.voice_panel.set_audio(speechy(4.0, 24000), 24000)
+    w.voice_panel.transcript.setPlainText("hello there")
+    qtbot.waitUntil(lambda: w.voice_panel.checks.text() != "", timeout=10000)
+    long_text = "今天天气很好，我们一起去公园散步吧。" * 6
+    w.text_panel.editor.setPlainText(long_text)
+    stages = []
+    w.client.jobProgress.connect(lambda _j, p: stages.append(p.stage))
+    qtbot.mouseClick(w.generate_panel.generate_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: "llm" in stages, timeout=60000)
+    with qtbot.waitSignal(w.session.generationEnded, timeout=5000) as ended:
+        t0 = time.monotonic()
+        qtbot.keyClick(w, Qt.Key_Escape)
+    elapsed = time.monotonic() - t0
+    assert ended.args == ["cancelled"]
+    assert elapsed < 1.0, f"cancel took {elapsed:.2f} s"
+    assert w.text_panel.text() == long_text and w.result_panel.history.count() == 0
+    assert w.generate_panel.generate_button.isEnabled()
+
+
+def test_worker_thread_is_gone_after_close(qtbot, make_window, tiny_checkpoint):
+    w = make_window(model_dir=tiny_checkpoint, load=True)
+    thread = w.client.thread
+    assert thread.isRunning()
+    w.close()
+    assert thread.isFinished() and not thread.isRunning()
+
+
+def test_model_load_failure_shows_message_and_wizard(qtbot, make_window, tmp_path):
+    gone = tmp_path / "weights-that-were-deleted"
+    w = make_window(model_dir=gone, show_wizard_on_failure=True)
+    with qtbot.waitSignal(w.wizardOpened, timeout=30000):
+        w.load_model()
+    assert w.client.state == "failed"
+    assert w.messages.level == "error" and w.messages.text()
+    assert "failed" in w.model_status.state_label.text().lower()
+    assert w.wizard is not None and w.wizard.isVisible()
+    # the person's work is untouched and generation explains itself
+    w.text_panel.editor.setPlainText("还在这里。")
+    w.voice_panel.set_audio(speechy(4.0, 24000), 24000)
+    w.voice_panel.transcript.setPlainText("hello")
+    qtbot.waitUntil(lambda: w.voice_panel.checks.text() != "", timeout=10000)
+    w.session.generate()
+    assert "not loaded" in w.messages.text().lower()
+    assert w.text_panel.text() == "还在这里。"
