@@ -76,10 +76,13 @@ def _api(endpoint: str):
 def _network_error(what: str, endpoint: str, exc: BaseException) -> NetworkError:
     text = f"{type(exc).__name__}: {exc}"
     name = type(exc).__name__
-    if name in ("RepositoryNotFoundError", "RevisionNotFoundError", "EntryNotFoundError",
-                "RemoteEntryNotFoundError"):
-        return NetworkError(f"The source {endpoint} does not offer the GLM-TTS files ({what}).",
-                            hint="Choose another source (official or mirror) and try again.", detail=text)
+    status = getattr(getattr(exc, "response", None), "status_code", None)
+    if status == 404 or name in ("RepositoryNotFoundError", "RevisionNotFoundError", "EntryNotFoundError",
+                                 "RemoteEntryNotFoundError"):
+        err = NetworkError(f"The source {endpoint} does not offer the GLM-TTS files ({what}).",
+                           hint="Choose another source (official or mirror) and try again.", detail=text)
+        err.not_found = True
+        return err
     return NetworkError(f"Could not reach {endpoint} ({what}).",
                         hint="Check the internet connection or choose another source "
                              "(for example https://hf-mirror.com), then try again.", detail=text)
@@ -168,7 +171,16 @@ def build_plan(manifest: Manifest, specs: Iterable[FileSpec], endpoint: str, mod
             commits[name] = source.revision
         elif name not in commits:
             commits[name] = resolve_commit(endpoint, source)
-        listings[name] = list_remote_files(endpoint, source.repo_id, commits[name])
+        try:
+            listings[name] = list_remote_files(endpoint, source.repo_id, commits[name])
+        except NetworkError as exc:
+            if source.revision or not getattr(exc, "not_found", False):
+                raise
+            # the commit remembered from an earlier run is unknown here (a lagging mirror, or
+            # the branch was rewritten): take the current one; changed files restart cleanly
+            log.warning("remembered commit %s not available at %s; resolving again", commits[name], endpoint)
+            commits[name] = resolve_commit(endpoint, source)
+            listings[name] = list_remote_files(endpoint, source.repo_id, commits[name])
     items = []
     for spec in specs:
         remote = listings[spec.source].get(safe_relpath(spec.remote_path))

@@ -88,10 +88,12 @@ class FakeHub:
                     hub.log.append({"method": self.command, "path": unquote(urlsplit(self.path).path),
                                     "range": self.headers.get("Range"), "status": status})
 
-            def _json(self, obj, status: int = 200) -> None:
+            def _json(self, obj, status: int = 200, error_code: str = "") -> None:
                 body = json.dumps(obj).encode()
                 self._record(status)
                 self.send_response(status)
+                if error_code:
+                    self.send_header("X-Error-Code", error_code)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
@@ -123,17 +125,17 @@ class FakeHub:
             def _api(self, path: str) -> None:
                 repo, rest = self._repo_and_rest(path)
                 if repo is None:
-                    return self._json({"error": "Repository not found"}, 404)
+                    return self._json({"error": "Repository not found"}, 404, "RepoNotFound")
                 if rest == "" or rest.startswith("revision/"):
                     rev = rest[len("revision/"):] if rest else "main"
                     if rev not in ("main", repo.commit):
-                        return self._json({"error": "Invalid rev id"}, 404)
+                        return self._json({"error": "Invalid rev id"}, 404, "RevisionNotFound")
                     return self._json({"id": repo.repo_id, "modelId": repo.repo_id, "sha": repo.commit,
                                        "siblings": [{"rfilename": p} for p in repo.files]})
                 if rest.startswith("tree/"):
                     rev = rest[len("tree/"):].split("/", 1)[0]
                     if rev not in ("main", repo.commit):
-                        return self._json({"error": "Invalid rev id"}, 404)
+                        return self._json({"error": "Invalid rev id"}, 404, "RevisionNotFound")
                     entries = []
                     for p, data in sorted(repo.files.items()):
                         e = {"type": "file", "path": p, "size": len(data), "oid": git_blob_sha1(data)}

@@ -288,3 +288,21 @@ def test_garbage_in_a_leftover_part_is_caught_and_that_file_refetched(tmp_path, 
     run(tmp_path, hub, manifest, fast)
     assert [g["range"] for g in resolve_gets(hub, SHARD)] == ["bytes=300000-", None]
     assert dest.read_bytes() == repos[0].files[SHARD]
+
+
+def test_remembered_commit_gone_from_mirror_resolves_again_and_drops_stale_parts(tmp_path, hub, repos,
+                                                                                 manifest, fast):
+    fast.max_attempts_without_progress = 1
+    hub.knobs.stall_at[SHARD] = 100_000
+    with pytest.raises(StalledError):
+        run(tmp_path, hub, manifest, fast)
+    assert part_path(tmp_path / "models" / SHARD).stat().st_size == 100_000
+    # the repo moves on: new commit, the shard changed; the old commit is unknown to the server
+    hub.knobs.stall_at.clear()
+    hub.knobs.released.set()
+    glm = repos[0]
+    glm.commit = "3" * 40
+    glm.files[SHARD] = os.urandom(len(glm.files[SHARD]))
+    run(tmp_path, hub, manifest, fast)
+    assert (tmp_path / "models" / SHARD).read_bytes() == glm.files[SHARD]
+    assert resolve_gets(hub, SHARD)[-1]["range"] is None  # the stale partial was not continued
