@@ -196,3 +196,34 @@ def test_write_random_is_deterministic(tmp_path):
     assert not list(tmp_path.rglob("*.part"))
     with pytest.raises(ValueError):
         write_random_llm(tmp_path / "d", size="huge", vocab_size=64, seed=0)
+
+
+def test_chunked_reads_reassemble_tensors(tiny_dir, tmp_path):
+    from glmtts_desktop.engine.llm.safetensors_io import read_header, read_into
+
+    path = tiny_dir / SHARD
+    info = read_header(path)["model.embed_tokens.weight"]
+    expected = load_file(str(path))["model.embed_tokens.weight"]
+    dest = torch.empty(expected.shape, dtype=torch.float32)
+    with open(path, "rb") as f:
+        read_into(f, info, dest, path, chunk_bytes=1000)  # not a multiple of a row
+    assert torch.equal(dest, expected)
+    short = tmp_path / "short.safetensors"
+    short.write_bytes(path.read_bytes()[: info.end - 10])
+    with open(short, "rb") as f, pytest.raises(CorruptWeightsError, match="ended early"):
+        read_into(f, info, dest, short, chunk_bytes=1000)
+
+
+@pytest.mark.parametrize("stored", [torch.bfloat16, torch.float16])
+def test_half_precision_files_load(ckpt, stored):
+    _rewrite_shard(ckpt, lambda t: t.update({k: v.to(stored) for k, v in t.items()}))
+    model = load_llm(ckpt, device=CPU, dtype=torch.float32)
+    on_disk = load_file(str(ckpt / SHARD))
+    for k, v in model.state_dict().items():
+        assert torch.equal(v, on_disk[k].float()), k
+
+
+def test_integer_tensor_is_rejected(ckpt):
+    _rewrite_shard(ckpt, lambda t: t.__setitem__("model.norm.weight", torch.ones(64, dtype=torch.int32)))
+    with pytest.raises(CorruptWeightsError, match="model.norm.weight.*I32"):
+        load_llm(ckpt, device=CPU, dtype=torch.float32)

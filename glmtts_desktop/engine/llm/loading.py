@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Callable, Optional
 
 import torch
-from safetensors import SafetensorError, safe_open
 
 from glmtts_desktop.engine.errors import CorruptWeightsError, MissingWeightsError
 from glmtts_desktop.engine.llm.config import LlmConfig
@@ -28,6 +27,7 @@ from glmtts_desktop.engine.llm.safetensors_io import (
     TensorInfo,
     atomic_write_bytes,
     read_header,
+    read_into,
     write_streaming,
 )
 
@@ -162,15 +162,13 @@ def load_llm(
     with torch.no_grad():
         for shard, tensors in plan.items():
             try:
-                with safe_open(str(shard), framework="pt", device="cpu") as f:
-                    for name in tensors:
-                        params[name].copy_(f.get_tensor(name))
+                with open(shard, "rb") as f:
+                    for name, info in tensors.items():
+                        read_into(f, info, params[name], shard)
                         done += 1
                         if on_progress is not None:
                             on_progress(done, total)
-            except torch.OutOfMemoryError:
-                raise
-            except (OSError, RuntimeError, ValueError, SafetensorError) as exc:
+            except OSError as exc:
                 raise CorruptWeightsError(
                     f"The weight file {shard} could not be read ({exc}).",
                     hint=HINT_REDOWNLOAD,

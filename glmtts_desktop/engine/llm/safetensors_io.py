@@ -30,11 +30,15 @@ DTYPE_SIZES = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16
 _TORCH_NAMES = {torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16"}
 
 
+_TORCH_DTYPES = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16}
+READ_CHUNK_BYTES = 64 * 1024 * 1024
+
+
 @dataclass(frozen=True)
 class TensorInfo:
     dtype: str
     shape: tuple[int, ...]
-    start: int  # offsets relative to the data section
+    start: int  # absolute byte offsets in the file
     end: int
 
 
@@ -93,8 +97,34 @@ def read_header(path: Path) -> dict[str, TensorInfo]:
                 f"tensor {name!r} ends at byte {end} but the file holds only {data_size} data bytes "
                 "(the download is probably incomplete)",
             )
-        out[name] = TensorInfo(dtype, shape, start, end)
+        out[name] = TensorInfo(dtype, shape, 8 + n + start, 8 + n + end)
     return out
+
+
+def read_into(f, info: TensorInfo, dest: torch.Tensor, path: Path, chunk_bytes: int = READ_CHUNK_BYTES) -> None:
+    """Copy one tensor from the open file ``f`` into ``dest`` (any device/dtype), chunk by chunk.
+
+    Plain reads instead of a memory map: the process never holds more than one chunk of the
+    file (a mapped 6 GB checkpoint shows up as resident memory while loading), and converting
+    chunk by chunk means a bf16 model on the GPU never needs an fp32 copy of a whole tensor.
+    """
+    src_dtype = _TORCH_DTYPES.get(info.dtype)
+    if src_dtype is None:
+        raise _corrupt(path, f"a tensor has dtype {info.dtype}, expected F32, F16 or BF16")
+    item = DTYPE_SIZES[info.dtype]
+    flat = dest.view(-1)
+    numel = flat.numel()
+    if numel * item != info.end - info.start:
+        raise _corrupt(path, "a tensor's size does not match the model")
+    per = max(1, chunk_bytes // item)
+    f.seek(info.start)
+    for lo in range(0, numel, per):
+        n = min(per, numel - lo)
+        buf = bytearray(n * item)
+        got = f.readinto(buf)
+        if got != len(buf):
+            raise _corrupt(path, "the file ended early (the download is probably incomplete)")
+        flat[lo : lo + n].copy_(torch.frombuffer(buf, dtype=src_dtype))
 
 
 def _fsync_dir(path: Path) -> None:
