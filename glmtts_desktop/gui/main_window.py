@@ -112,7 +112,7 @@ class MainWindow(QMainWindow):
             act.setShortcut(QKeySequence(shortcut))
         if name:
             act.setObjectName(name)
-        act.triggered.connect(slot)
+        act.triggered.connect(lambda _checked=False: slot())  # triggered(bool) must not reach the slot
         menu.addAction(act)
         return act
 

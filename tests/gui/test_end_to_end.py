@@ -92,6 +92,15 @@ def test_full_flow_and_restart(qtbot, make_window, tiny_checkpoint, tmp_path):
     info = sf.info(out)
     assert info.format == "FLAC" and abs(info.duration - len(audio) / w.result_panel.sr) < 0.01
 
+    # 5b. generate again with the same seed: same settings, same overrides, the same audio
+    with qtbot.waitSignal(w.session.generationDone, timeout=90000) as again:
+        qtbot.mouseClick(w.result_panel.history_buttons["same"], Qt.LeftButton)
+    assert again.args[0].seed == 1234 and again.args[0].id != entry.id
+    assert np.array_equal(w.result_panel.audio, audio)
+    assert w.result_panel.history.count() == 2
+    w.session.delete(again.args[0].id)  # soft delete: the list shows one again
+    qtbot.waitUntil(lambda: w.result_panel.history.count() == 1, timeout=10000)
+
     # 6. restart: the generation is still in history and plays back
     w.close()
     assert not w.client.thread.isRunning()
@@ -102,6 +111,8 @@ def test_full_flow_and_restart(qtbot, make_window, tiny_checkpoint, tmp_path):
     qtbot.mouseClick(w2.result_panel.history_buttons["replay"], Qt.LeftButton)
     qtbot.waitUntil(lambda: w2.result_panel.waveform.has_audio(), timeout=10000)
     assert np.allclose(w2.result_panel.audio, audio, atol=1e-3)  # stored as 16-bit PCM
+    w2.session.rename(entry.id, "Grandpa says OK")
+    qtbot.waitUntil(lambda: "Grandpa says OK" in w2.result_panel.history.item(0).text(), timeout=10000)
 
 
 def test_cancel_mid_generation_is_quick_and_keeps_the_work(qtbot, make_window, tiny_checkpoint):
@@ -150,3 +161,34 @@ def test_model_load_failure_shows_message_and_wizard(qtbot, make_window, tmp_pat
     w.session.generate()
     assert "not loaded" in w.messages.text().lower()
     assert w.text_panel.text() == "还在这里。"
+
+
+def test_unload_frees_and_reload_restores(qtbot, make_window, tiny_checkpoint):
+    w = make_window(model_dir=tiny_checkpoint, load=True)
+    with qtbot.waitSignal(w.client.stateChanged, check_params_cb=lambda s: s == "unloaded", timeout=10000):
+        w.unload_action.trigger()
+    assert w.client.model_info is None and "not loaded" in w.model_status.state_label.text().lower()
+    with qtbot.waitSignal(w.client.stateChanged, check_params_cb=lambda s: s == "ready", timeout=60000):
+        w.reload_action.trigger()
+    assert w.client.model_info is not None
+
+
+def test_out_of_gpu_memory_shows_message_and_keeps_work(qtbot, make_window, tiny_checkpoint, monkeypatch):
+    from glmtts_desktop.engine.engine import Engine
+    from glmtts_desktop.engine.errors import GpuOutOfMemoryError
+
+    def oom(self, request, **kw):
+        raise GpuOutOfMemoryError("The GPU ran out of memory.", hint="Try a shorter text.")
+
+    monkeypatch.setattr(Engine, "synthesize", oom)
+    w = make_window(model_dir=tiny_checkpoint, load=True)
+    w.voice_panel.set_audio(speechy(4.0, 24000), 24000)
+    w.voice_panel.transcript.setPlainText("hello there")
+    qtbot.waitUntil(lambda: w.voice_panel.checks.text() != "", timeout=10000)
+    w.text_panel.editor.setPlainText("很长的文本。")
+    with qtbot.waitSignal(w.session.generationEnded, timeout=60000) as ended:
+        w.session.generate()
+    assert ended.args == ["failed"]
+    assert "out of memory" in w.messages.text().lower()
+    assert w.text_panel.text() == "很长的文本。" and w.voice_panel.audio is not None
+    assert w.client.state == "ready" and w.generate_panel.generate_button.isEnabled()
