@@ -126,8 +126,13 @@ class HarmonicSource(nn.Module):
 def draw_source_noise(
     batch: int, samples: int, n: int, generator: Optional[torch.Generator]
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """The two random inputs of the source in the release's order: U[0,1) phases, then N(0,1) noise."""
+    """The two random inputs of the source in the release's order: U[0,1) phases, then N(0,1) noise.
+
+    The release draws the noise with ``randn_like`` of a transposed (channel-major) tensor, and
+    torch fills a non-contiguous tensor with a different sequence than a contiguous one; filling
+    a tensor with the same strides gives the same numbers at the same positions for a seed.
+    """
     dev = generator.device if generator is not None else torch.device("cpu")
     phase0 = torch.rand(batch, n, generator=generator, device=dev)
-    noise = torch.randn(batch, samples, n, generator=generator, device=dev)
+    noise = torch.empty(batch, n, samples, device=dev).transpose(1, 2).normal_(generator=generator)
     return phase0, noise
