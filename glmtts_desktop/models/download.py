@@ -59,10 +59,14 @@ class _Meter:
             self.samples.pop(0)
 
     def speed(self) -> float:
+        """Bytes per second over the window up to now, so a stall shows as falling speed."""
         if len(self.samples) < 2:
             return 0.0
-        (t0, c0), (t1, c1) = self.samples[0], self.samples[-1]
-        return (c1 - c0) / (t1 - t0) if t1 > t0 else 0.0
+        now = time.monotonic()
+        while len(self.samples) > 2 and now - self.samples[0][0] > self.window:
+            self.samples.pop(0)
+        (t0, c0), (_, c1) = self.samples[0], self.samples[-1]
+        return (c1 - c0) / (now - t0) if now > t0 else 0.0
 
 
 class Downloader:
@@ -85,6 +89,9 @@ class Downloader:
         self._interval = progress_interval_s
         self._last_emit = 0.0
         self._meter = _Meter()
+        self._lock = threading.Lock()
+        self._pending: Optional[tuple] = None  # a throttled snapshot the ticker still has to send
+        self._last_args: Optional[tuple] = None
 
     # -- planning ---------------------------------------------------------------------
     def plan(self) -> list[PlanItem]:
@@ -128,10 +135,15 @@ class Downloader:
         diskspace.check_space(self.model_dir, sum(i.expected.size for i in todo) - have_parts)
         owns_client = self._client is None
         client = self._client or make_client(self.settings)
+        stop_ticker = threading.Event()
+        ticker = threading.Thread(target=self._tick, args=(stop_ticker,), name="download-progress", daemon=True)
+        ticker.start()
         try:
             for idx, item in enumerate(todo):
                 done = self._fetch_one(client, item, idx, len(todo), done, total)
         finally:
+            stop_ticker.set()
+            ticker.join()
             if owns_client:
                 client.close()
         self._emit("done", "", len(todo), len(todo), 0, 0, total, total, force=True)
@@ -193,14 +205,35 @@ class Downloader:
 
     def _emit(self, phase: str, file: str, idx: int, count: int, file_done: int, file_total: int,
               done: int, total: int, force: bool = False) -> None:
-        now = time.monotonic()
-        if not force and now - self._last_emit < self._interval:
-            return
-        self._last_emit = now
+        args = (phase, file, idx, count, file_done, file_total, done, total)
+        with self._lock:
+            now = time.monotonic()
+            if not force and now - self._last_emit < self._interval:
+                self._pending = args  # sent by the ticker unless a newer one comes first
+                return
+            self._pending = None
+            self._last_emit = now
+            self._send(args)
+
+    def _send(self, args: tuple) -> None:
+        self._last_args = args
         speed = self._meter.speed()
+        done, total = args[6], args[7]
         eta = (total - done) / speed if speed > 0 and total >= done else None
-        self.on_progress(DownloadProgress(phase, file, idx, count, file_done, file_total, done, total,
-                                          speed, eta))
+        self.on_progress(DownloadProgress(*args, speed, eta))
+
+    def _tick(self, stop: threading.Event) -> None:
+        """Send the last throttled snapshot, and a fresh speed while bytes are not arriving."""
+        period = max(self._interval, 0.05)
+        while not stop.wait(period):
+            with self._lock:
+                args, self._pending = self._pending, None
+                if args is None and self._last_args is not None and self._last_args[0] == "downloading" \
+                        and time.monotonic() - self._last_emit >= 1.0:
+                    args = self._last_args  # nothing new for a while: speed and time left stay honest
+                if args is not None:
+                    self._last_emit = time.monotonic()
+                    self._send(args)
 
 
 @dataclass(frozen=True)

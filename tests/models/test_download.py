@@ -306,3 +306,19 @@ def test_remembered_commit_gone_from_mirror_resolves_again_and_drops_stale_parts
     run(tmp_path, hub, manifest, fast)
     assert (tmp_path / "models" / SHARD).read_bytes() == glm.files[SHARD]
     assert resolve_gets(hub, SHARD)[-1]["range"] is None  # the stale partial was not continued
+
+
+def test_throttled_progress_still_shows_the_last_bytes_when_the_stream_stops(tmp_path, hub, manifest, fast):
+    hub.knobs.pause_after[SHARD] = 250_000
+    cancel = threading.Event()
+    seen = []
+
+    def on_progress(p):
+        seen.append(p)
+        if p.file == SHARD and p.file_done == 250_000:
+            cancel.set()  # only reachable if the trailing snapshot is delivered
+
+    with pytest.raises(DownloadCancelledError):
+        Downloader(tmp_path / "m", endpoint=hub.url, manifest=manifest, sample_rates=24000, settings=fast,
+                   cancel=cancel, on_progress=on_progress, progress_interval_s=0.5).run()
+    assert seen[-1].file_done == 250_000

@@ -97,6 +97,7 @@ class TransferPage(QWizardPage):
         self.worker.cancelled.connect(self._cancelled)
         self._done = False
         self._import_total = 0
+        self._last = None
 
     # -- life cycle -------------------------------------------------------------------
     def initializePage(self) -> None:
@@ -135,6 +136,8 @@ class TransferPage(QWizardPage):
     def _set_running(self, running: bool) -> None:
         self.pause_button.setEnabled(running)
         self.resume_button.setEnabled(not running and not self._done)
+        if not running and self._last is not None and not self._done:  # no stale speed while stopped
+            self.speed.setText(tr("{done} of {total}", done=human(self._last.done), total=human(self._last.total)))
 
     # -- worker signals ---------------------------------------------------------------
     def _progress(self, p) -> None:
@@ -149,6 +152,7 @@ class TransferPage(QWizardPage):
         if p.phase == "checking":
             self.file_label.setText(tr("Checking {f} already on disk…", f=p.file))
             return
+        self._last = p
         if p.total:
             self.overall.setValue(int(1000 * p.done / p.total))
         if p.file_total:
