@@ -69,3 +69,27 @@ def test_killed_download_process_resumes_from_exact_byte(tmp_path, hub, repos, m
     assert not (fetched & done_before)
     data = (model_dir / SHARD).read_bytes()
     assert hashlib.sha256(data).digest() == hashlib.sha256(repos[0].files[SHARD]).digest()
+
+
+def test_real_small_tmpfs_is_refused_up_front_with_a_clear_message(tmp_path, hub, manifest_path):
+    """A real 1 MB tmpfs (in a user+mount namespace, so no root needed) as the model folder."""
+    import shutil as _sh
+    import pytest
+
+    if _sh.which("unshare") is None:
+        pytest.skip("unshare not available")
+    probe = subprocess.run(["unshare", "-r", "-m", "true"], capture_output=True)
+    if probe.returncode != 0:
+        pytest.skip("user/mount namespaces not permitted here")
+    model_dir = tmp_path / "small"
+    model_dir.mkdir()
+    script = ('mount -t tmpfs -o size=1m tmpfs "$1" && shift && exec "$@"')
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.run(
+        ["unshare", "-r", "-m", "sh", "-c", script, "sh", str(model_dir), sys.executable, "-m", "glmtts_desktop",
+         "download", "--endpoint", hub.url, "--model-dir", str(model_dir), "--manifest", str(manifest_path)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 6, proc.stderr
+    assert "Not enough free disk space" in proc.stderr and "Free at least" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not [r for r in hub.log if "/resolve/" in r["path"]]
