@@ -204,14 +204,18 @@ def test_chunked_reads_reassemble_tensors(tiny_dir, tmp_path):
     path = tiny_dir / SHARD
     info = read_header(path)["model.embed_tokens.weight"]
     expected = load_file(str(path))["model.embed_tokens.weight"]
-    dest = torch.empty(expected.shape, dtype=torch.float32)
+    direct = torch.empty(expected.shape, dtype=torch.float32)  # same dtype on CPU: read in place
+    staged = torch.empty(expected.shape, dtype=torch.float64)  # converted through the scratch buffer
     with open(path, "rb") as f:
-        read_into(f, info, dest, path, chunk_bytes=1000)  # not a multiple of a row
-    assert torch.equal(dest, expected)
+        read_into(f, info, direct, path)
+        read_into(f, info, staged, path, chunk_bytes=1000)  # not a multiple of a row
+    assert torch.equal(direct, expected)
+    assert torch.equal(staged, expected.double())
     short = tmp_path / "short.safetensors"
     short.write_bytes(path.read_bytes()[: info.end - 10])
-    with open(short, "rb") as f, pytest.raises(CorruptWeightsError, match="ended early"):
-        read_into(f, info, dest, short, chunk_bytes=1000)
+    for dest, chunk in ((direct, 1000), (staged, 1000), (staged, 1 << 26)):
+        with open(short, "rb") as f, pytest.raises(CorruptWeightsError, match="ended early"):
+            read_into(f, info, dest, short, chunk_bytes=chunk)
 
 
 @pytest.mark.parametrize("stored", [torch.bfloat16, torch.float16])

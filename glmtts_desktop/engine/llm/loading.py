@@ -24,6 +24,7 @@ from glmtts_desktop.engine.llm.config import LlmConfig
 from glmtts_desktop.engine.llm.model import SpeechLM
 from glmtts_desktop.engine.llm.safetensors_io import (
     HINT_REDOWNLOAD,
+    READ_CHUNK_BYTES,
     TensorInfo,
     atomic_write_bytes,
     read_header,
@@ -159,12 +160,13 @@ def load_llm(
     model = model.to_empty(device=device)
     params = dict(model.named_parameters())
     total, done = len(params), 0
+    scratch = torch.empty(READ_CHUNK_BYTES, dtype=torch.uint8)
     with torch.no_grad():
         for shard, tensors in plan.items():
             try:
                 with open(shard, "rb") as f:
                     for name, info in tensors.items():
-                        read_into(f, info, params[name], shard)
+                        read_into(f, info, params[name], shard, scratch=scratch)
                         done += 1
                         if on_progress is not None:
                             on_progress(done, total)

@@ -15,7 +15,7 @@ import os
 import struct
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Optional
 
 import torch
 
@@ -101,12 +101,21 @@ def read_header(path: Path) -> dict[str, TensorInfo]:
     return out
 
 
-def read_into(f, info: TensorInfo, dest: torch.Tensor, path: Path, chunk_bytes: int = READ_CHUNK_BYTES) -> None:
+def read_into(
+    f,
+    info: TensorInfo,
+    dest: torch.Tensor,
+    path: Path,
+    chunk_bytes: int = READ_CHUNK_BYTES,
+    scratch: Optional[torch.Tensor] = None,
+) -> None:
     """Copy one tensor from the open file ``f`` into ``dest`` (any device/dtype), chunk by chunk.
 
     Plain reads instead of a memory map: the process never holds more than one chunk of the
     file (a mapped 6 GB checkpoint shows up as resident memory while loading), and converting
     chunk by chunk means a bf16 model on the GPU never needs an fp32 copy of a whole tensor.
+    A CPU destination of the stored dtype is read into directly. ``scratch`` (uint8, at least
+    ``chunk_bytes``) lets the caller reuse one staging buffer for every tensor.
     """
     src_dtype = _TORCH_DTYPES.get(info.dtype)
     if src_dtype is None:
@@ -116,15 +125,30 @@ def read_into(f, info: TensorInfo, dest: torch.Tensor, path: Path, chunk_bytes: 
     numel = flat.numel()
     if numel * item != info.end - info.start:
         raise _corrupt(path, "a tensor's size does not match the model")
-    per = max(1, chunk_bytes // item)
     f.seek(info.start)
+    if flat.device.type == "cpu" and flat.dtype == src_dtype:
+        target = flat.view(torch.uint8) if item > 1 else flat
+        _read_exact(f, memoryview(target.numpy()), path)
+        return
+    per = max(1, chunk_bytes // item)
+    if scratch is None or scratch.numel() < per * item:
+        scratch = torch.empty(per * item, dtype=torch.uint8)
+    view = memoryview(scratch.numpy())
     for lo in range(0, numel, per):
         n = min(per, numel - lo)
-        buf = bytearray(n * item)
-        got = f.readinto(buf)
-        if got != len(buf):
-            raise _corrupt(path, "the file ended early (the download is probably incomplete)")
-        flat[lo : lo + n].copy_(torch.frombuffer(buf, dtype=src_dtype))
+        _read_exact(f, view[: n * item], path)
+        flat[lo : lo + n].copy_(scratch[: n * item].view(src_dtype))
+
+
+def _read_exact(f, buf: memoryview, path: Path) -> None:
+    got = f.readinto(buf)
+    while got is not None and 0 < got < len(buf):  # readinto may return short counts
+        more = f.readinto(buf[got:])
+        if not more:
+            break
+        got += more
+    if got != len(buf):
+        raise _corrupt(path, "the file ended early (the download is probably incomplete)")
 
 
 def _fsync_dir(path: Path) -> None:
