@@ -22,12 +22,14 @@ log = logging.getLogger(__name__)
 _lock = threading.Lock()
 _normalizers: Optional[tuple[Any, Any]] = None
 
-MAX_PIECE = 120  # longer inputs are cut into clauses; keeps the superlinear cost small
+ZH_MAX_PIECE = 120  # longer Chinese inputs are cut into clauses
+EN_MAX_PIECE = 400  # longer English inputs are cut between sentences
 
-# Boundaries that no TN grammar crosses: full-width sentence punctuation, newlines, and an
-# ASCII sentence end followed by whitespace.
+# Chinese: after full-width clause punctuation (no grammar spans it; digit-free clauses then
+# skip the grammar entirely). English: after . ! ? ; and whitespace, but only where a
+# sentence really ends (see _en_pieces), because wetext reads "No. 5" or "M. D. Smith" as units.
 _ZH_BOUNDARY = re.compile(r"(?<=[。！？；，、\n])")
-_EN_BOUNDARY = re.compile(r"(?<=[.!?;])\s+")
+_EN_CANDIDATE = re.compile(r"(\S*)([.!?;])\s+(?=\S)")
 
 
 def _get() -> tuple[Any, Any]:
@@ -58,7 +60,7 @@ def warm_up() -> None:
 
 def normalize_zh(text: str) -> str:
     zh, _ = _get()
-    return _around_placeholders(text, lambda t: _run(zh, _pieces(t, _ZH_BOUNDARY), joiner=""))
+    return _around_placeholders(text, lambda t: _run(zh, _zh_pieces(t)))
 
 
 def normalize_en(text: str) -> str:
@@ -66,7 +68,7 @@ def normalize_en(text: str) -> str:
     asserts on two consecutive spaces (the rest of the English path collapses them anyway)."""
     _, en = _get()
     text = re.sub(r"\s+", " ", text)
-    return _around_placeholders(text, lambda t: _run(en, _pieces(t, _EN_BOUNDARY), joiner=" "))
+    return _around_placeholders(text, lambda t: _run(en, _en_pieces(t)))
 
 
 def _around_placeholders(text: str, run: Any) -> str:
@@ -93,10 +95,11 @@ def _around_placeholders(text: str, run: Any) -> str:
     return "".join(out)
 
 
-def _run(normalizer: Any, pieces: list[tuple[str, bool]], joiner: str) -> str:
+def _run(normalizer: Any, pieces: list[str]) -> str:
+    """Normalise each piece; a piece that started with whitespace is joined with a space."""
     out: list[str] = []
     with _lock:  # kaldifst objects are not documented as thread-safe
-        for piece, spaced in pieces:
+        for piece in pieces:
             if not piece.strip():
                 continue
             try:
@@ -104,48 +107,60 @@ def _run(normalizer: Any, pieces: list[tuple[str, bool]], joiner: str) -> str:
             except Exception:  # wetext asserts on some inputs (e.g. a tagger path with no tokens)
                 log.warning("wetext failed on %r; kept it unnormalised", piece[:80], exc_info=True)
                 result = piece.strip()
-            if out and (spaced or joiner):
+            if out and piece[:1].isspace():
                 out.append(" ")
             out.append(result)
     return "".join(out)
 
 
-def _pieces(text: str, boundary: re.Pattern[str]) -> list[tuple[str, bool]]:
-    """Cut a long ``text`` into clauses at safe boundaries (one wetext call each).
-
-    Clauses are not merged again: wetext skips its grammar for Chinese pieces without digits,
-    so small pieces make digit-free clauses nearly free.
-
-    Each piece comes with whether whitespace separated it from the previous one, so the
-    join keeps words apart but does not add spaces inside Chinese text.
-    """
-    if len(text) <= MAX_PIECE:
-        return [(text, False)]
-    sentences: list[tuple[str, bool]] = []
-    pos = 0
-    for m in boundary.finditer(text):
-        if m.end() > pos:
-            sentences.append((text[pos : m.start()], bool(sentences) and _ws_before(text, pos)))
-            pos = m.end()
-    sentences.append((text[pos:], bool(sentences) and _ws_before(text, pos)))
-    pieces: list[tuple[str, bool]] = []
-    for sent, spaced in sentences:
-        for k, part in enumerate(_hard_cut(sent)):
-            pieces.append((part, spaced if k == 0 else False))
+def _zh_pieces(text: str) -> list[str]:
+    """Clauses of a long Chinese text, not merged again (see _ZH_BOUNDARY)."""
+    if len(text) <= ZH_MAX_PIECE:
+        return [text]
+    pieces: list[str] = []
+    for clause in _ZH_BOUNDARY.split(text):
+        pieces.extend(_hard_cut(clause, ZH_MAX_PIECE))
     return pieces
 
 
-def _ws_before(text: str, pos: int) -> bool:
-    return pos > 0 and text[pos - 1].isspace()
+def _en_pieces(text: str) -> list[str]:
+    """Sentences of a long English text, merged up to EN_MAX_PIECE characters.
+
+    A sentence ends at ! ? ; before whitespace, or at a period after a word of four or more
+    letters or a number, before a capital letter or an opening quote/bracket.
+    """
+    if len(text) <= EN_MAX_PIECE:
+        return [text]
+    sentences: list[str] = []
+    pos = 0
+    for m in _EN_CANDIDATE.finditer(text):
+        word, mark = m.group(1), m.group(2)
+        nxt = text[m.end()]
+        if mark == "." and not (
+            (nxt.isupper() or nxt in "\"'([“‘")
+            and ((word.isalpha() and len(word) >= 4) or word.isdigit())
+        ):
+            continue
+        sentences.append(text[pos : m.end(2)])
+        pos = m.end(2)  # the whitespace stays with the next sentence: it marks the join
+    sentences.append(text[pos:])
+    pieces: list[str] = []
+    for sent in sentences:
+        for part in _hard_cut(sent, EN_MAX_PIECE):
+            if pieces and len(pieces[-1]) + len(part) <= EN_MAX_PIECE:
+                pieces[-1] += part
+            else:
+                pieces.append(part)
+    return pieces
 
 
-def _hard_cut(sentence: str) -> list[str]:
+def _hard_cut(sentence: str, limit: int) -> list[str]:
     """Cut a long sentence without boundaries where no TN grammar can span: between two CJK
-    ideographs, or at a space between two letters."""
+    ideographs, or before a space between two letters."""
     out = []
-    while len(sentence) > 2 * MAX_PIECE:
+    while len(sentence) > 2 * limit:
         cut = 0
-        for i in range(MAX_PIECE, 0, -1):
+        for i in range(limit, 0, -1):
             a, b = sentence[i - 1], sentence[i]
             if (_is_cjk(a) and _is_cjk(b)) or (
                 b == " " and a.isalpha() and i + 1 < len(sentence) and sentence[i + 1].isalpha()
