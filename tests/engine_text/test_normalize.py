@@ -119,3 +119,25 @@ def test_wetext_english_leaves_already_normalised_text_alone():
 
 def test_wetext_english_survives_double_spaces():
     assert text_normalize("Copyright 2012  University") == "copyright twenty twelve university."
+
+
+EN_SENTENCES = [
+    "For homework, please finish Exercise 3 on Page 45.",
+    "It cost $12 on May 5, 2024 at 3:30 pm.",
+    "Dr. Smith lives at No. 7, and J. R. Tolkien wrote books.",
+    "The quick brown fox jumps over the lazy dog near the river bank!",
+]
+ZH_SENTENCES = [
+    "今天是2025年12月11日，气温-3~5℃，价格是12.5元/斤。",
+    "会议定于下午3:30在3号楼201室举行，预计有150人参加。",
+    "他的身高是1.85米，体重75公斤，每天跑步5公里。",
+]
+
+
+def test_long_inputs_are_cut_for_wetext_without_changing_the_result():
+    """Long texts go to wetext in pieces (its cost is superlinear); pieces must not show."""
+    en = EN_SENTENCES * 12
+    assert len(" ".join(en)) > 2000
+    assert text_normalize(" ".join(en)) == " ".join(text_normalize(s) for s in en)
+    zh = ZH_SENTENCES * 12
+    assert text_normalize("".join(zh)) == "".join(text_normalize(s) for s in zh)
