@@ -160,7 +160,8 @@ def load_llm(
     model = model.to_empty(device=device)
     params = dict(model.named_parameters())
     total, done = len(params), 0
-    scratch = torch.empty(READ_CHUNK_BYTES, dtype=torch.uint8)
+    # One staging buffer for all conversions; page-locked for a GPU so each copy is a fast DMA.
+    scratch = torch.empty(READ_CHUNK_BYTES, dtype=torch.uint8, pin_memory=device.type == "cuda")
     with torch.no_grad():
         for shard, tensors in plan.items():
             try:
