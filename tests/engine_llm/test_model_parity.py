@@ -124,6 +124,12 @@ def test_decode_guards(tiny_dir):
         model.decode_step(torch.tensor([[5]]))
     with pytest.raises(ValueError):
         model.forward_full(torch.tensor([1, 2, 3]))
+    model.release_cache()
+    assert model.cache_capacity == 0
+    with pytest.raises(RuntimeError, match="before prefill"):
+        model.decode_step(torch.tensor([[5]]))
+    logits = model.prefill(torch.tensor([[1, 2, 3]]))  # allocates again, just enough for the prompt
+    assert model.cache_capacity == 3 and torch.allclose(logits, model.forward_full(torch.tensor([[1, 2, 3]]))[:, -1])
 
 
 def test_state_dict_keys_are_the_checkpoint_names(tiny_dir):

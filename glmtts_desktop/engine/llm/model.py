@@ -247,6 +247,14 @@ class SpeechLM(nn.Module):
         self._pos = torch.zeros(1, dtype=torch.long, device=dev)
         self._pos_host = 0
 
+    def release_cache(self) -> None:
+        """Free the KV cache (e.g. when the engine goes idle); the next prefill re-allocates."""
+        self._kv = []
+        self._cache_len = 0
+        self._pos = None
+        self._pos_host = 0
+        self._arange = None
+
     @property
     def cache_capacity(self) -> int:
         return self._cache_len
