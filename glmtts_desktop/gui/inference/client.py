@@ -25,6 +25,20 @@ log = logging.getLogger(__name__)
 UNLOADED, LOADING, READY, FAILED = "unloaded", "loading", "ready", "failed"
 
 
+class InferenceThread(QThread):
+    """A QThread whose event loop runs inside one Python call.
+
+    Why: PySide gives each queued slot call in a plain QThread a fresh Python thread state and
+    deletes it afterwards, while torch's pybind11 layer caches the thread state it saw. Freeing a
+    model in a later slot then used a dangling state and crashed ("double free", SIGSEGV in
+    take_gil) in about half the runs. Running ``exec()`` from ``run()`` keeps one thread state
+    alive for the thread's whole life.
+    """
+
+    def run(self) -> None:  # noqa: D102 - Qt API
+        self.exec()
+
+
 class EngineClient(QObject):
     jobStarted = Signal(int)
     jobProgress = Signal(int, object)  # job id, Progress
@@ -48,7 +62,7 @@ class EngineClient(QObject):
         self._last_error: object = None
         self._closed = False
 
-        self._thread = QThread()
+        self._thread = InferenceThread()
         self._thread.setObjectName("glmtts-inference")
         self._worker = InferenceWorker(engine_factory)
         self._worker.moveToThread(self._thread)

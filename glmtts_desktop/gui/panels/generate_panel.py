@@ -54,7 +54,8 @@ class GeneratePanel(QGroupBox):
         self.seed.setRange(0, MAX_SEED)
         self.seed.setValue(42)
         self.dice = QToolButton()
-        self.dice.setText("🎲")
+        self.dice.setObjectName("diceButton")
+        t.bind(self.dice.setText, "Random")  # text, not an emoji: many systems lack an emoji font
         t.bind(self.dice.setToolTip, "New random seed")
         self.dice.clicked.connect(self.roll_seed)
         self.method = QComboBox()

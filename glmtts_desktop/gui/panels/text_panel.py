@@ -79,6 +79,7 @@ class TextPanel(QGroupBox):
 
         self.segments = QListWidget()
         self.segments.setObjectName("segmentList")
+        self.segments.setWordWrap(True)
         self.segments_label = QLabel()
         self.table = OverridesTable(self.overrides)
         self.table.changed.connect(self._overrides_changed)
