@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 AUDIO_EXTENSIONS = (".wav", ".flac", ".mp3", ".ogg", ".m4a", ".opus", ".aac", ".w64")
 MAX_IMPORT_S = 300.0  # a 40-minute file loads its first 5 minutes; the person picks 3-10 s from it
+MSG_TRUNCATED = "This file is {total:.0f} minutes long; only its first {first:.0f} minutes were loaded. Select 3–10 s of clear speech."  # noqa: E501
 _SEVERITY_COLOR = {"error": "#d03030", "warning": "#b07000", "info": "#3060b0"}
 
 
@@ -131,9 +132,7 @@ class VoicePanel(QGroupBox):
                 self.waveform.set_selection(start / clip.sample_rate, end / clip.sample_rate)
             if clip.truncated:
                 total = clip.original_duration or 0.0
-                self.messageOccurred.emit(tr(
-                    "This file is {total:.0f} minutes long; only its first {first:.0f} minutes were loaded. "
-                    "Select 3–10 s of clear speech.", total=total / 60.0, first=MAX_IMPORT_S / 60.0))
+                self.messageOccurred.emit(tr(MSG_TRUNCATED, total=total / 60.0, first=MAX_IMPORT_S / 60.0))
             else:
                 self.messageOccurred.emit("")
 
