@@ -61,7 +61,7 @@ def test_same_seed_same_audio_and_another_seed_differs(tiny_engine, voice):
 
 
 def test_long_text_is_segmented_and_reported(tiny_engine, voice):
-    text = "这是第一句话，我们用它来测试分段。" * 4
+    text = "这是第一句话，我们用它来测试分段。" * 3
     seen = []
     result = tiny_engine.synthesize(
         SynthesisRequest(text=text, voice=voice, method="greedy"), on_progress=seen.append,
