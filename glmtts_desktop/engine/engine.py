@@ -226,8 +226,8 @@ class Engine:
     def llm_logits(self, input_ids: Sequence[int]) -> np.ndarray:
         """Logits at the last position, (vocab,), fp32."""
         ids = torch.as_tensor(list(input_ids), dtype=torch.long, device=self.device)[None]
-        with torch.inference_mode():
-            logits = self.llm.forward_full(ids)[0, -1]
+        with torch.inference_mode(), _translate_oom():
+            logits = self.llm.prefill(ids)[0]  # last position only: no S x vocab logits
         return logits.float().cpu().numpy()
 
     def generate_tokens(
