@@ -34,6 +34,12 @@ from glmtts_desktop.gui.widgets.model_status import ModelStatus
 log = logging.getLogger(__name__)
 
 
+def _warm_pinyin() -> None:
+    from glmtts_desktop.gui.pronunciation.readings import readings
+
+    readings("行")
+
+
 class MainWindow(QMainWindow):
     wizardOpened = Signal(object)  # the FirstRunWizard, for tests and for the app
 
@@ -100,6 +106,8 @@ class MainWindow(QMainWindow):
         client.modelInfoChanged.connect(self._on_model_info)
         client.jobFinished.connect(self._on_job_finished)
         client.jobFailed.connect(self._on_job_failed)
+        # warm the pinyin tables off the GUI thread so the first pronunciation popup opens at once
+        QTimer.singleShot(0, lambda: self.background.run(_warm_pinyin))
         geometry = settings.geometry()
         if geometry is not None:
             self.restoreGeometry(geometry)

@@ -15,9 +15,6 @@ import logging
 import re
 from dataclasses import dataclass
 
-from pypinyin import Style, pinyin
-from pypinyin.contrib.tone_convert import to_finals_tone3, to_initials, to_tone3
-
 log = logging.getLogger(__name__)
 
 MAX_COMBINATIONS = 12
@@ -44,6 +41,8 @@ def is_chinese(ch: str) -> bool:
 
 def syllable_tokens(tone3: str) -> str:
     """``xing2`` -> ``<|X|><|ING2|>``; ``shi4`` -> ``<|SH|><|III4|>``; ``wei2`` -> ``<|UEI2|>``."""
+    from pypinyin.contrib.tone_convert import to_finals_tone3, to_initials  # lazy: 0.4 s import
+
     s = tone3.strip().lower().replace("ü", "v")
     if not s or not s[-1].isdigit():
         s += "5"
@@ -85,6 +84,9 @@ def tokens_to_pinyin(tokens: str) -> str:
 
 def _char_readings(ch: str) -> list[tuple[str, str]]:
     """(marked, tone3) pairs for one character, most common first."""
+    from pypinyin import Style, pinyin
+    from pypinyin.contrib.tone_convert import to_tone3
+
     marked = pinyin(ch, style=Style.TONE, heteronym=True, errors="ignore")
     if not marked or not marked[0]:
         return []
@@ -104,6 +106,9 @@ def readings(text: str) -> list[Reading]:
     chars = [c for c in text if not c.isspace()]
     if not chars or not all(is_chinese(c) for c in chars):
         return []
+    from pypinyin import Style, pinyin
+    from pypinyin.contrib.tone_convert import to_tone3
+
     word = "".join(chars)
     out: list[Reading] = []
 
