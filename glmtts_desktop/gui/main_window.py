@@ -104,6 +104,7 @@ class MainWindow(QMainWindow):
         self.generate_panel.sampleRateChanged.connect(self._change_sample_rate)
         client.stateChanged.connect(self._on_state)
         client.modelInfoChanged.connect(self._on_model_info)
+        client.jobProgress.connect(self._on_job_progress)
         client.jobFinished.connect(self._on_job_finished)
         client.jobFailed.connect(self._on_job_failed)
         # warm the pinyin tables off the GUI thread so the first pronunciation popup opens at once
@@ -221,6 +222,10 @@ class MainWindow(QMainWindow):
         self.model_status.set_info(info)
         if info is not None:
             self.generate_panel.set_sample_rates(info.sample_rates, info.sample_rate)
+
+    def _on_job_progress(self, jid: int, progress) -> None:
+        if jid == self._load_job and progress.message:
+            self.statusBar().showMessage(tr(progress.message), 10000)
 
     def _on_job_finished(self, jid: int, result: object) -> None:
         if jid == self._preview_job:

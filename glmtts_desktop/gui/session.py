@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
@@ -33,6 +33,7 @@ class Session(QObject):
     generationStarted = Signal(int)
     generationDone = Signal(object)  # HistoryEntry once stored
     generationEnded = Signal(str)  # "finished" | "failed" | "cancelled"
+    historyLoaded = Signal(int)  # number of entries now listed
 
     def __init__(self, window: "MainWindow") -> None:
         super().__init__(window)
@@ -164,22 +165,22 @@ class Session(QObject):
 
         def stored(entry: HistoryEntry) -> None:
             self.w.result_panel.current_id = entry.id
-            self.refresh_history(select=entry.id)
-            self.generationDone.emit(entry)
+            self.refresh_history(select=entry.id, then=lambda: self.generationDone.emit(entry))
 
         self.w.background.run(store, stored, self.w.show_error)
 
     # --- history -------------------------------------------------------------------------------
-    def refresh_history(self, select: Optional[str] = None) -> None:
-        try:
-            entries = self.w.store.list_history()
-        except Exception as exc:  # noqa: BLE001 - the window must open even if the library is damaged
-            log.exception("history unavailable")
-            self.w.show_error(exc)
-            entries = []
-        self.w.result_panel.set_history(entries)
-        if select:
-            self.w.result_panel.select_entry(select)
+    def refresh_history(self, select: Optional[str] = None, then: Optional[Callable[[], None]] = None) -> None:
+        """Reload the list from the library in the background (the window never waits on disk)."""
+        def done(entries: list[HistoryEntry]) -> None:
+            self.w.result_panel.set_history(entries)
+            if select:
+                self.w.result_panel.select_entry(select)
+            self.historyLoaded.emit(len(entries))
+            if then is not None:
+                then()
+
+        self.w.background.run(self.w.store.list_history, done, self.w.show_error)
 
     def replay(self, hid: str) -> None:
         def done(loaded) -> None:
@@ -237,13 +238,10 @@ class Session(QObject):
 
     # --- voices --------------------------------------------------------------------------------
     def refresh_voices(self, current: Optional[str] = None) -> None:
-        try:
-            voices = self.w.store.list_voices()
-        except Exception as exc:  # noqa: BLE001
-            log.exception("voices unavailable")
-            self.w.show_error(exc)
-            voices = []
-        self.w.voice_panel.set_voices([(v.id, v.name) for v in voices], current)
+        def done(voices) -> None:
+            self.w.voice_panel.set_voices([(v.id, v.name) for v in voices], current)
+
+        self.w.background.run(self.w.store.list_voices, done, self.w.show_error)
 
     def _reference_changed(self) -> None:
         self.w.text_panel.save_voice_button.setEnabled(self.w.voice_panel.voice_id is not None)

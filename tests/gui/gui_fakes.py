@@ -64,7 +64,7 @@ class FakeEngine:
 
 
 def fake_factory(engine: FakeEngine):
-    def make(job):
+    def make(job, on_progress=None):
         if not job.model_dir.exists():
             raise CheckpointError(f"The model folder {job.model_dir} does not exist.", hint="Choose the folder again.")
         return engine

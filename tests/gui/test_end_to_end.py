@@ -105,7 +105,7 @@ def test_full_flow_and_restart(qtbot, make_window, tiny_checkpoint, tmp_path):
     w.close()
     assert not w.client.thread.isRunning()
     w2 = make_window(model_dir=None, data_dir=data)
-    assert w2.result_panel.history.count() == 1
+    qtbot.waitUntil(lambda: w2.result_panel.history.count() == 1, timeout=10000)
     assert "OK" in w2.result_panel.history.item(0).text()
     w2.result_panel.history.setCurrentRow(0)
     qtbot.mouseClick(w2.result_panel.history_buttons["replay"], Qt.LeftButton)
@@ -171,6 +171,15 @@ def test_unload_frees_and_reload_restores(qtbot, make_window, tiny_checkpoint):
     with qtbot.waitSignal(w.client.stateChanged, check_params_cb=lambda s: s == "ready", timeout=60000):
         w.reload_action.trigger()
     assert w.client.model_info is not None
+    # 32 kHz is offered when its vocoder is in the folder; switching keeps the rest loaded
+    rates = [w.generate_panel.sample_rate.itemData(i) for i in range(w.generate_panel.sample_rate.count())]
+    assert rates == list(w.client.model_info.sample_rates)
+    if 32000 in rates:
+        with qtbot.waitSignal(w.client.modelInfoChanged, check_params_cb=lambda i: i and i.sample_rate == 32000,
+                              timeout=60000):
+            w.generate_panel.sample_rate.setCurrentIndex(rates.index(32000))
+            w.generate_panel.sample_rate.activated.emit(rates.index(32000))
+        assert "32 kHz" in w.model_status.device_label.text()
 
 
 def test_out_of_gpu_memory_shows_message_and_keeps_work(qtbot, make_window, tiny_checkpoint, monkeypatch):

@@ -35,18 +35,17 @@ from glmtts_desktop.gui.inference.jobs import (
 
 log = logging.getLogger(__name__)
 
-EngineFactory = Callable[[LoadJob], Any]
+EngineFactory = Callable[[LoadJob, Callable[[Progress], None]], Any]  # (job, on_progress) -> engine
 PROGRESS_MIN_INTERVAL_S = 0.05  # at most 20 progress signals a second
 VOICE_CACHE_SIZE = 8
 
 
-def real_engine_factory(job: LoadJob) -> Any:
+def real_engine_factory(job: LoadJob, on_progress: Callable[[Progress], None]) -> Any:
     """Import the engine (and torch) here, in the worker thread, only when a model is loaded."""
     from glmtts_desktop.engine import Engine, EngineConfig
 
-    return Engine.load(
-        EngineConfig(model_dir=job.model_dir, device=job.device, dtype=job.dtype, sample_rate=job.sample_rate)
-    )
+    config = EngineConfig(model_dir=job.model_dir, device=job.device, dtype=job.dtype, sample_rate=job.sample_rate)
+    return Engine.load(config, on_progress=on_progress)
 
 
 class _Throttle:
@@ -128,7 +127,7 @@ class InferenceWorker(QObject):
     # --- jobs --------------------------------------------------------------------------------
     def _dispatch(self, job: Job, token: CancelToken) -> Any:
         if isinstance(job, LoadJob):
-            return self._load(job)
+            return self._load(job, token)
         if isinstance(job, UnloadJob):
             self._close_engine()
             return None
@@ -140,9 +139,16 @@ class InferenceWorker(QObject):
             return self._set_sample_rate(job)
         raise TypeError(f"unknown job {type(job).__name__}")
 
-    def _load(self, job: LoadJob) -> ModelInfo:
+    def _load(self, job: LoadJob, token: Optional[CancelToken] = None) -> ModelInfo:
+        """Load; a cancel (e.g. the app closing) takes effect between the load's stages."""
         self._close_engine()
-        engine = self._factory(job)
+
+        def on_progress(p: Progress) -> None:
+            if token is not None:
+                token.raise_if_cancelled()
+            self.progress.emit(job.job_id, p)
+
+        engine = self._factory(job, on_progress)
         self._engine = engine
         self._load_job = job
         self._info = self._describe(job)
@@ -157,7 +163,7 @@ class InferenceWorker(QObject):
                 engine.set_sample_rate(job.sample_rate)
                 self._voices.clear()  # prompt mels depend on the output framing
             else:
-                return self._load(dataclasses.replace(self._load_job, sample_rate=job.sample_rate))
+                return self._load(dataclasses.replace(self._load_job, sample_rate=job.sample_rate, job_id=job.job_id))
         self._load_job = dataclasses.replace(self._load_job, sample_rate=job.sample_rate)
         self._info = self._describe(self._load_job)
         self.modelChanged.emit(self._info)

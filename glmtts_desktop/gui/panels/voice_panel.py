@@ -154,11 +154,17 @@ class VoicePanel(QGroupBox):
         self.save_button.setEnabled(has)
 
     def auto_trim(self) -> None:
+        """Pick the best 3-10 s (in the background: long takes take a moment to scan)."""
         if self.audio is None:
             return
-        start, end = auto_trim(self.audio, self.sr)
-        if end > start:
-            self.waveform.set_selection(start / self.sr, end / self.sr)
+        audio, sr = self.audio, self.sr
+
+        def done(span) -> None:
+            start, end = span
+            if end > start and self.audio is audio:
+                self.waveform.set_selection(start / sr, end / sr)
+
+        self.background.run(lambda: auto_trim(audio, sr), done, self.errorOccurred.emit)
 
     # --- selection and checks ----------------------------------------------------------------
     def selection(self) -> tuple[float, float]:
