@@ -153,3 +153,39 @@ def test_language_switch_relabels_open_window(qtbot, make_window):
     assert w.model_status.state_label.text().startswith("模型")
     w.set_language("en")
     assert w.generate_panel.generate_button.text().startswith("Generate")
+
+
+def test_too_long_selection_is_refused_with_a_way_out(qtbot, make_window):
+    w = make_window()
+    w.voice_panel.set_audio(speechy(45.0, 16000), 16000)  # set_audio selects everything
+    w.voice_panel.transcript.setPlainText("hello")
+    w.text_panel.editor.setPlainText("你好。")
+    qtbot.waitUntil(lambda: w.voice_panel.checks.text() != "", timeout=10000)
+    w.session.generate()
+    assert "45 s" in w.messages.text() and "auto-trim" in w.messages.text().lower()
+    w.voice_panel.auto_trim()
+    qtbot.waitUntil(lambda: w.voice_panel.selection()[1] - w.voice_panel.selection()[0] <= 10.5, timeout=10000)
+
+
+def test_playback_seek_and_loop_with_the_fake_sound_card(qtbot, make_window):
+    backend = FakeBackend()
+    w = make_window(backend=backend)
+    r = w.result_panel
+    audio = speechy(2.0, 24000)
+    r.show_audio(audio, 24000)
+    r.waveform.seekRequested.emit(1.5)  # what a click on the waveform at 1.5 s does
+    assert abs(w.player.position - 1.5) < 0.01 and abs(r.waveform.playhead() - 1.5) < 0.01
+    qtbot.mouseClick(r.play_button, Qt.LeftButton)
+    assert w.player.state == "playing" and r.play_button.text() == "Pause"
+    backend.pump(5)
+    r._poll()
+    assert r.waveform.playhead() > 1.5
+    backend.pump_all()  # played to the end (from 1.5 s) and stopped
+    r._poll()
+    assert w.player.state != "playing" and r.play_button.text() == "Play"
+    assert 0.4 * 24000 < len(backend.played_audio()) < 0.6 * 24000 + 2048
+    r.loop.setChecked(True)
+    r.play()
+    backend.pump(200)  # 200 blocks of 1024 frames is far more than 2 s: still playing on loop
+    assert w.player.state == "playing"
+    r.stop()

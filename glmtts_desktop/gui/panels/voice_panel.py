@@ -36,6 +36,7 @@ from glmtts_desktop.gui.widgets.waveform import WaveformView
 log = logging.getLogger(__name__)
 
 AUDIO_EXTENSIONS = (".wav", ".flac", ".mp3", ".ogg", ".m4a", ".opus", ".aac", ".w64")
+MAX_REFERENCE_S = 30.0  # longer prompts slow the model down and rarely sound better
 MAX_IMPORT_S = 300.0  # a 40-minute file loads its first 5 minutes; the person picks 3-10 s from it
 MSG_TRUNCATED = "This file is {total:.0f} minutes long; only its first {first:.0f} minutes were loaded. Select 3–10 s of clear speech."  # noqa: E501
 _SEVERITY_COLOR = {"error": "#d03030", "warning": "#b07000", "info": "#3060b0"}
@@ -208,6 +209,11 @@ class VoicePanel(QGroupBox):
         if clip is None or len(clip) == 0:
             raise GuiInputError(tr("There is no reference voice yet."),
                                 hint=tr("Record one or import an audio file first."))
+        if len(clip) > MAX_REFERENCE_S * self.sr:
+            raise GuiInputError(tr("The selected part is {d:.0f} s long; the model needs a short reference.",
+                                   d=len(clip) / self.sr),
+                                hint=tr("Select at most {m:.0f} s (3–10 s works best), or press Auto-trim.",
+                                        m=MAX_REFERENCE_S))
         if len(clip) < 0.5 * self.sr:
             raise GuiInputError(tr("The selected part of the reference is too short."),
                                 hint=tr("Select 3–10 s of speech."))
