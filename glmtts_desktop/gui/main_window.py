@@ -17,7 +17,9 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow, QSplitter, QVBoxLayout, 
 
 from glmtts_desktop.audio import AudioBackend, Player
 from glmtts_desktop.engine.errors import CheckpointError
+from glmtts_desktop.errors import GlmTtsError
 from glmtts_desktop.gui.background import Background
+from glmtts_desktop.gui.errors import UnexpectedError
 from glmtts_desktop.gui.i18n import LANGUAGES, system_language, tr, translator
 from glmtts_desktop.gui.inference import EngineClient, NormalizeJob, SampleRateJob
 from glmtts_desktop.gui.inference.client import FAILED, LOADING, READY
@@ -190,12 +192,17 @@ class MainWindow(QMainWindow):
 
     def open_wizard(self):
         """The first-run wizard (downloads or imports weights); non-modal, the window stays usable."""
-        from glmtts_desktop.gui.wizard import FirstRunWizard
-
         if self.wizard is not None and self.wizard.isVisible():
             self.wizard.raise_()
             return self.wizard
-        self.wizard = FirstRunWizard(self.model_dir, parent=self)
+        try:
+            from glmtts_desktop.gui.wizard import FirstRunWizard
+
+            self.wizard = FirstRunWizard(self.model_dir, parent=self)
+        except Exception as exc:  # noqa: BLE001 - the main window must stay usable
+            log.exception("the setup wizard could not open")
+            self.show_error(exc if isinstance(exc, GlmTtsError) else UnexpectedError.wrap(exc))
+            return None
         self.wizard.weightsReady.connect(self._weights_ready)
         self.wizard.setWindowModality(Qt.NonModal)
         self.wizard.show()
