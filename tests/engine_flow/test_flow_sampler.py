@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from flow_helpers import TINY_VOCAB, flow_inputs
-from glmtts_desktop.engine.flow import FlowConfig, FlowModel, build_flow, flow_frames, time_grid
+from glmtts_desktop.engine.flow import FlowConfig, FlowModel, flow_frames, time_grid
 from glmtts_desktop.errors import InvalidInputError
 
 
