@@ -257,6 +257,7 @@ class Session(QObject):
             return
         overrides = self.w.text_panel.overrides.as_tuple()
         source = v.source_path
+        trim = v.selection()
 
         def done(saved) -> None:
             v.voice_id = saved.id
@@ -265,7 +266,7 @@ class Session(QObject):
             self._reference_changed()
             self.w.statusBar().showMessage(tr("Voice “{name}” saved.", name=name), 5000)
 
-        self.w.background.run(lambda: self.w.store.save_voice(name, audio, sr, transcript, overrides, source),
+        self.w.background.run(lambda: self.w.store.save_voice(name, audio, sr, transcript, overrides, source, trim),
                               done, self.w.show_error)
 
     def choose_voice(self, vid: str) -> None:

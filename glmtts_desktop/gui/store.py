@@ -128,9 +128,13 @@ class Store:
         return [SavedVoice(v.id, v.name, v.transcript) for v in self.library.list_voices()]
 
     def save_voice(self, name: str, audio: np.ndarray, sr: int, transcript: str,
-                   overrides: Iterable[PronunciationOverride] = (), original: Optional[Path] = None) -> SavedVoice:
+                   overrides: Iterable[PronunciationOverride] = (), original: Optional[Path] = None,
+                   trim: Optional[tuple[float, float]] = None) -> SavedVoice:
+        """Keep the selected clip as the voice's reference and the untouched file as its original."""
+        has_original = original is not None and Path(original).is_file()
         v = self.library.add_voice(name, np.asarray(audio, dtype=np.float32), transcript, sample_rate=int(sr),
-                                   original_path=original if original is not None and Path(original).is_file() else None)
+                                   original_path=original if has_original else None,
+                                   trim=trim if has_original else None)
         items = [o for o in overrides if o.occurrences is None]  # positions belong to a text, not a voice
         if items:
             v = self.library.set_voice_pronunciations(v.id, overrides_to_dicts(items))
