@@ -26,16 +26,27 @@ def system_language() -> str:
 
 
 def load_table(language: str) -> dict[str, str]:
+    """``<lang>.json`` plus any ``<lang>.<part>.json`` (e.g. ``zh_CN.wizard.json``), merged.
+
+    Separate part files let each area of the app keep its own strings without editing one
+    shared file.
+    """
     if language == "en":
         return {}
-    path = resource_path("i18n", f"{language}.json")
-    try:
-        with open(path, encoding="utf-8") as fh:
-            table = json.load(fh)
-    except (OSError, ValueError) as exc:
-        log.warning("translation table %s unreadable (%s); falling back to English", path, exc)
-        return {}
-    return {str(k): str(v) for k, v in table.items()}
+    folder = resource_path("i18n")
+    paths = [folder / f"{language}.json"] + sorted(folder.glob(f"{language}.*.json"))
+    table: dict[str, str] = {}
+    for path in paths:
+        try:
+            with open(path, encoding="utf-8") as fh:
+                part = json.load(fh)
+        except FileNotFoundError:
+            continue
+        except (OSError, ValueError) as exc:
+            log.warning("translation table %s unreadable (%s); skipping it", path, exc)
+            continue
+        table.update({str(k): str(v) for k, v in part.items()})
+    return table
 
 
 class Translator(QObject):
