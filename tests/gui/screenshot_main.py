@@ -48,9 +48,14 @@ def main() -> int:
     w.result_panel.seek(1.7)
     w.generate_panel.progress.setValue(1000)
     w.generate_panel.stage.setText(w.generate_panel.stage.text() or "")
-    # let checks and layout settle, then grab the screen region of the window
-    QTimer.singleShot(1500, loop.quit)
+    # wait (on a condition, not a clock) until the reference checks and history are in, then grab
+    poll = QTimer()
+    poll.setInterval(20)
+    poll.timeout.connect(lambda: (w.voice_panel.checks.text() and w.background.pending == 0) and loop.quit())
+    poll.start()
+    QTimer.singleShot(30000, loop.quit)  # safety net only
     loop.exec()
+    poll.stop()
     app.processEvents()
     pixmap = QGuiApplication.primaryScreen().grabWindow(w.winId())
     ok = pixmap.save(str(out), "PNG")
