@@ -42,9 +42,8 @@ def read_state_dict(path: Path, *, what: str, hint: str = REDOWNLOAD_HINT) -> di
     not need a second copy in RAM while the module is filled.
     """
     path = require_file(path, what=what, hint=hint)
-    is_zip = zipfile.is_zipfile(path)
     try:
-        obj = torch.load(path, map_location="cpu", weights_only=True, mmap=is_zip)
+        obj = _load(path, mmap=zipfile.is_zipfile(path))
     except pickle.UnpicklingError as exc:
         raise CorruptWeightsError(
             f"The {what} file {path} contains objects other than tensors, or is damaged; it was not loaded.",
@@ -66,6 +65,17 @@ def read_state_dict(path: Path, *, what: str, hint: str = REDOWNLOAD_HINT) -> di
             f"The {what} file {path} does not hold a table of named tensors.", hint=hint, detail=type(obj).__name__
         )
     return dict(obj)
+
+
+def _load(path: Path, *, mmap: bool) -> Any:
+    if mmap:
+        try:
+            return torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+        except pickle.UnpicklingError:
+            raise
+        except Exception as exc:  # e.g. an old archive layout that cannot be mapped: read it instead
+            log.debug("memory-mapped load of %s failed (%s); reading it into memory", path, exc)
+    return torch.load(path, map_location="cpu", weights_only=True)
 
 
 def check_state_dict(
