@@ -123,7 +123,7 @@ class FlowModel(nn.Module):
         prompt_tokens, tokens, prompt_mel, embedding = _check_inputs(cfg, prompt_tokens, tokens, prompt_mel, embedding)
         if steps < 1:
             raise InvalidInputError(f"The flow needs at least one step (got {steps}).")
-        all_tokens = torch.cat((prompt_tokens, tokens), dim=1).to(dev)
+        all_tokens = torch.cat((prompt_tokens.to(dev), tokens.to(dev)), dim=1)
         n_frames = flow_frames(all_tokens.shape[1], cfg.input_frame_rate, cfg.mel_framerate)
         tp = prompt_mel.shape[1]
 
