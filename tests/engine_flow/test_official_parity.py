@@ -58,7 +58,10 @@ def test_flow_matches_official(official):
     torch.manual_seed(5)
     with torch.inference_mode():
         expected, _ = ref.inference_with_cache(tk, pt, pm, emb, n_timesteps=10)
-    got = ours.synthesize(pt, tk, pm, emb, generator=torch.Generator().manual_seed(5))
+    after_ref = torch.rand(5)
+    gen = torch.Generator().manual_seed(5)
+    got = ours.synthesize(pt, tk, pm, emb, generator=gen)
+    assert torch.equal(torch.rand(5, generator=gen), after_ref)
     assert got.shape == expected.shape == (1, 80, 18)
     assert torch.allclose(got, expected, atol=1e-5)
 
@@ -82,5 +85,8 @@ def test_hift_matches_official_bit_for_bit(official):
     torch.manual_seed(7)
     with torch.inference_mode():
         expected, _ = ref.inference(mel)
-    got = ours.inference(mel, generator=torch.Generator().manual_seed(7))
+        after_ref = torch.rand(5)  # the global stream after the official call
+    gen = torch.Generator().manual_seed(7)
+    got = ours.inference(mel, generator=gen)
     assert torch.equal(got, expected)
+    assert torch.equal(torch.rand(5, generator=gen), after_ref)  # same random draws consumed

@@ -121,6 +121,10 @@ class HiFT(nn.Module):
             p_draw, n_draw = draw_source_noise(1, samples, n, generator)
             phase = p_draw if phase is None else phase
             noise = n_draw if noise is None else noise
+            # The release also draws a (1, 480T, 1) noise it never uses; drawing it too leaves the
+            # generator in the same state, so whatever is drawn next matches the official run.
+            gdev = generator.device if generator is not None else torch.device("cpu")
+            torch.randn(1, samples, 1, generator=generator, device=gdev)
         if tuple(phase.shape) != (1, n) or tuple(noise.shape) != (1, samples, n):
             raise InvalidInputError(
                 f"HiFT noise shapes must be (1, {n}) and (1, {samples}, {n}); got {tuple(phase.shape)}, {tuple(noise.shape)}."
