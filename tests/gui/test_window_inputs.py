@@ -93,6 +93,9 @@ def test_record_a_take_to_disk_and_use_it(qtbot, make_window, tmp_path):
     backend.pump_all()
     rec._poll()  # what the 30 Hz timer does
     assert rec.meter.bar.value() > 0
+    # the take is already on disk while recording: a crash now would lose nothing
+    assert rec.recorder.sync(10)
+    assert sf.info(rec.recorder.path).frames > 3 * 48000
     qtbot.mouseClick(rec.button, Qt.LeftButton)
     qtbot.waitUntil(lambda: w.voice_panel.audio is not None, timeout=10000)
     takes = list((tmp_path / "d" / "takes").glob("take-*.wav"))
@@ -189,3 +192,21 @@ def test_playback_seek_and_loop_with_the_fake_sound_card(qtbot, make_window):
     backend.pump(200)  # 200 blocks of 1024 frames is far more than 2 s: still playing on loop
     assert w.player.state == "playing"
     r.stop()
+
+
+def test_dark_palette_reaches_the_waveforms(qtbot, make_window):
+    from PySide6.QtGui import QPalette
+    from PySide6.QtWidgets import QApplication
+
+    from glmtts_desktop.gui.theme import dark_palette
+
+    w = make_window()
+    app = QApplication.instance()
+    light = app.palette()
+    try:
+        app.setPalette(dark_palette())
+        qtbot.waitUntil(lambda: w.result_panel.waveform._plot.backgroundBrush().color().lightness() < 80,
+                        timeout=5000)
+        assert w.palette().color(QPalette.Window).lightness() < 80
+    finally:
+        app.setPalette(light)
