@@ -6,36 +6,28 @@ the folder (POSIX). Also hashing and copying of originals, which must stay byte-
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import io
 import logging
 import os
-import uuid
 from pathlib import Path
-from typing import BinaryIO, Optional
+from typing import Optional
 
 import numpy as np
 import soundfile as sf
 
+from glmtts_desktop import fsutil
 from glmtts_desktop.library.errors import DiskFullError, InvalidEntryError, StorageError
 
 log = logging.getLogger(__name__)
 
 _CHUNK = 1 << 20
-
-
-def _open_for_write(path: Path) -> BinaryIO:  # patched in tests to simulate a full disk
-    return open(path, "xb")
-
-
-def _is_disk_full(exc: BaseException) -> bool:
-    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1))
+fsync_dir = fsutil.fsync_dir
 
 
 def storage_error(exc: OSError, what: str, path: Path) -> StorageError:
     """The right typed error for an OS error while writing ``what``."""
-    if _is_disk_full(exc):
+    if fsutil.is_disk_full(exc):
         return DiskFullError(f"The disk is full; the {what} was not saved.",
                              hint="Free some space on the disk and try again.", detail=f"{path}: {exc}")
     return StorageError(f"Could not save the {what}.",
@@ -43,49 +35,15 @@ def storage_error(exc: OSError, what: str, path: Path) -> StorageError:
                         detail=f"{path}: {exc}")
 
 
-def fsync_dir(folder: Path) -> None:
-    if os.name != "posix":
-        return
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
-
-def _tmp_name(folder: Path, name: str) -> Path:
-    return folder / f".{name}.tmp-{uuid.uuid4().hex}"
-
-
-def _remove_quietly(path: Path) -> None:
-    try:
-        path.unlink()
-    except OSError:
-        pass
 
 
 def atomic_write_bytes(path: Path, data: bytes, *, what: str = "file") -> None:
     """Publish ``data`` at ``path`` completely or not at all."""
-    folder = path.parent
-    tmp = _tmp_name(folder, path.name)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with _open_for_write(tmp) as fh:
-            view = memoryview(data)
-            for start in range(0, len(view), _CHUNK):
-                fh.write(view[start : start + _CHUNK])
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        fsutil.atomic_write_bytes(path, data)
     except OSError as exc:
-        _remove_quietly(tmp)
         raise storage_error(exc, what, path) from exc
-    fsync_dir(folder)
 
 
 def sha256_file(path: Path) -> str:
@@ -107,11 +65,11 @@ def copy_content_addressed(src: Path, folder: Path, *, what: str = "original rec
     except OSError as exc:
         raise InvalidEntryError(f"Could not read {src.name}.", detail=f"{src}: {exc}") from exc
     folder.mkdir(parents=True, exist_ok=True)
-    tmp = _tmp_name(folder, src.name)
+    tmp = fsutil.temp_name(folder, src.name)
     h = hashlib.sha256()
     size = 0
     try:
-        with src_fh, _open_for_write(tmp) as out:
+        with src_fh, fsutil.open_for_write(tmp) as out:
             for chunk in iter(lambda: src_fh.read(_CHUNK), b""):
                 h.update(chunk)
                 out.write(chunk)
@@ -121,12 +79,12 @@ def copy_content_addressed(src: Path, folder: Path, *, what: str = "original rec
         digest = h.hexdigest()
         dest = folder / digest[:2] / f"{digest}{src.suffix.lower()}"
         if dest.exists() and dest.stat().st_size == size:
-            _remove_quietly(tmp)
+            fsutil.remove_quietly(tmp)
             return digest, dest, size
         dest.parent.mkdir(parents=True, exist_ok=True)
         os.replace(tmp, dest)
     except OSError as exc:
-        _remove_quietly(tmp)
+        fsutil.remove_quietly(tmp)
         raise storage_error(exc, what, src) from exc
     fsync_dir(dest.parent)
     return digest, dest, size

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
+from glmtts_desktop import fsutil
 import soundfile as sf
 
 from glmtts_desktop.audio import (
@@ -19,7 +21,6 @@ from glmtts_desktop.audio import (
     resample,
     save_audio,
 )
-from glmtts_desktop.audio import _atomic
 
 from audio_signals import speech_like
 
@@ -208,7 +209,7 @@ def test_save_audio_disk_full_leaves_nothing(tmp_path, monkeypatch):
     old = tmp_path / "keep.wav"
     save_audio(old, np.zeros(100, np.float32), 8000)
     before = hashlib.sha256(old.read_bytes()).hexdigest()
-    monkeypatch.setattr(_atomic, "_open_for_write", _FullDisk)
+    monkeypatch.setattr(fsutil, "open_for_write", _FullDisk)
     with pytest.raises(DiskFullError) as ei:
         save_audio(old, speech_like(2.0, 8000), 8000)
     assert "disk is full" in ei.value.message.lower()

@@ -7,6 +7,8 @@ import threading
 
 import numpy as np
 import pytest
+
+from glmtts_desktop import fsutil
 import soundfile as sf
 
 from glmtts_desktop.library import (
@@ -16,7 +18,6 @@ from glmtts_desktop.library import (
     LibraryVersionError,
     NotFoundError,
 )
-from glmtts_desktop.library import files as lib_files
 
 from library_helpers import tone
 
@@ -113,7 +114,7 @@ class _FullDisk:
 def test_full_disk_while_writing_audio_keeps_catalogue_consistent(lib, monkeypatch):
     kept = add(lib, text="kept")
     before = files_under(lib.root)
-    monkeypatch.setattr(lib_files, "_open_for_write", _FullDisk)
+    monkeypatch.setattr(fsutil, "open_for_write", _FullDisk)
     with pytest.raises(DiskFullError) as ei:
         add(lib, text="lost")
     assert "disk is full" in ei.value.message and ei.value.hint

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Optional
 
+from glmtts_desktop import fsutil
+
 import torch
 
 from glmtts_desktop.engine.errors import CorruptWeightsError
@@ -151,28 +153,8 @@ def _read_exact(f, buf: memoryview, path: Path) -> None:
         raise _corrupt(path, "the file ended early (the download is probably incomplete)")
 
 
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write to ``path.part``, fsync, rename: a reader never sees half a file."""
-    tmp = path.with_name(path.name + ".part")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    _fsync_dir(path.parent)
+_fsync_dir = fsutil.fsync_dir
+atomic_write_bytes = fsutil.atomic_write_bytes
 
 
 def write_streaming(

@@ -11,8 +11,9 @@ import json
 import logging
 import os
 import sys
-import tempfile
 from pathlib import Path
+
+from glmtts_desktop import fsutil
 
 log = logging.getLogger(__name__)
 
@@ -53,24 +54,5 @@ def custom_replacements() -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write to a temp file in the same folder, fsync, rename: never a half-written file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    atomic_write_bytes(path, text.encode("utf-8"))
+atomic_write_bytes = fsutil.atomic_write_bytes
+atomic_write_text = fsutil.atomic_write_text
