@@ -176,6 +176,7 @@ class MainWindow(QMainWindow):
             self.open_wizard()
             return None
         self.messages.clear()
+        log.info("loading the model from %s", self.model_dir)
         self._load_job = self.client.load(self.model_dir, sample_rate=self.settings.sample_rate)
         return self._load_job
 
@@ -195,6 +196,7 @@ class MainWindow(QMainWindow):
         if self.wizard is not None and self.wizard.isVisible():
             self.wizard.raise_()
             return self.wizard
+        log.info("opening the setup wizard (model folder %s)", self.model_dir)
         try:
             from glmtts_desktop.gui.wizard import FirstRunWizard
 
