@@ -255,7 +255,7 @@ class MainWindow(QMainWindow):
                 self.open_wizard()
 
     def _request_preview(self, text: str) -> None:
-        if self.client.state != READY or self._preview_job is not None or self.session.running:
+        if self._closed or self.client.state != READY or self._preview_job is not None or self.session.running:
             return
         self._preview_job = self.client.submit(NormalizeJob(text=text))
 

@@ -77,7 +77,7 @@ class Session(QObject):
 
     def generate(self, *, seed: Optional[int] = None) -> Optional[int]:
         """Start a generation from what is on screen; returns the job id, or None after a message."""
-        if self.running:
+        if self.running or self.w._closed:
             return None
         text = self.w.text_panel.text()
         try:

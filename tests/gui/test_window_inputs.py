@@ -44,6 +44,11 @@ def test_model_not_loaded(qtbot, make_window):
     w.text_panel.editor.setPlainText("今天天气很好。")
     qtbot.mouseClick(w.generate_panel.generate_button, Qt.LeftButton)
     assert "model is not loaded" in w.messages.text().lower()
+    w.messages.clear()
+    w.text_panel.editor.setFocus()
+    qtbot.keyClick(w.text_panel.editor, Qt.Key_Return, Qt.ControlModifier)  # the keyboard way
+    assert "model is not loaded" in w.messages.text().lower()
+    assert w.text_panel.text() == "今天天气很好。"  # Ctrl+Enter did not insert a line break
 
 
 def test_unreadable_file_keeps_current_reference(qtbot, make_window, tmp_path):

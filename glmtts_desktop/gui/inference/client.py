@@ -144,6 +144,8 @@ class EngineClient(QObject):
             log.error("inference thread did not stop within %d ms; forcing the event loop to quit", timeout_ms)
             self._thread.quit()
             ok = self._thread.wait(5000)
+        self._info = None
+        self._set_state(UNLOADED)
         return ok
 
     # --- worker signals (GUI thread) ---------------------------------------------------------
