@@ -115,6 +115,10 @@ class MainWindow(QMainWindow):
         if geometry is not None:
             self.restoreGeometry(geometry)
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     # --- menus ---------------------------------------------------------------------------------
     def _action(self, menu, text: str, slot, shortcut: Optional[str] = None, name: str = "") -> QAction:
         act = QAction(self)

@@ -77,7 +77,7 @@ class Session(QObject):
 
     def generate(self, *, seed: Optional[int] = None) -> Optional[int]:
         """Start a generation from what is on screen; returns the job id, or None after a message."""
-        if self.running or self.w._closed:
+        if self.running or self.w.closed:
             return None
         text = self.w.text_panel.text()
         try:
@@ -157,11 +157,16 @@ class Session(QObject):
         settings["segments"] = [s.normalized for s in result.segments]
         settings["transcript"] = job.transcript
 
+        info = self.w.client.model_info
+        model_info = {} if info is None else {  # provenance: which weights and device made it
+            "model_dir": info.model_dir, "device": info.device, "sample_rate": info.sample_rate,
+            "random_checkpoint": info.random_checkpoint}
+
         def store():
             return self.w.store.add_generation(
                 text=job.text, voice_name=p["voice_name"], voice_id=p["voice_id"], seed=result.seed,
                 settings=settings, audio=result.audio, sr=result.sample_rate,
-                reference=(job.reference, job.reference_sr, job.transcript))
+                reference=(job.reference, job.reference_sr, job.transcript), model_info=model_info)
 
         def stored(entry: HistoryEntry) -> None:
             self.w.result_panel.current_id = entry.id

@@ -75,6 +75,8 @@ def test_full_flow_and_restart(qtbot, make_window, tiny_checkpoint, tmp_path):
     assert audio.dtype == np.float32 and len(audio) > 0 and np.isfinite(audio).all()
     assert w.result_panel.history.count() == 1
     assert w.result_panel.selected_id() == entry.id
+    stored = w.store.library.get_generation(entry.id)
+    assert stored.model_info["random_checkpoint"] is True and stored.model_info["device"] == "CPU"
     assert not w.generate_panel.cancel_button.isEnabled()
 
     # 4. replay through the (fake) sound card; the playhead follows
