@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -69,17 +71,57 @@ def test_non_chinese_passes_through(g2p):
     assert g2p("hello, 123 world.") == "hello, 123 world."
 
 
-def test_keep_list_is_our_rule():
-    keep = keep_chars()
-    assert 1000 < len(keep) < 5000
-    from pypinyin.pinyin_dict import pinyin_dict
+def _generator():
+    path = Path(__file__).with_name("make_g2p_keep_chars.py")
+    spec = importlib.util.spec_from_file_location("make_g2p_keep_chars", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
-    for ch in list(keep)[:500]:
-        assert len(pinyin_dict[ord(ch)].split(",")) == 1  # one reading only
-    for ch in "好参长行了中和乐重":  # polyphonic: never kept
+
+def test_keep_list_holds_the_spec_examples():
+    keep = keep_chars()
+    assert 2500 < len(keep) < 4500
+    for ch in "你的是我们国人不":  # spec 2.4: kept by the official frontend
+        assert ch in keep
+    for ch in "好参长行了中和乐重":  # spec 2.4: phonemised by the official frontend
         assert ch not in keep
+    assert all("\u4e00" <= ch <= "\u9fff" for ch in keep)
     doc = json.loads(resource_path("g2p_keep_chars.json").read_text(encoding="utf-8"))
-    assert "about" in doc
+    assert "about" in doc and doc["chars"] == "".join(sorted(set(doc["chars"])))
+
+
+def test_official_examples_with_our_list(g2p):
+    # official outputs recorded in the spec / parity run
+    assert g2p("我最爱吃人参果，你喜欢吃吗?") == "我最爱吃人<|SH|><|EN1|>果，你喜欢吃吗?"
+    assert g2p("你好吗?我不爱参数。") == "你<|H|><|AO3|>吗?我不爱<|C|><|AN1|><|SH|><|U4|>。"
+
+
+def test_generator_same_reading():
+    gen = _generator()
+    assert gen.same_reading("们", "men5", "men2")  # neutral-tone variant
+    assert gen.same_reading("不", "bu4", "bu2") and gen.same_reading("一", "yi1", "yi4")  # sandhi
+    assert not gen.same_reading("好", "hao3", "hao4")  # a tone change elsewhere is a new reading
+    assert not gen.same_reading("的", "de5", "di4")
+
+
+def test_generator_rule_on_a_small_dictionary():
+    gen = _generator()
+    readings = {"甲": "jia3", "乙": "yi3", "丙": "bing3", "丁": "ding1", "戊": "wu4"}
+    words = [("甲", 10000), ("甲乙", 5), ("乙", 100), ("乙丙", 50), ("丙", 3), ("丁", 10),
+             ("戊", 1), ("x甲", 99999)]
+    special = {"甲乙": ["jia4", "yi3"], "乙丙": ["yi2", "bing3"]}
+
+    def read(word):
+        return special.get(word) or [readings[ch] for ch in word]
+
+    uses, other = gen.char_usage(words, read, readings.get)
+    assert uses["甲"] == 10005 and other["甲"] == 5  # the word with a latin letter is skipped
+    assert uses["乙"] == 155 and other["乙"] == 50
+    keep = gen.select(uses, other, top_n=4, max_other_share=0.001, spec_keep="")
+    # 甲: 5/10005 other uses <= 0.1 %; 乙: 32 % -> phonemised; 戊 is the least frequent -> out
+    assert keep == sorted("甲丙丁")
+    assert gen.select(uses, other, top_n=4, max_other_share=0.001, spec_keep="戊") == sorted("甲丙丁戊")
 
 
 def test_phoneme_inventory_is_the_spec_list():
