@@ -95,11 +95,25 @@ def start_model(window, explicit: bool) -> None:
     window.load_model()
 
 
+def display_problem() -> Optional[str]:
+    """Why no window can open here, if we can tell before Qt aborts the process."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return None
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    return ("No graphical display was found (DISPLAY and WAYLAND_DISPLAY are unset), so the app window "
+            "cannot open. Run it from a desktop session, or use the command-line tools: glmtts-desktop --help")
+
+
 def run_app(args: Any) -> int:
     if getattr(args, "self_test", False):
         from glmtts_desktop.gui.selftest import run_self_test
 
         return run_self_test()
+    problem = display_problem()
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 1
     app = ensure_app()
     settings = AppSettings()
     data_dir = Path(args.data_dir).expanduser() if getattr(args, "data_dir", None) else default_data_dir()
