@@ -12,7 +12,7 @@ import errno
 import os
 import uuid
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO, Callable
 
 _CHUNK = 1 << 20
 
@@ -66,6 +66,24 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             for start in range(0, len(view), _CHUNK):
                 fh.write(view[start : start + _CHUNK])
             fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        remove_quietly(tmp)
+        raise
+    fsync_dir(folder)
+
+
+def atomic_write_via(path: Path, writer: Callable[[Path], Any]) -> None:
+    """Let ``writer(tmp)`` produce the file under a temporary name (for libraries that want a
+    path, e.g. torch.save), then fsync and publish it like ``atomic_write_bytes``."""
+    path = Path(path)
+    folder = path.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = temp_name(folder, path.name)
+    try:
+        writer(tmp)
+        with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:

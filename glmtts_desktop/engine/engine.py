@@ -265,8 +265,11 @@ class Engine:
         noise: Optional[np.ndarray] = None,
         seed: int = 0,
         generator: Optional[torch.Generator] = None,
+        on_step=None,
     ) -> np.ndarray:
-        """(80, frames) mel for the generated tokens; ``noise`` (1|None, T, 80) is the flow's x0."""
+        """(80, frames) mel for the generated tokens; ``noise`` (1|None, T, 80) is the flow's x0.
+
+        ``on_step(step, steps)`` runs after each Euler step (progress; raise to cancel)."""
         dev = self.device
         noise_t = None
         if noise is not None:
@@ -282,6 +285,7 @@ class Engine:
                 steps=steps,
                 noise=noise_t,
                 generator=generator if generator is not None else self._generator(seed),
+                on_step=on_step,
             )
         return mel[0].float().cpu().numpy()
 
@@ -352,10 +356,16 @@ class Engine:
             cache.append(list(segment.token_ids), list(out.ids))
             if cancel is not None:
                 cancel.raise_if_cancelled()
+            def on_flow_step(step: int, steps: int, _index: int = index) -> None:
+                if cancel is not None:
+                    cancel.raise_if_cancelled()
+                report("flow", _index, _LLM_SHARE + _FLOW_SHARE * step / steps, f"Segment {_index + 1}/{total}")
+
             report("flow", index, _LLM_SHARE)
             t = time.perf_counter()
             mel = self.tokens_to_mel(
-                out.ids, prompt_tokens, voice.mel, voice.embedding, steps=request.flow_steps, generator=generator
+                out.ids, prompt_tokens, voice.mel, voice.embedding, steps=request.flow_steps, generator=generator,
+                on_step=on_flow_step,
             )
             timings["flow"] += time.perf_counter() - t
             if cancel is not None:

@@ -152,3 +152,17 @@ def test_32k_output(tiny_checkpoint):
     assert result.sample_rate == 32000
     assert len(result.audio) == result.segments[0].n_samples
     assert len(result.audio) % 640 == 0
+
+
+def test_cancel_inside_the_flow_stops_before_the_vocoder(tiny_engine, voice):
+    token = CancelToken()
+    stages = []
+
+    def progress(p):
+        stages.append(p.stage)
+        if p.stage == "flow" and p.fraction > 0.8:  # a report from inside the Euler loop
+            token.cancel()
+
+    with pytest.raises(SynthesisCancelled):
+        tiny_engine.synthesize(SynthesisRequest(text="Stop in the flow.", voice=voice), on_progress=progress, cancel=token)
+    assert "flow" in stages and "vocoder" not in stages

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
-from typing import Optional
+from typing import Callable, Optional
 
 import torch
 import torch.nn.functional as F
@@ -110,8 +110,12 @@ class FlowModel(nn.Module):
         noise: Optional[torch.Tensor] = None,
         generator: Optional[torch.Generator] = None,
         batched_cfg: bool = True,
+        on_step: Optional[Callable[[int, int], None]] = None,
     ) -> torch.Tensor:
         """Mel (1, 80, T − Tp) for ``tokens`` spoken in the voice of the prompt.
+
+        ``on_step(step, steps)`` runs after every Euler step: the engine reports progress and
+        checks its cancel token there (raising stops the ODE), so a long flow stays cancellable.
 
         prompt_tokens (1, P) and tokens (1, G) are raw speech-codebook ids; prompt_mel (1, Tp, 80)
         is the prompt's log-mel; embedding (1, 192) the raw CAM++ vector (normalised here).
@@ -154,6 +158,8 @@ class FlowModel(nn.Module):
             t = t + dt  # accumulated like the release, dt re-derived from the grid
             if step < steps:
                 dt = grid[step + 1] - t
+            if on_step is not None:
+                on_step(step, steps)
         return x[:, tp:].transpose(1, 2).contiguous()
 
 

@@ -9,13 +9,13 @@ The official ``flow.pt`` and ``hift.pt`` are pickles. We only ever open them wit
 from __future__ import annotations
 
 import logging
-import os
 import pickle
-import tempfile
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Callable
+
+from glmtts_desktop import fsutil
+from typing import Any
 
 import torch
 from torch import nn
@@ -113,33 +113,7 @@ def expected_state(module: nn.Module) -> dict[str, torch.Tensor]:
     return dict(module.state_dict())
 
 
-def atomic_write(path: Path, writer: Callable[[Path], Any]) -> None:
-    """Call ``writer(tmp)`` on a temporary name next to ``path``, fsync, then rename.
-
-    A crash leaves either the old file or nothing, never half a checkpoint.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        writer(tmp)
-        with open(tmp, "rb+") as fh:
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    try:  # make the rename itself durable where the platform allows it
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-    except OSError:
-        pass
+atomic_write = fsutil.atomic_write_via
 
 
 def save_state_dict(state: Mapping[str, torch.Tensor], path: Path) -> None:
