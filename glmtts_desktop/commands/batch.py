@@ -27,6 +27,7 @@ from glmtts_desktop.commands._engine_args import (
     save_output,
 )
 from glmtts_desktop.errors import GlmTtsError, InvalidInputError
+from glmtts_desktop.fsutil import atomic_write_text
 
 log = logging.getLogger(__name__)
 
@@ -156,17 +157,11 @@ def write_summary(out_dir: Path, outcomes: list[Outcome]) -> int:
         "wall_seconds": round(sum(o.seconds_wall for o in outcomes), 3),
         "items": [asdict(o) for o in outcomes],
     }
-    _write_text(out_dir / "summary.json", json.dumps(summary, ensure_ascii=False, indent=2))
-    _write_text(out_dir / "text_compare.jsonl", "".join(
+    atomic_write_text(out_dir / "summary.json", json.dumps(summary, ensure_ascii=False, indent=2))
+    atomic_write_text(out_dir / "text_compare.jsonl", "".join(
         json.dumps({"uttid": o.uttid, "segments": o.segments}, ensure_ascii=False) + "\n" for o in ok))
     print(f"{len(ok)} of {len(outcomes)} job(s) succeeded, {len(failed)} failed; "
           f"summary in {out_dir / 'summary.json'}", file=sys.stderr)
     for o in failed:
         print(f"  line {o.line} ({o.uttid or '?'}): {o.error}", file=sys.stderr)
     return 0 if not failed else 1
-
-
-def _write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
