@@ -70,8 +70,7 @@ def test_ras_without_repetition_draws_from_the_nucleus():
     gen = torch.Generator().manual_seed(1)
     probs = [0.45, 0.3, 0.1, 0.1, 0.05]  # nucleus: ids 0, 1, 2 (sums before .45, .75 < .8)
     valid = torch.ones(5, dtype=torch.bool)
-    history = torch.full((10,), -1, dtype=torch.long)
-    got = torch.cat([ras_sample(_logp(probs), history, valid, gen) for _ in range(3000)])
+    got = torch.tensor([ras_sample(_logp(probs), [], valid, gen) for _ in range(3000)])
     counts = torch.bincount(got, minlength=5).float()
     assert counts[3] == counts[4] == 0
     # within the nucleus: proportional to 0.45 : 0.3 : 0.1
@@ -84,8 +83,8 @@ def test_ras_repetition_falls_back_to_valid_ids_only():
     # id 0 is a "text" id with most of the mass; id 1 is the only nucleus token among valid.
     probs = [0.5, 0.45, 0.02, 0.02, 0.01]
     valid = torch.tensor([False, True, True, True, True])
-    history = torch.tensor([-1] * 9 + [1])  # id 1 was generated recently -> always a repeat
-    got = torch.cat([ras_sample(_logp(probs), history, valid, gen) for _ in range(3000)])
+    history = [1]  # id 1 was generated recently -> always a repeat
+    got = torch.tensor([ras_sample(_logp(probs), history, valid, gen) for _ in range(3000)])
     assert (got != 0).all(), "the fallback must never return a non-audio id"
     counts = torch.bincount(got, minlength=5).float()
     share = counts[1:] / counts[1:].sum()  # the full softmax restricted to valid ids
@@ -96,11 +95,11 @@ def test_ras_repetition_window_counts_only_the_given_history():
     gen = torch.Generator().manual_seed(3)
     probs = [0.9, 0.04, 0.03, 0.03]  # nucleus is {0}
     valid = torch.ones(4, dtype=torch.bool)
-    fresh = torch.tensor([-1, 2, 3, 2, 3, 2, 3, 2, 3, 1])
-    assert all(int(ras_sample(_logp(probs), fresh, valid, gen)) == 0 for _ in range(50))
-    repeated = fresh.clone()
-    repeated[4] = 0
-    got = torch.cat([ras_sample(_logp(probs), repeated, valid, gen) for _ in range(2000)])
+    fresh = [0, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 1]  # the 0 is 12 ids back: outside the window of 10
+    assert all(ras_sample(_logp(probs), fresh, valid, gen) == 0 for _ in range(50))
+    repeated = list(fresh)
+    repeated[6] = 0
+    got = torch.tensor([ras_sample(_logp(probs), repeated, valid, gen) for _ in range(2000)])
     # fallback from the full softmax: id 0 still comes out about 90 % of the time, others too
     assert 0.85 < float((got == 0).float().mean()) < 0.95 and (got != 0).any()
 
@@ -109,8 +108,7 @@ def test_ras_nucleus_pick_of_invalid_id_is_replaced():
     gen = torch.Generator().manual_seed(4)
     probs = [0.97, 0.01, 0.01, 0.01]  # nucleus {0}, which is not a valid output
     valid = torch.tensor([False, True, True, True])
-    history = torch.full((10,), -1, dtype=torch.long)
-    got = torch.cat([ras_sample(_logp(probs), history, valid, gen) for _ in range(200)])
+    got = torch.tensor([ras_sample(_logp(probs), [], valid, gen) for _ in range(200)])
     assert (got != 0).all() and len(set(got.tolist())) == 3
 
 
@@ -118,19 +116,19 @@ def test_topk_bans_eoa_but_keeps_its_slot():
     gen = torch.Generator().manual_seed(5)
     probs = [9.0 * 435] + [30.0 - i for i in range(1, 30)]  # id 0 (eoa) has 90 %, then 29 > 28 > ...
     valid = torch.ones(30, dtype=torch.bool)
-    banned = torch.cat([topk_sample(_logp(probs), valid, gen, eoa=0, ban_eoa=True, k=25) for _ in range(2000)])
+    banned = torch.tensor([topk_sample(_logp(probs), valid, gen, eoa=0, ban_eoa=True, k=25) for _ in range(2000)])
     assert (banned != 0).all()
     # eoa kept one of the 25 slots, so only the next 24 (ids 1..24) can come out
     assert set(banned.tolist()) <= set(range(1, 25))
-    free = torch.cat([topk_sample(_logp(probs), valid, gen, eoa=0, ban_eoa=False, k=25) for _ in range(200)])
+    free = torch.tensor([topk_sample(_logp(probs), valid, gen, eoa=0, ban_eoa=False, k=25) for _ in range(200)])
     assert (free == 0).float().mean() > 0.8
 
 
 def test_greedy_is_argmax_over_valid():
     probs = [0.5, 0.3, 0.15, 0.05]
     valid = torch.tensor([False, True, True, True])
-    assert int(greedy_sample(_logp(probs), valid, eoa=1, ban_eoa=False)) == 1
-    assert int(greedy_sample(_logp(probs), valid, eoa=1, ban_eoa=True)) == 2
+    assert greedy_sample(_logp(probs), valid, eoa=1, ban_eoa=False) == 1
+    assert greedy_sample(_logp(probs), valid, eoa=1, ban_eoa=True) == 2
 
 
 def test_token_sampler_ras_masks_eoa_and_tracks_history():
@@ -138,12 +136,16 @@ def test_token_sampler_ras_masks_eoa_and_tracks_history():
     sampler = TokenSampler("ras", vocab_size=12, ats=4, n_audio_tokens=8, eoa=1, generator=gen, device="cpu")
     logits = torch.zeros(12)
     logits[1] = 20.0  # eoa is overwhelmingly likely
-    assert all(int(sampler(logits, ban_eoa=False)) == 1 for _ in range(20))
+    assert all(sampler(logits, ban_eoa=False) == 1 for _ in range(20))
+    pushed = []
     for _ in range(200):
         tok = sampler(logits, ban_eoa=True)
-        assert 4 <= int(tok) < 12
+        assert isinstance(tok, int) and 4 <= tok < 12
         sampler.push(tok)
-    assert sampler.history.tolist()[-1] == int(tok)
+        pushed.append(tok)
+    assert sampler.history == pushed[-10:]  # the repetition window keeps the last 10 ids
+    sampler.push(torch.tensor([7]))  # a one-element tensor is accepted too
+    assert sampler.history[-1] == 7 and len(sampler.history) == 10
     with pytest.raises(ValueError):
         TokenSampler("beam", vocab_size=12, ats=4, n_audio_tokens=8, eoa=1, generator=gen, device="cpu")
 
@@ -166,7 +168,7 @@ def test_same_seed_same_draws(method):
         for _ in range(40):
             t = s(logits, ban_eoa=True)
             s.push(t)
-            out.append(int(t))
+            out.append(t)
         return out
 
     assert run(11) == run(11)

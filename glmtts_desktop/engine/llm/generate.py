@@ -2,9 +2,10 @@
 
 The loop mirrors the reference: prefill the whole prompt, then one token per step; eoa is
 banned before ``min_len``; the first eoa ends the segment (not appended); at most ``max_len``
-tokens. Differences are only in mechanics: a static KV cache, sampling on the device with an
-explicit generator, and a single host synchronisation per step (reading the sampled id to test
-for eoa). Cancellation is checked before every step.
+tokens. Differences are only in mechanics: a static KV cache and an explicit per-segment
+generator, consumed draw for draw like the official global one (see ``sampling``); the sampler
+returns the id as a host int, which the stop test needs anyway. Cancellation is checked before
+every step.
 """
 
 from __future__ import annotations
@@ -121,8 +122,7 @@ def generate_speech_tokens(
         for i in range(max_len):
             if cancel is not None:
                 cancel.raise_if_cancelled()
-            token = sampler(logits, ban_eoa=i < min_len)
-            tid = int(token.item())  # the one host sync per step: is it the stop token?
+            tid = sampler(logits, ban_eoa=i < min_len)  # a host int: the sampler syncs (see sampling)
             if tid == eoa:
                 hit_max = False
                 break
@@ -130,7 +130,7 @@ def generate_speech_tokens(
             if on_step is not None:
                 on_step(len(out), max_len)
             if i + 1 < max_len:
-                sampler.push(token)
-                logits = model.decode_step(token.view(1, 1))
+                sampler.push(tid)
+                logits = model.decode_step(torch.tensor([[tid]], dtype=torch.long, device=dev))
     log.debug("generated %d speech tokens (prompt %d, max %d, stop=%s)", len(out), n_prompt, max_len, not hit_max)
     return GenerationOutput(ids=out, hit_max_length=hit_max, n_prefill=n_prompt)

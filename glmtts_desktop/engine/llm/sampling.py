@@ -1,30 +1,40 @@
-"""Speech-token samplers of GLM-TTS (RAS, top-k, greedy), on the device, without host syncs.
+"""Speech-token samplers of GLM-TTS (RAS, top-k, greedy), drawing like the official code.
 
-The official RAS (repetition-aware sampling, VALL-E 2 style; spec §7.4) walks the sorted
-distribution in a Python loop over GPU scalars. Here the same selection rule is expressed with
-tensor ops: sort descending (stable), keep the first ``top_k`` entries whose *exclusive* cumulative
-probability is below ``top_p`` (so the entry that crosses ``top_p`` is kept and the first entry
-always is), draw among the kept, unnormalised probabilities. Every draw uses the caller's
-``torch.Generator`` through the exponential race (``argmax(w / E)`` with ``E ~ Exp(1)``), which
-samples index i with probability ``w_i / sum(w)`` and needs no host synchronisation. The draws
-are therefore statistically, not bit-for-bit, those of the reference (which uses
-``torch.multinomial`` on the global generator; spec §7.4 calls bit-exactness impractical anyway).
-Prefix sums use ``torch.cumsum`` rather than a running fp32 sum, which can only matter when the
-sum lands within an ulp of ``top_p``.
+Why the draws copy the official consumption of random numbers: the official seeds torch's global
+generator per segment (spec §7.5) and draws the LLM tokens, then the flow noise and the HiFT noise,
+from that one stream. With the same seed our per-segment ``torch.Generator`` reproduces the
+official tokens (and everything drawn after them) only if every draw uses the same torch op on a
+tensor of the same length, in the same order, and no draw is added or skipped. So:
 
-Deliberate deviation from the reference (documented in the report): ids that are not speech
-tokens are never returned. The reference's full-vocabulary fallback (taken whenever the nucleus
-pick repeats within the last 10 ids) can emit text ids, which then break the flow stage. We
-restrict that fallback to ``valid`` ids (audio tokens, plus ``eoa`` when allowed), and treat a
-nucleus pick that is not valid like a repetition (so it too goes to the restricted fallback).
-Whenever the reference would have produced a valid id, the selection rule is unchanged. top-k
-and greedy likewise choose among valid ids only.
+* RAS (spec §7.4): the nucleus is walked exactly as the official loop does it (fp32 running sum,
+  ``cum < top_p and count < top_k``; the entry that crosses ``top_p`` is kept, the first always
+  is); one ``torch.multinomial`` over the *kept* (unnormalised) probabilities only; then, only if
+  the pick occurs among the last ``win_size`` generated ids, one ``torch.multinomial`` over the
+  full softmax. (``multinomial`` of one sample is an exponential race, which on the CPU consumes
+  one exponential per entry, so the length of the drawn tensor matters, not only its mass.)
+* top-k: ``multinomial`` over the 25 largest probabilities, redrawn while it returns ``eoa``
+  before ``min_len`` (the official redraws rather than masking eoa).
+
+The price is host synchronisation: the kept count must be known before the nucleus draw and the
+pick before the repetition test, so a step costs two small device-to-host reads (three when the
+fallback is drawn) instead of one; the returned id is a Python int, so the loop needs no more.
+
+Deliberate deviation (documented in the report): we never return ids that are not speech tokens
+(``valid``: audio tokens, plus eoa). The official RAS fallback, and rarely its nucleus or top-k
+pick, can emit text ids, which then break the flow stage. We zero the probability of invalid ids
+*inside the same draw* (same tensor length, same random numbers), so a draw whose official outcome
+is a valid id gives the identical id and leaves the generator in the identical state; the result
+differs only where the official would have emitted a text id. In that case RAS treats an invalid
+nucleus pick like a repetition (it goes to the restricted fallback, an extra draw the official
+would not make), and top-k takes the best valid entry of the same race.
 """
 
 from __future__ import annotations
 
 import logging
+from typing import Sequence
 
+import numpy as np
 import torch
 
 log = logging.getLogger(__name__)
@@ -35,57 +45,95 @@ RAS_WIN_SIZE = 10
 RAS_TAU_R = 0.1
 TOPK_K = 25
 METHODS = ("ras", "topk", "greedy")
+# The official top-k redraws without limit while eoa is banned; past this many redraws (expected
+# only when eoa holds > 99.9 % of the top-k mass) we draw once more with eoa's weight zeroed.
+MAX_EOA_REDRAWS = 1000
 
 
 def draw(weights: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-    """One index drawn with probability proportional to ``weights`` (1-D, >= 0); shape [1]."""
-    q = torch.empty_like(weights, dtype=torch.float32).exponential_(1.0, generator=generator)
-    q.clamp_min_(torch.finfo(torch.float32).tiny)  # 0/0 would be NaN and win the argmax
-    return torch.argmax(weights.float() / q).view(1)
+    """One index drawn with probability proportional to ``weights`` (1-D, >= 0, positive sum),
+    by ``torch.multinomial`` exactly as the official code draws; shape [1], on the device."""
+    return torch.multinomial(weights, 1, replacement=True, generator=generator)
+
+
+def candidates(probs: torch.Tensor, top_k: int = RAS_TOP_K) -> tuple[torch.Tensor, torch.Tensor]:
+    """The ``top_k`` largest probabilities and their ids, ordered like a stable descending sort.
+
+    top-k instead of a full stable sort (30 ms vs 0.6 ms over 98k entries on a CPU core), then the
+    k candidates ordered as the stable sort would (equal values: lower id first). Only a tie group
+    straddling rank k could pick a different member than the official full sort.
+    """
+    top_p_, top_i = probs.topk(min(int(top_k), probs.shape[-1]))
+    by_id = top_i.argsort()
+    order = top_p_[by_id].argsort(descending=True, stable=True)
+    return top_p_[by_id][order], top_i[by_id][order]
+
+
+def nucleus_count(sorted_probs: Sequence[float], top_p: float = RAS_TOP_P, top_k: int = RAS_TOP_K) -> int:
+    """How many of the descending ``sorted_probs`` the official nucleus loop keeps.
+
+    The official adds fp32 tensor scalars one by one, so the running sum is rounded to fp32 after
+    each addition; we do the same (a double-precision prefix sum could differ within an ulp).
+    """
+    total, limit, n = np.float32(0.0), np.float32(top_p), 0
+    for value in sorted_probs:
+        if not (total < limit and n < top_k):
+            break
+        total = np.float32(total + np.float32(value))
+        n += 1
+    return n
 
 
 def nucleus_select(probs: torch.Tensor, top_p: float = RAS_TOP_P, top_k: int = RAS_TOP_K):
     """The official nucleus set: (kept probabilities, zero where dropped; their ids), length k.
 
-    ``probs`` is a 1-D softmax. An entry at sorted rank i is kept iff i < top_k and the sum of
-    the entries before it is < top_p.
+    ``probs`` is a 1-D softmax. Reads the k candidates to the host (one sync).
     """
-    k = min(int(top_k), probs.shape[-1])
-    # top-k instead of a full stable sort (30 ms vs 0.6 ms over 98k entries on a CPU core); then
-    # order the k candidates as the stable sort would (equal values: lower id first). Only a tie
-    # group straddling rank k could pick a different member than the reference's full sort.
-    top_p_, top_i = probs.topk(k)
-    by_id = top_i.argsort()
-    order = top_p_[by_id].argsort(descending=True, stable=True)
-    sorted_p, sorted_i = top_p_[by_id][order], top_i[by_id][order]
-    before = torch.zeros_like(sorted_p)  # exclusive prefix sums: mass of the entries ranked higher
-    before[1:] = torch.cumsum(sorted_p[:-1], 0)
-    keep = before < top_p
-    return sorted_p * keep, sorted_i
+    sorted_p, sorted_i = candidates(probs, top_k)
+    n = nucleus_count(sorted_p.tolist(), top_p, top_k)
+    kept = sorted_p.clone()
+    kept[n:] = 0
+    return kept, sorted_i
+
+
+def _valid_fallback_weights(logp: torch.Tensor, probs: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
+    """The full softmax with invalid ids at probability 0 (valid values bit-identical, so the race
+    has the official outcome whenever that is valid). If every valid probability underflowed to 0
+    (only possible when an invalid id holds all the mass), use the softmax over valid ids instead;
+    chosen on the device, so no sync."""
+    weights = probs * valid
+    renormalised = logp.masked_fill(~valid, float("-inf")).softmax(-1)
+    return torch.where(weights.sum() > 0, weights, renormalised)
 
 
 def ras_sample(
     logp: torch.Tensor,
-    history: torch.Tensor,
+    history: Sequence[int],
     valid: torch.Tensor,
     generator: torch.Generator,
     *,
     top_p: float = RAS_TOP_P,
     top_k: int = RAS_TOP_K,
+    win_size: int = RAS_WIN_SIZE,
     tau_r: float = RAS_TAU_R,
-) -> torch.Tensor:
-    """RAS over 1-D log-probs (eoa already at -inf when banned); returns a [1] long id.
+) -> int:
+    """RAS over 1-D log-probs (eoa already at -inf when banned); returns the absolute id.
 
-    ``history`` holds the last generated ids (absolute), padded with -1; its length is the
-    repetition window. ``valid`` is a bool mask of ids we may return.
+    ``history`` holds the generated ids so far (absolute; only the last ``win_size`` count).
+    ``valid`` is a bool mask of ids we may return (see the module docstring).
     """
     probs = logp.float().softmax(-1)
-    kept, ids = nucleus_select(probs, top_p, top_k)
-    pick = ids.index_select(0, draw(kept, generator))
-    repeats = (history == pick).sum()
-    bad = (repeats >= history.shape[0] * tau_r) | ~valid.index_select(0, pick)
-    fallback = draw(probs * valid, generator)
-    return torch.where(bad, fallback, pick)
+    sorted_p, sorted_i = candidates(probs, top_k)
+    k = sorted_p.shape[0]
+    # one read: candidate probabilities, ids and validity (ids < 2**53 are exact in float64)
+    host = torch.cat((sorted_p.double(), sorted_i.double(), valid[sorted_i].double())).tolist()
+    n = nucleus_count(host[:k], top_p, top_k)
+    slot = int(draw(sorted_p[:n], generator).item())
+    pick, pick_valid = int(host[k + slot]), host[2 * k + slot] > 0
+    window = list(history)[-win_size:]
+    if window.count(pick) < win_size * tau_r and pick_valid:
+        return pick
+    return int(draw(_valid_fallback_weights(logp.float(), probs, valid), generator).item())
 
 
 def topk_sample(
@@ -96,22 +144,40 @@ def topk_sample(
     eoa: int,
     ban_eoa: bool,
     k: int = TOPK_K,
-) -> torch.Tensor:
-    """Top-k multinomial. The reference redraws while it gets eoa before min_len, which is the
-    same distribution as zeroing eoa's weight inside the top-k set (eoa keeps its slot)."""
-    probs = logp.float().softmax(-1) * valid
+) -> int:
+    """Top-k multinomial as the official draws it (redraw while eoa is banned); returns the id.
+
+    Invalid ids keep their slot in the race with weight 0 (module docstring). If no allowed entry
+    of the top k has positive weight, draw from the top k of the allowed ids instead.
+    """
+    probs = logp.float().softmax(-1)
     top_p, top_i = probs.topk(min(int(k), probs.shape[-1]))
-    if ban_eoa:
-        top_p = top_p * (top_i != eoa)
-    return top_i.index_select(0, draw(top_p, generator))
+    weights = top_p * valid[top_i]
+    host = torch.cat((weights.double(), top_i.double())).tolist()
+    kk = top_p.shape[0]
+    ids = [int(i) for i in host[kk:]]
+    allowed = [w for w, i in zip(host[:kk], ids) if not (ban_eoa and i == eoa)]
+    if not any(w > 0 for w in allowed):
+        log.debug("top-k: no allowed id among the top %d; drawing among allowed ids only", kk)
+        scores = logp.float().masked_fill(~valid, float("-inf"))
+        if ban_eoa:
+            scores[eoa] = float("-inf")
+        alt_p, alt_i = scores.softmax(-1).topk(kk)
+        return int(alt_i[int(draw(alt_p, generator).item())].item())
+    for _ in range(MAX_EOA_REDRAWS):
+        tid = ids[int(draw(weights, generator).item())]
+        if not (ban_eoa and tid == eoa):
+            return tid
+    log.warning("top-k: eoa drawn %d times before min_len; drawing with eoa excluded", MAX_EOA_REDRAWS)
+    return ids[int(draw(weights * (top_i != eoa), generator).item())]
 
 
-def greedy_sample(logp: torch.Tensor, valid: torch.Tensor, *, eoa: int, ban_eoa: bool) -> torch.Tensor:
+def greedy_sample(logp: torch.Tensor, valid: torch.Tensor, *, eoa: int, ban_eoa: bool) -> int:
     """Arg-max over the valid ids (not in the reference; useful for parity and debugging)."""
     scores = logp.float().masked_fill(~valid, float("-inf"))
     if ban_eoa:
         scores[eoa] = float("-inf")
-    return torch.argmax(scores).view(1)
+    return int(torch.argmax(scores).item())
 
 
 def valid_token_mask(vocab_size: int, *, ats: int, n_audio_tokens: int, eoa: int, device) -> torch.Tensor:
@@ -127,7 +193,7 @@ def valid_token_mask(vocab_size: int, *, ats: int, n_audio_tokens: int, eoa: int
 
 
 class TokenSampler:
-    """Per-segment sampler state: method, valid-id mask, repetition window, generator."""
+    """Per-segment sampler state: method, valid-id mask, generated-id window, generator."""
 
     def __init__(
         self,
@@ -146,20 +212,22 @@ class TokenSampler:
         self.method = method
         self.eoa = int(eoa)
         self.generator = generator
+        self.win_size = int(win_size)
         self.valid = valid_token_mask(vocab_size, ats=ats, n_audio_tokens=n_audio_tokens, eoa=eoa, device=device)
-        self.history = torch.full((win_size,), -1, dtype=torch.long, device=device)
+        self.history: list[int] = []  # the last win_size appended ids, oldest first
 
-    def __call__(self, logits: torch.Tensor, *, ban_eoa: bool) -> torch.Tensor:
-        """Sample from the last position's logits ([V] or [1, V]); returns a [1] long device id."""
+    def __call__(self, logits: torch.Tensor, *, ban_eoa: bool) -> int:
+        """Sample from the last position's logits ([V] or [1, V]); returns the absolute id."""
         logp = logits.reshape(-1).float().log_softmax(-1)
         if self.method == "ras":
             if ban_eoa:
                 logp[self.eoa] = float("-inf")
-            return ras_sample(logp, self.history, self.valid, self.generator)
+            return ras_sample(logp, self.history, self.valid, self.generator, win_size=self.win_size)
         if self.method == "topk":
             return topk_sample(logp, self.valid, self.generator, eoa=self.eoa, ban_eoa=ban_eoa)
         return greedy_sample(logp, self.valid, eoa=self.eoa, ban_eoa=ban_eoa)
 
-    def push(self, token: torch.Tensor) -> None:
-        """Record a generated (appended) id in the repetition window, on the device."""
-        self.history.copy_(torch.cat((self.history[1:], token.reshape(1))))
+    def push(self, token) -> None:
+        """Record an appended id (int or one-element tensor) in the repetition window."""
+        self.history.append(int(token))
+        del self.history[: max(len(self.history) - self.win_size, 0)]
