@@ -58,6 +58,9 @@ def run(args: argparse.Namespace) -> int:
     overrides = load_overrides(args.overrides)
     samples, sr = load_reference(args.reference)  # fail on bad audio before the slow model load
     engine = load_engine(args)
+    skipped = engine.unspeakable_chars(text)
+    if skipped:
+        print(f"warning: these characters will not be spoken: {' '.join(skipped)}", file=sys.stderr)
     voice = engine.prepare_voice(samples, sr, args.reference_text)
     request = SynthesisRequest(
         text=text, voice=voice, seed=args.seed, method=args.method, use_phoneme=args.phoneme,

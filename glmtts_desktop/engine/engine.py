@@ -183,6 +183,10 @@ class Engine:
         """Text segments exactly as the model will read them (before G2P)."""
         return self.text.segments(text)
 
+    def unspeakable_chars(self, text: str) -> list[str]:
+        """Characters of ``text`` the normaliser drops (emoji, unknown symbols), to warn about."""
+        return self.text.unmappable_chars(text, byte_fallback=False)
+
     def tokenize(self, text: str) -> list[int]:
         return self.tokenizer.encode(text)
 

@@ -243,7 +243,8 @@ class MainWindow(QMainWindow):
     def _on_job_finished(self, jid: int, result: object) -> None:
         if jid == self._preview_job:
             self._preview_job = None
-            self.text_panel.set_segments(list(result), approximate=False)
+            self.text_panel.set_segments(list(result.segments), approximate=False)
+            self.text_panel.set_unspeakable(list(result.unspeakable))
         elif jid == self._load_job:
             self._load_job = None
             self.statusBar().showMessage(tr("Model ready."), 5000)

@@ -166,3 +166,9 @@ def test_cancel_inside_the_flow_stops_before_the_vocoder(tiny_engine, voice):
     with pytest.raises(SynthesisCancelled):
         tiny_engine.synthesize(SynthesisRequest(text="Stop in the flow.", voice=voice), on_progress=progress, cancel=token)
     assert "flow" in stages and "vocoder" not in stages
+
+
+def test_unspeakable_characters_are_reported(tiny_engine):
+    assert tiny_engine.unspeakable_chars("Hello ☃ world 😀 ok") == ["☃", "😀"]
+    assert tiny_engine.unspeakable_chars("你好☃世界") == ["☃"]
+    assert tiny_engine.unspeakable_chars("Plain words, 42.") == []

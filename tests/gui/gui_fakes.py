@@ -36,6 +36,9 @@ class FakeEngine:
         self.thread_names.append(threading.current_thread().name)
         return [s for s in text.split("。") if s]
 
+    def unspeakable_chars(self, text: str) -> list[str]:
+        return sorted({ch for ch in text if ch in "☃★"})
+
     def prepare_voice(self, audio, sr, transcript) -> VoicePrompt:
         self.prepared += 1
         return VoicePrompt(transcript, transcript, np.zeros(3, np.int64), np.zeros(5, np.int64),

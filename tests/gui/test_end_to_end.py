@@ -203,3 +203,14 @@ def test_out_of_gpu_memory_shows_message_and_keeps_work(qtbot, make_window, tiny
     assert "out of memory" in w.messages.text().lower()
     assert w.text_panel.text() == "很长的文本。" and w.voice_panel.audio is not None
     assert w.client.state == "ready" and w.generate_panel.generate_button.isEnabled()
+
+
+def test_text_preview_names_characters_that_will_not_be_spoken(qtbot, make_window, tiny_checkpoint, tmp_path):
+    w = make_window(model_dir=tiny_checkpoint, data_dir=tmp_path / "data", backend=FakeBackend(), load=True)
+    label = w.text_panel.unspeakable_label
+    w.text_panel.editor.insertPlainText("Hello ☃ world, a fine day.")
+    qtbot.waitUntil(lambda: label.isVisible(), timeout=10000)
+    assert "☃" in label.text()
+    assert w.text_panel.segments.count() == 1
+    w.text_panel.editor.setPlainText("Only plain words here.")
+    qtbot.waitUntil(lambda: not label.isVisible(), timeout=10000)

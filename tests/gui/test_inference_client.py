@@ -92,9 +92,10 @@ def test_cancel_mid_generation_gives_exactly_one_cancelled(qtbot, make_client, t
         client.cancel(jid)
     # a follow-up job still runs: the worker survived the cancel
     with qtbot.waitSignal(client.jobFinished, timeout=5000):
-        nid = client.submit(NormalizeJob(text="一。二。"))
+        nid = client.submit(NormalizeJob(text="一。二☃。"))
     assert rec.ends[jid] == ["cancelled"]
-    assert rec.results[nid] == ["一", "二"]
+    preview = rec.results[nid]
+    assert preview.segments == ("一", "二☃") and preview.unspeakable == ("☃",)
 
 
 def test_load_failure_sets_failed_state_with_message(qtbot, make_client, tmp_path):

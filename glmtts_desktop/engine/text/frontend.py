@@ -105,11 +105,12 @@ class TextFrontend:
             )
         return normalized, self.tokenizer.encode(normalized + " ")
 
-    def unmappable_chars(self, text: str) -> list[str]:
+    def unmappable_chars(self, text: str, *, byte_fallback: bool = True) -> list[str]:
         """Characters the model will not hear, in order of first appearance.
 
-        Letters, digits and symbols the normaliser deletes (emoji, unknown symbols), and
-        characters the tokenizer can only spell as raw bytes no token covers.
+        Letters, digits and symbols the normaliser deletes (emoji, unknown symbols), and, with
+        ``byte_fallback``, characters the tokenizer can only spell as raw bytes no token covers
+        (the model does read those, but never saw them as a unit: likely mispronounced).
         """
         text = placeholders.strip_all(text)
         normalized = self.normalize(text)
@@ -123,7 +124,7 @@ class TextFrontend:
                 continue
             seen.add(ch)
             if ch in present:
-                if ord(ch) > 127 and self._byte_fallback(ch):
+                if byte_fallback and ord(ch) > 127 and self._byte_fallback(ch):
                     out.append(ch)
                 continue
             if unicodedata.category(ch)[0] not in "LNS":

@@ -9,6 +9,7 @@ from glmtts_desktop.gui.inference.jobs import (
     ModelInfo,
     NormalizeJob,
     SampleRateJob,
+    TextPreview,
     UnloadJob,
 )
 
@@ -21,5 +22,6 @@ __all__ = [
     "ModelInfo",
     "NormalizeJob",
     "SampleRateJob",
+    "TextPreview",
     "UnloadJob",
 ]

@@ -50,6 +50,14 @@ class NormalizeJob(Job):
     text: str = ""
 
 
+@dataclass(frozen=True)
+class TextPreview:
+    """A NormalizeJob's result: the segments, and the characters the model will not hear."""
+
+    segments: tuple[str, ...]
+    unspeakable: tuple[str, ...]
+
+
 @dataclass(frozen=True, eq=False)
 class GenerateJob(Job):
     """Prepare the voice (cached by content) and synthesise, as one cancellable job."""

@@ -30,6 +30,7 @@ from glmtts_desktop.gui.inference.jobs import (
     ModelInfo,
     NormalizeJob,
     SampleRateJob,
+    TextPreview,
     UnloadJob,
 )
 
@@ -132,7 +133,8 @@ class InferenceWorker(QObject):
             self._close_engine()
             return None
         if isinstance(job, NormalizeJob):
-            return list(self._require_engine().normalize(job.text))
+            engine = self._require_engine()
+            return TextPreview(tuple(engine.normalize(job.text)), tuple(engine.unspeakable_chars(job.text)))
         if isinstance(job, GenerateJob):
             return self._generate(job, token)
         if isinstance(job, SampleRateJob):

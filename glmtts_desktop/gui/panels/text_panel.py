@@ -81,6 +81,10 @@ class TextPanel(QGroupBox):
         self.segments.setObjectName("segmentList")
         self.segments.setWordWrap(True)
         self.segments_label = QLabel()
+        self.unspeakable_label = QLabel()  # characters the model will skip (emoji, unknown symbols)
+        self.unspeakable_label.setObjectName("unspeakableLabel")
+        self.unspeakable_label.setWordWrap(True)
+        self.unspeakable_label.hide()
         self.table = OverridesTable(self.overrides)
         self.table.changed.connect(self._overrides_changed)
         self.remove_button = QPushButton()
@@ -116,6 +120,7 @@ class TextPanel(QGroupBox):
         sl.setContentsMargins(0, 0, 0, 0)
         sl.addWidget(self.segments_label)
         sl.addWidget(self.segments)
+        sl.addWidget(self.unspeakable_label)
         ov = QWidget()
         ol = QVBoxLayout(ov)
         ol.setContentsMargins(0, 0, 0, 0)
@@ -174,6 +179,13 @@ class TextPanel(QGroupBox):
         self.set_segments(rough_segments(text), approximate=True)
         if text.strip():
             self.previewRequested.emit(text)
+        else:
+            self.set_unspeakable([])
+
+    def set_unspeakable(self, chars: list[str]) -> None:
+        """Say which characters will be skipped, so nobody wonders why a symbol went silent."""
+        self.unspeakable_label.setText(tr("Not spoken: {chars}", chars=" ".join(chars)) if chars else "")
+        self.unspeakable_label.setVisible(bool(chars))
 
     def set_segments(self, segments: list[str], *, approximate: bool = False) -> None:
         self._approximate = approximate
