@@ -37,6 +37,11 @@ class FirstRunWizard(QWizard):
                  state_path: Optional[Path] = None, transfer_settings=None) -> None:
         super().__init__(parent)
         self.setWindowTitle(tr("Set up GLM-TTS Desktop"))
+        # Qt draws these itself, in English unless told otherwise.
+        self.setButtonText(QWizard.BackButton, tr("< Back"))
+        self.setButtonText(QWizard.NextButton, tr("Next >"))
+        self.setButtonText(QWizard.CancelButton, tr("Cancel"))
+        self.setButtonText(QWizard.FinishButton, tr("Finish"))
         self.setOption(QWizard.NoBackButtonOnLastPage, True)
         self.manifest = manifest
         self.transfer_settings = transfer_settings
