@@ -156,6 +156,19 @@ class Engine:
         return self.layout.generated_info is not None
 
     @property
+    def model_fingerprint(self) -> str:
+        """Identifies the weights a voice analysis depends on, for caches kept across restarts."""
+        parts = [str(self.layout.root.resolve())]
+        for path in (self.layout.speech_tokenizer_dir / "model.safetensors", self.layout.campplus_path,
+                     self.layout.tokenizer_dir / "tokenizer.model", self.layout.tokenizer_dir / "tokenizer_config.json"):
+            try:
+                st = path.stat() if path is not None else None
+            except OSError:
+                st = None
+            parts.append(f"{getattr(path, 'name', '-')}:{st.st_size}:{st.st_mtime_ns}" if st else "-")
+        return "|".join(parts)
+
+    @property
     def llm_vocab_size(self) -> int:
         return int(self.llm.config.vocab_size)
 

@@ -60,7 +60,7 @@ def create_main_window(*, data_dir: Path, model_dir: Optional[Path], settings: O
         backend = get_backend()
     data_dir = Path(data_dir)
     store = Store.open(data_dir / "library")
-    client = EngineClient(engine_factory=engine_factory)
+    client = EngineClient(engine_factory=engine_factory, voice_cache_dir=data_dir / "cache" / "voices")
     return MainWindow(client, store, backend, settings, model_dir, data_dir,
                       show_wizard_on_failure=show_wizard_on_failure)
 

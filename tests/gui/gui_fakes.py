@@ -36,6 +36,8 @@ class FakeEngine:
         self.thread_names.append(threading.current_thread().name)
         return [s for s in text.split("。") if s]
 
+    model_fingerprint = "fake-weights-v1"
+
     def unspeakable_chars(self, text: str) -> list[str]:
         return sorted({ch for ch in text if ch in "☃★"})
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import logging
+from pathlib import Path
 from typing import Optional
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
@@ -52,7 +53,8 @@ class EngineClient(QObject):
     _submit = Signal(object, object)  # (job, token) -> worker.run_job, queued
     _shutdown = Signal()
 
-    def __init__(self, engine_factory: Optional[EngineFactory] = None, parent: Optional[QObject] = None) -> None:
+    def __init__(self, engine_factory: Optional[EngineFactory] = None, parent: Optional[QObject] = None, *,
+                 voice_cache_dir: Optional[Path] = None) -> None:
         super().__init__(parent)
         self._ids = itertools.count(1)
         self._tokens: dict[int, CancelToken] = {}
@@ -64,7 +66,7 @@ class EngineClient(QObject):
 
         self._thread = InferenceThread()
         self._thread.setObjectName("glmtts-inference")
-        self._worker = InferenceWorker(engine_factory)
+        self._worker = InferenceWorker(engine_factory, voice_cache_dir=voice_cache_dir)
         self._worker.moveToThread(self._thread)
         self._thread.finished.connect(self._worker.deleteLater)
         self._submit.connect(self._worker.run_job)

@@ -9,10 +9,10 @@ cancel does not wait behind the running job in the event queue.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import logging
 import time
 import traceback
+from pathlib import Path
 from typing import Any, Callable, Optional
 
 import numpy as np
@@ -33,12 +33,12 @@ from glmtts_desktop.gui.inference.jobs import (
     TextPreview,
     UnloadJob,
 )
+from glmtts_desktop.gui.inference.voice_cache import VoicePromptCache, voice_key
 
 log = logging.getLogger(__name__)
 
 EngineFactory = Callable[[LoadJob, Callable[[Progress], None]], Any]  # (job, on_progress) -> engine
 PROGRESS_MIN_INTERVAL_S = 0.05  # at most 20 progress signals a second
-VOICE_CACHE_SIZE = 8
 
 
 def real_engine_factory(job: LoadJob, on_progress: Callable[[Progress], None]) -> Any:
@@ -77,12 +77,12 @@ class InferenceWorker(QObject):
     cancelled = Signal(int)
     modelChanged = Signal(object)  # ModelInfo or None
 
-    def __init__(self, engine_factory: Optional[EngineFactory] = None) -> None:
+    def __init__(self, engine_factory: Optional[EngineFactory] = None, voice_cache_dir: Optional[Path] = None) -> None:
         super().__init__()
         self._factory = engine_factory or real_engine_factory
         self._engine: Any = None
         self._info: Optional[ModelInfo] = None
-        self._voices: dict[str, VoicePrompt] = {}
+        self._voices = VoicePromptCache(voice_cache_dir)
         self._load_job: Optional[LoadJob] = None
 
     # --- entry point -------------------------------------------------------------------------
@@ -163,7 +163,7 @@ class InferenceWorker(QObject):
         if int(engine.sample_rate) != job.sample_rate:
             if hasattr(engine, "set_sample_rate"):
                 engine.set_sample_rate(job.sample_rate)
-                self._voices.clear()  # prompt mels depend on the output framing
+                self._voices.clear_memory()  # prompt mels depend on the output framing
             else:
                 return self._load(dataclasses.replace(self._load_job, sample_rate=job.sample_rate, job_id=job.job_id))
         self._load_job = dataclasses.replace(self._load_job, sample_rate=job.sample_rate)
@@ -214,16 +214,13 @@ class InferenceWorker(QObject):
         if job.reference is None:
             raise GuiInputError("No reference voice was given.", hint="Record or import a voice first.")
         audio = np.ascontiguousarray(job.reference, dtype=np.float32)
-        h = hashlib.sha256(audio.tobytes())
-        h.update(f"|{job.reference_sr}|{job.transcript}|{engine.sample_rate}".encode("utf-8"))
-        key = h.hexdigest()
+        key = voice_key(audio, int(job.reference_sr), job.transcript, int(engine.sample_rate),
+                        str(engine.model_fingerprint))
         cached = self._voices.get(key)
         if cached is not None:
             return cached
         voice = engine.prepare_voice(audio, int(job.reference_sr), job.transcript)
-        if len(self._voices) >= VOICE_CACHE_SIZE:
-            self._voices.pop(next(iter(self._voices)))
-        self._voices[key] = voice
+        self._voices.put(key, voice)
         return voice
 
     def _require_engine(self) -> Any:
@@ -233,7 +230,7 @@ class InferenceWorker(QObject):
 
     def _close_engine(self) -> None:
         engine, self._engine = self._engine, None
-        self._voices.clear()
+        self._voices.clear_memory()
         if engine is not None:
             try:
                 engine.close()
