@@ -133,8 +133,8 @@ def test_real_model_is_deterministic_per_seed_and_in_range(lively_dir, special, 
 def test_build_input_ids(special):
     ids = build_input_ids([7, 8], [9, 10, 11], [0, 5, 249], special)
     assert ids == [7, 8, 9, 10, 11, special.boa, special.ats, special.ats + 5, special.ats + 249]
-    # the reference only offsets the speech prompt when both prompts are present
-    assert build_input_ids([], [9], [0, 5], special) == [9, special.boa, 0, 5]
+    # deliberate deviation: speech codes stay audio tokens even without a transcript
+    assert build_input_ids([], [9], [0, 5], special) == [9, special.boa, special.ats, special.ats + 5]
     assert build_input_ids([7], [9], [], special) == [7, 9, special.boa]
 
 

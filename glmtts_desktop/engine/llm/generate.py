@@ -47,15 +47,12 @@ def build_input_ids(
 ) -> list[int]:
     """``[prompt_text, text, boa, prompt_speech + ats]`` as the reference builds it (§7.2).
 
-    ``special`` needs ``boa`` and ``ats``. As in the reference, the ``ats`` offset is applied
-    only when both prompts are non-empty; a speech prompt without a transcript is therefore fed
-    as raw codebook ids, which is almost certainly not what anyone wants, so we warn.
+    ``special`` needs ``boa`` and ``ats``. Deliberate deviation: the reference applies the
+    ``ats`` offset only when the transcript is non-empty too, so a voice without a transcript
+    would feed its speech codes to the model as *text* ids. We always offset them: a missing
+    transcript then costs some likeness, not the whole prompt. Identical whenever both exist.
     """
-    speech = [int(x) for x in prompt_speech_ids]
-    if len(prompt_text_ids) and len(speech):
-        speech = [x + int(special.ats) for x in speech]
-    elif len(speech):
-        log.warning("speech prompt without prompt text: its ids are not offset (reference behaviour)")
+    speech = [int(x) + int(special.ats) for x in prompt_speech_ids]
     return [int(x) for x in prompt_text_ids] + [int(x) for x in text_ids] + [int(special.boa)] + speech
 
 
