@@ -47,6 +47,7 @@ from glmtts_desktop.engine.types import (
     SegmentResult,
     SynthesisRequest,
     SynthesisResult,
+    TextSegment,
     VoicePrompt,
 )
 from glmtts_desktop.engine.vocoder import Vocoder, load_vocoder
@@ -341,64 +342,17 @@ class Engine:
         timings["text"] = time.perf_counter() - t0
         total = len(segments)
         cache = PromptCache(list(voice.prompt_text_ids), list(voice.speech_ids), use_cache=request.use_prompt_cache)
-        prompt_tokens = voice.speech_ids
         pieces: list[np.ndarray] = []
         results: list[SegmentResult] = []
-
-        def report(stage: str, index: int, within: float, message: str = "") -> None:
-            if on_progress is not None:
-                on_progress(Progress(stage, index, total, min(1.0, (index + within) / total), message))
-
+        report = _Reporter(on_progress, total)
         for index, segment in enumerate(segments):
             if cancel is not None:
                 cancel.raise_if_cancelled()
             if not segment.token_ids:
                 continue
-            generator = self._generator(request.seed)  # official: reseed before every segment
-            prompt_text_ids, prompt_speech_ids = cache.select(list(segment.token_ids))
-            expected = max(1, int(len(segment.token_ids) * 8))
-
-            def on_step(step: int, _max_len: int, _index: int = index) -> None:
-                report("llm", _index, _LLM_SHARE * min(1.0, step / expected), f"Segment {_index + 1}/{total}")
-
-            report("llm", index, 0.0, f"Segment {index + 1}/{total}")
-            t = time.perf_counter()
-            out = self._generate(
-                prompt_text_ids, segment.token_ids, prompt_speech_ids, method=request.method,
-                generator=generator, cancel=cancel, on_step=on_step,
-            )
-            timings["llm"] += time.perf_counter() - t
-            if out.hit_max_length:
-                log.warning("Segment %d never produced the stop token; it was cut at %d tokens.", index + 1, len(out.ids))
-            cache.append(list(segment.token_ids), list(out.ids))
-            if cancel is not None:
-                cancel.raise_if_cancelled()
-            def on_flow_step(step: int, steps: int, _index: int = index) -> None:
-                if cancel is not None:
-                    cancel.raise_if_cancelled()
-                report("flow", _index, _LLM_SHARE + _FLOW_SHARE * step / steps, f"Segment {_index + 1}/{total}")
-
-            report("flow", index, _LLM_SHARE)
-            t = time.perf_counter()
-            mel = self.tokens_to_mel(
-                out.ids, prompt_tokens, voice.mel, voice.embedding, steps=request.flow_steps, generator=generator,
-                on_step=on_flow_step,
-            )
-            timings["flow"] += time.perf_counter() - t
-            if cancel is not None:
-                cancel.raise_if_cancelled()
-            report("vocoder", index, _LLM_SHARE + _FLOW_SHARE)
-            t = time.perf_counter()
-            wav = self.vocode(mel, generator=generator)
-            timings["vocoder"] += time.perf_counter() - t
+            wav, seg_result = self._speak_segment(index, segment, voice, cache, request, cancel, report, timings)
             pieces.append(wav)
-            results.append(
-                SegmentResult(
-                    index=index, normalized=segment.normalized, model_text=segment.model_text,
-                    n_text_tokens=len(segment.token_ids), n_speech_tokens=len(out.ids),
-                    n_samples=len(wav), hit_max_length=out.hit_max_length,
-                )
-            )
+            results.append(seg_result)
             if on_chunk is not None:
                 on_chunk(wav, index)
             report("vocoder", index, 1.0, f"Segment {index + 1}/{total} done")
@@ -410,6 +364,50 @@ class Engine:
         return SynthesisResult(audio, self.sample_rate, request.seed, tuple(results), timings)
 
     # ------------------------------------------------------------------ internals
+    def _speak_segment(self, index: int, segment: TextSegment, voice: VoicePrompt, cache: PromptCache,
+                       request: SynthesisRequest, cancel: Optional[CancelToken], report: "_Reporter",
+                       timings: dict[str, float]) -> tuple[np.ndarray, SegmentResult]:
+        """One segment: reseed, LLM with the cached prompt, flow with the original prompt, vocoder."""
+        label = f"Segment {index + 1}/{report.total}"
+        generator = self._generator(request.seed)  # official: reseed before every segment
+        prompt_text_ids, prompt_speech_ids = cache.select(list(segment.token_ids))
+        expected = max(1, len(segment.token_ids) * 8)  # typical tokens per text token, for the bar only
+
+        def on_llm_step(step: int, _max_len: int) -> None:
+            report("llm", index, _LLM_SHARE * min(1.0, step / expected), label)
+
+        def on_flow_step(step: int, steps: int) -> None:
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            report("flow", index, _LLM_SHARE + _FLOW_SHARE * step / steps, label)
+
+        report("llm", index, 0.0, label)
+        t = time.perf_counter()
+        out = self._generate(prompt_text_ids, segment.token_ids, prompt_speech_ids, method=request.method,
+                             generator=generator, cancel=cancel, on_step=on_llm_step)
+        timings["llm"] += time.perf_counter() - t
+        if out.hit_max_length:
+            log.warning("Segment %d never produced the stop token; it was cut at %d tokens.", index + 1, len(out.ids))
+        cache.append(list(segment.token_ids), list(out.ids))
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        report("flow", index, _LLM_SHARE, label)
+        t = time.perf_counter()
+        mel = self.tokens_to_mel(out.ids, voice.speech_ids, voice.mel, voice.embedding, steps=request.flow_steps,
+                                 generator=generator, on_step=on_flow_step)
+        timings["flow"] += time.perf_counter() - t
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        report("vocoder", index, _LLM_SHARE + _FLOW_SHARE, label)
+        t = time.perf_counter()
+        wav = self.vocode(mel, generator=generator)
+        timings["vocoder"] += time.perf_counter() - t
+        return wav, SegmentResult(
+            index=index, normalized=segment.normalized, model_text=segment.model_text,
+            n_text_tokens=len(segment.token_ids), n_speech_tokens=len(out.ids),
+            n_samples=len(wav), hit_max_length=out.hit_max_length,
+        )
+
     def _generate(self, prompt_text_ids, text_ids, prompt_speech_ids, *, method, generator,
                   min_ratio: float = 2.0, max_ratio: float = 20.0, cancel=None, on_step=None):
         special = self.tokenizer.special
@@ -429,6 +427,19 @@ class Engine:
                 "This engine was loaded without the speech tokenizer and speaker model.",
                 hint="Reload with the prompt frontend to analyse new reference audio.",
             )
+
+
+class _Reporter:
+    """Turns (stage, segment, share of that segment) into overall Progress reports."""
+
+    def __init__(self, callback: Optional[ProgressCallback], total: int) -> None:
+        self.callback = callback
+        self.total = total
+
+    def __call__(self, stage: str, index: int, within: float, message: str = "") -> None:
+        if self.callback is not None:
+            fraction = min(1.0, (index + within) / self.total)
+            self.callback(Progress(stage, index, self.total, fraction, message))
 
 
 def _mono(audio: np.ndarray) -> np.ndarray:
