@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
+from glmtts_desktop.gui.i18n import tr
+
 log = logging.getLogger(__name__)
 
 
@@ -55,16 +57,16 @@ def describe(info: HardwareInfo) -> str:
         vram = f", {info.vram_bytes / 2**30:.1f} GB VRAM" if info.vram_bytes else ""
         cuda = f", CUDA {info.cuda_version}" if info.cuda_version else ""
         return f"{info.gpu_name}{vram}{cuda}"
-    return f"No usable GPU. {info.note} Speech will be generated on the CPU, which is much slower."
+    return tr("No usable GPU. {note} Speech will be generated on the CPU, which is much slower.", note=info.note)
 
 
 def free_disk_text(folder: Path) -> str:
     from glmtts_desktop.models.diskspace import free_bytes, human
 
     try:
-        return f"{human(free_bytes(folder))} free at {folder}"
+        return tr("{size} free at {folder}", size=human(free_bytes(folder)), folder=folder)
     except OSError as exc:
-        return f"free space unknown ({exc})"
+        return tr("free space unknown ({error})", error=exc)
 
 
 def system_summary() -> str:

@@ -21,10 +21,10 @@ def _eta(seconds) -> str:
         return "…"
     seconds = int(seconds)
     if seconds >= 3600:
-        return f"{seconds // 3600} h {seconds % 3600 // 60} min"
+        return tr("{h} h {m} min", h=seconds // 3600, m=seconds % 3600 // 60)
     if seconds >= 60:
-        return f"{seconds // 60} min {seconds % 60} s"
-    return f"{seconds} s"
+        return tr("{m} min {s} s", m=seconds // 60, s=seconds % 60)
+    return tr("{s} s", s=seconds)
 
 
 class _ErrorBox:

@@ -17,6 +17,7 @@ from typing import Callable, Optional
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from glmtts_desktop.errors import CancelledError, GlmTtsError
+from glmtts_desktop.gui.i18n import tr
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +47,8 @@ class _Job(QObject):
             self.failed.emit(exc)
         except Exception:  # noqa: BLE001 - shown as a sentence, details on request
             log.error("weights job crashed:\n%s", traceback.format_exc())
-            err = GlmTtsError("Something unexpected went wrong while getting the weights.",
-                              hint="Try again; what was downloaded is kept.",
+            err = GlmTtsError(tr("Something unexpected went wrong while getting the weights."),
+                              hint=tr("Try again; what was downloaded is kept."),
                               detail=traceback.format_exc())
             self.failed.emit(err)
         else:
