@@ -284,3 +284,31 @@ def manifest_dict_for(repos: list[FakeRepo]) -> dict:
             "files": files}
 
 
+
+
+# --- pytest fixtures shared by tests/models and tests/wizard (imported into their conftests) ---
+import pytest  # noqa: E402
+
+
+@pytest.fixture
+def repos():
+    return build_repos()
+
+
+@pytest.fixture
+def hub(repos):
+    h = FakeHub(repos).start()
+    yield h
+    h.stop()
+
+
+@pytest.fixture
+def manifest_dict(repos):
+    return manifest_dict_for(repos)
+
+
+@pytest.fixture
+def manifest(manifest_dict):
+    from glmtts_desktop.models.manifest import manifest_from_dict
+
+    return manifest_from_dict(manifest_dict)

@@ -13,28 +13,10 @@ os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 import pytest  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "models"))
-from fakehub import FakeHub, build_repos, manifest_dict_for  # noqa: E402
+from fakehub import hub, manifest, manifest_dict, repos  # noqa: E402,F401  (shared fixtures)
 
 from glmtts_desktop.gui.wizard.hardware import HardwareInfo  # noqa: E402
-from glmtts_desktop.models.manifest import manifest_from_dict  # noqa: E402
 from glmtts_desktop.models.transfer import TransferSettings  # noqa: E402
-
-
-@pytest.fixture
-def repos():
-    return build_repos()
-
-
-@pytest.fixture
-def hub(repos):
-    h = FakeHub(repos).start()
-    yield h
-    h.stop()
-
-
-@pytest.fixture
-def manifest(repos):
-    return manifest_from_dict(manifest_dict_for(repos))
 
 
 @pytest.fixture
