@@ -55,7 +55,9 @@ def reset_peak(device: torch.device) -> None:
         torch.cuda.reset_peak_memory_stats(device)
 
 
-def official_style_decode(llm_dir: Path, input_ids: list[int], n_tokens: int, device: torch.device, ats: int, n_audio: int):
+def official_style_decode(
+    llm_dir: Path, input_ids: list[int], n_tokens: int, device: torch.device, ats: int, n_audio: int
+):
     """HF Llama, fp32, DynamicCache, one step per token, sampling on the host (RAS-style top-p/top-k)."""
     from transformers import DynamicCache, LlamaForCausalLM
 
@@ -78,8 +80,11 @@ def official_style_decode(llm_dir: Path, input_ids: list[int], n_tokens: int, de
             keep = int(min(25, max(1, int((sorted_p.cumsum(0) < 0.8).sum()) + 1)))
             choice = order[torch.multinomial(sorted_p[:keep], 1, generator=gen)]
             token = int(ats + int(choice) % n_audio)  # stay in the audio range: random weights
-            out = model(input_ids=torch.tensor([[token]], device=device), past_key_values=out.past_key_values,
-                        use_cache=True)
+            out = model(
+                input_ids=torch.tensor([[token]], device=device),
+                past_key_values=out.past_key_values,
+                use_cache=True,
+            )
             logits = out.logits[:, -1]
         sync(device)
         t_decode = time.perf_counter() - t1
@@ -94,10 +99,16 @@ def official_style_flow(engine: Engine, ids, prompt_speech, prompt_mel, emb) -> 
     if flow.dtype != torch.float32:
         flow = copy.deepcopy(flow).float()
     dev = engine.device
-    args = (torch.tensor([prompt_speech], device=dev), torch.tensor([ids], device=dev),
-            torch.tensor(prompt_mel, device=dev)[None], torch.tensor(emb, device=dev)[None])
+    args = (
+        torch.tensor([prompt_speech], device=dev),
+        torch.tensor([ids], device=dev),
+        torch.tensor(prompt_mel, device=dev)[None],
+        torch.tensor(emb, device=dev)[None],
+    )
     gen = torch.Generator(device=dev).manual_seed(0)
-    flow.synthesize(*(a[:, :10] if i < 2 else a for i, a in enumerate(args)), generator=gen, batched_cfg=False)
+    flow.synthesize(
+        *(a[:, :10] if i < 2 else a for i, a in enumerate(args)), generator=gen, batched_cfg=False
+    )
     sync(dev)
     t = time.perf_counter()
     flow.synthesize(*args, generator=gen, batched_cfg=False)
@@ -121,8 +132,16 @@ def our_decode(engine: Engine, input_ids: list[int], n_tokens: int):
         sync(engine.device)
         t_prefill = time.perf_counter() - t0
         t1 = time.perf_counter()
-        out = generate_speech_tokens(engine.llm, input_ids, text_len=text_len, special=special, method="ras",
-                                     generator=gen, min_ratio=1.0, max_ratio=1.0)
+        out = generate_speech_tokens(
+            engine.llm,
+            input_ids,
+            text_len=text_len,
+            special=special,
+            method="ras",
+            generator=gen,
+            min_ratio=1.0,
+            max_ratio=1.0,
+        )
         sync(engine.device)
         t_total = time.perf_counter() - t1
     assert len(out.ids) == n_tokens, (len(out.ids), n_tokens)
@@ -134,7 +153,9 @@ def main() -> int:
     ap.add_argument("--ckpt", type=Path, help="checkpoint folder (default: build a random one)")
     ap.add_argument("--size", choices=("tiny", "full"), default="tiny")
     ap.add_argument("--device", default="auto")
-    ap.add_argument("--tokens", type=int, default=0, help="speech tokens to decode (default 250 on GPU, 100 on CPU)")
+    ap.add_argument(
+        "--tokens", type=int, default=0, help="speech tokens to decode (default 250 on GPU, 100 on CPU)"
+    )
     ap.add_argument("--prompt-tokens", type=int, default=150, help="prompt speech tokens (6 s of reference)")
     ap.add_argument("--skip-official", action="store_true")
     args = ap.parse_args()
@@ -156,7 +177,9 @@ def main() -> int:
     n_audio = engine.tokenizer.n_audio_tokens
     rng = np.random.default_rng(0)
     prompt_text = engine.tokenize("今天天气很好，我们一起去公园散步吧。")
-    text = engine.tokenize("Speech synthesis benchmark sentence with a reasonable length, spoken at a natural pace.")
+    text = engine.tokenize(
+        "Speech synthesis benchmark sentence with a reasonable length, spoken at a natural pace."
+    )
     prompt_speech = rng.integers(0, n_audio, args.prompt_tokens).tolist()
     from glmtts_desktop.engine.llm import build_input_ids
 
@@ -191,10 +214,22 @@ def main() -> int:
     row("LLM prefill", ours_prefill, off[0] if off else None)
     row("LLM decode", ours_decode, off[1] if off else None)
     ours_tps = n_tokens / ours_decode
-    rows.append(("LLM tokens/s", f"{ours_tps:.1f}", f"{n_tokens / off[1]:.1f}" if off else "-",
-                 f"{ours_tps / (n_tokens / off[1]):.2f}x" if off else "-"))
-    rows.append(("LLM RTF", f"{(ours_prefill + ours_decode) / audio_s:.3f}",
-                 f"{(off[0] + off[1]) / audio_s:.3f}" if off else "-", "-"))
+    rows.append(
+        (
+            "LLM tokens/s",
+            f"{ours_tps:.1f}",
+            f"{n_tokens / off[1]:.1f}" if off else "-",
+            f"{ours_tps / (n_tokens / off[1]):.2f}x" if off else "-",
+        )
+    )
+    rows.append(
+        (
+            "LLM RTF",
+            f"{(ours_prefill + ours_decode) / audio_s:.3f}",
+            f"{(off[0] + off[1]) / audio_s:.3f}" if off else "-",
+            "-",
+        )
+    )
     rows.append(("LLM peak memory", f"{ours_llm_mem:.0f} MB", f"{off_mem:.0f} MB" if off else "-", "-"))
 
     # flow + vocoder on the same tokens (ours only: the official flow loop is the same math)
@@ -214,8 +249,14 @@ def main() -> int:
     sync(device)
     voc_s = time.perf_counter() - t
     off_flow_s = official_style_flow(engine, ids, prompt_speech, prompt_mel, emb)
-    rows.append(("flow RTF (10 steps, CFG)", f"{flow_s / audio_s:.3f}", f"{off_flow_s / audio_s:.3f}",
-                 f"{off_flow_s / flow_s:.2f}x"))
+    rows.append(
+        (
+            "flow RTF (10 steps, CFG)",
+            f"{flow_s / audio_s:.3f}",
+            f"{off_flow_s / audio_s:.3f}",
+            f"{off_flow_s / flow_s:.2f}x",
+        )
+    )
     rows.append(("vocoder RTF", f"{voc_s / (len(wav) / engine.sample_rate):.4f}", "-", "-"))
     total = ours_prefill + ours_decode + flow_s + voc_s
     rows.append(("end-to-end RTF (ours)", f"{total / audio_s:.3f}", "-", "-"))
@@ -223,10 +264,14 @@ def main() -> int:
 
     dev_name = engine.device_name
     print()
-    print(f"date {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC | device {dev_name} | dtype {engine.dtype} | "
-          f"checkpoint {ckpt.name} | torch {torch.__version__} | {platform.processor() or platform.machine()} | "
-          f"{n_tokens} tokens = {audio_s:.1f} s of audio, prompt {len(input_ids)} ids")
-    widths = [max(len(r[i]) for r in rows + [("stage", "ours", "official-style", "speed-up")]) for i in range(4)]
+    print(
+        f"date {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC | device {dev_name} | dtype {engine.dtype} | "
+        f"checkpoint {ckpt.name} | torch {torch.__version__} | {platform.processor() or platform.machine()} | "
+        f"{n_tokens} tokens = {audio_s:.1f} s of audio, prompt {len(input_ids)} ids"
+    )
+    widths = [
+        max(len(r[i]) for r in rows + [("stage", "ours", "official-style", "speed-up")]) for i in range(4)
+    ]
     header = ("stage", "ours", "official-style", "speed-up")
     print(" | ".join(h.ljust(w) for h, w in zip(header, widths)))
     print("-+-".join("-" * w for w in widths))

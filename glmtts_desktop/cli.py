@@ -11,7 +11,7 @@ import argparse
 import importlib
 import logging
 import sys
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 from glmtts_desktop import __version__
 from glmtts_desktop.errors import GlmTtsError
@@ -29,8 +29,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv for debug)")
-    parser.add_argument("--self-test", action="store_true", help="start headless, check imports and resources, exit")
-    parser.add_argument("--data-dir", default=None, help="where the app keeps its library (default: user data folder)")
+    parser.add_argument(
+        "--self-test", action="store_true", help="start headless, check imports and resources, exit"
+    )
+    parser.add_argument(
+        "--data-dir", default=None, help="where the app keeps its library (default: user data folder)"
+    )
     parser.add_argument("--model-dir", dest="gui_model_dir", default=None, help="model folder for the app")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
@@ -48,7 +52,7 @@ def setup_logging(verbosity: int) -> None:
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     setup_logging(args.verbose)

@@ -7,8 +7,8 @@ with a clear message instead of a crash.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator, Optional
 
 import numpy as np
 
@@ -23,7 +23,7 @@ def available() -> bool:
     return True
 
 
-def probe(path: Path) -> tuple[float, int, int, Optional[int], str]:
+def probe(path: Path) -> tuple[float, int, int, int | None, str]:
     """(duration_s, sample_rate, channels, frames or None, codec name) without decoding."""
     import av
 

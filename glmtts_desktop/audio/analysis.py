@@ -12,9 +12,7 @@ long file costs little memory.
 from __future__ import annotations
 
 import logging
-import math
 from dataclasses import dataclass
-from typing import Optional
 
 import numpy as np
 
@@ -162,10 +160,18 @@ def analyze(samples: np.ndarray, sr: int) -> AudioAnalysis:
         speech_level, noise, lead, trail, speech_dur = FLOOR_DB, floor, duration, 0.0, 0.0
     snr = max(0.0, min(100.0, speech_level - noise))
     return AudioAnalysis(
-        duration=duration, sample_rate=int(sr), peak_dbfs=float(_db(peak * peak)), rms_dbfs=rms,
-        clipping_ratio=clip_ratio, noise_floor_dbfs=noise, speech_level_dbfs=speech_level,
-        snr_db=float(snr), speech_duration=speech_dur, leading_silence=float(lead),
-        trailing_silence=float(trail), invalid_samples=bad,
+        duration=duration,
+        sample_rate=int(sr),
+        peak_dbfs=float(_db(peak * peak)),
+        rms_dbfs=rms,
+        clipping_ratio=clip_ratio,
+        noise_floor_dbfs=noise,
+        speech_level_dbfs=speech_level,
+        snr_db=float(snr),
+        speech_duration=speech_dur,
+        leading_silence=float(lead),
+        trailing_silence=float(trail),
+        invalid_samples=bad,
     )
 
 
@@ -184,44 +190,95 @@ def check_reference(a: AudioAnalysis) -> list[AudioIssue]:
     """Turn measurements into plain-language issues, errors first."""
     issues: list[AudioIssue] = []
     if a.invalid_samples:
-        issues.append(AudioIssue("invalid", "error", "The recording contains damaged samples.",
-                                 "Record again, or try another microphone."))
+        issues.append(
+            AudioIssue(
+                "invalid",
+                "error",
+                "The recording contains damaged samples.",
+                "Record again, or try another microphone.",
+            )
+        )
     if a.duration == 0 or a.peak_dbfs < -50.0 or a.speech_duration < 0.3:
-        issues.append(AudioIssue("silent", "error", "No speech was found: the recording is silent.",
-                                 "Check that the right microphone is selected and not muted."))
+        issues.append(
+            AudioIssue(
+                "silent",
+                "error",
+                "No speech was found: the recording is silent.",
+                "Check that the right microphone is selected and not muted.",
+            )
+        )
         return issues
     if a.speech_duration < 2.0:
-        issues.append(AudioIssue("too_short", "error",
-                                 f"Only {a.speech_duration:.1f} s of speech; at least 2 s is needed.",
-                                 "Record a full sentence or two (3-10 s is ideal)."))
+        issues.append(
+            AudioIssue(
+                "too_short",
+                "error",
+                f"Only {a.speech_duration:.1f} s of speech; at least 2 s is needed.",
+                "Record a full sentence or two (3-10 s is ideal).",
+            )
+        )
     elif a.speech_duration < SWEET_MIN_S:
-        issues.append(AudioIssue("short", "warning",
-                                 f"Only {a.speech_duration:.1f} s of speech; 3-10 s works best.",
-                                 "A slightly longer sentence will give a more faithful voice."))
+        issues.append(
+            AudioIssue(
+                "short",
+                "warning",
+                f"Only {a.speech_duration:.1f} s of speech; 3-10 s works best.",
+                "A slightly longer sentence will give a more faithful voice.",
+            )
+        )
     if a.duration > HARD_MAX_S:
-        issues.append(AudioIssue("too_long", "warning",
-                                 f"The recording is {a.duration:.0f} s long; only the best 10 s will be used.",
-                                 "Pick the part you want, or let the app choose it."))
+        issues.append(
+            AudioIssue(
+                "too_long",
+                "warning",
+                f"The recording is {a.duration:.0f} s long; only the best 10 s will be used.",
+                "Pick the part you want, or let the app choose it.",
+            )
+        )
     elif a.duration > SWEET_MAX_S + 2.0:
-        issues.append(AudioIssue("long", "info",
-                                 f"The recording is {a.duration:.0f} s long; 3-10 s works best.",
-                                 "Trim it to one or two clear sentences."))
+        issues.append(
+            AudioIssue(
+                "long",
+                "info",
+                f"The recording is {a.duration:.0f} s long; 3-10 s works best.",
+                "Trim it to one or two clear sentences.",
+            )
+        )
     if a.clipping_ratio > 0.001:
-        issues.append(AudioIssue("clipped", "warning", "The recording is distorted (clipped): it was too loud.",
-                                 "Move back from the microphone or lower its input level, and record again."))
+        issues.append(
+            AudioIssue(
+                "clipped",
+                "warning",
+                "The recording is distorted (clipped): it was too loud.",
+                "Move back from the microphone or lower its input level, and record again.",
+            )
+        )
     if a.speech_level_dbfs < -40.0:
-        issues.append(AudioIssue("quiet", "warning", "The speech is very quiet.",
-                                 "Move closer to the microphone or raise its input level."))
+        issues.append(
+            AudioIssue(
+                "quiet",
+                "warning",
+                "The speech is very quiet.",
+                "Move closer to the microphone or raise its input level.",
+            )
+        )
     if a.snr_db < 15.0:
         bad = a.snr_db < 8.0
-        issues.append(AudioIssue("noisy", "warning",
-                                 "There is a lot of background noise." if bad else "There is some background noise.",
-                                 "The cloned voice will copy the noise; record in a quieter room if you can."))
+        issues.append(
+            AudioIssue(
+                "noisy",
+                "warning",
+                "There is a lot of background noise." if bad else "There is some background noise.",
+                "The cloned voice will copy the noise; record in a quieter room if you can.",
+            )
+        )
     order = {"error": 0, "warning": 1, "info": 2}
     return sorted(issues, key=lambda i: order[i.severity])
 
 
-def trim_silence(samples: np.ndarray, sr: int, *, top_db: float = 40.0, pad_s: float = 0.05) -> tuple[int, int]:
+def trim_silence(
+    samples: np.ndarray, sr: int, *, top_db: float = 40.0, pad_s: float = 0.05
+) -> tuple[int, int]:
     """[start, end) sample range without the leading/trailing parts quieter than
     ``top_db`` below the loudest frame (librosa.effects.trim semantics, plus a small pad)."""
     x = to_mono(samples)
@@ -238,8 +295,14 @@ def trim_silence(samples: np.ndarray, sr: int, *, top_db: float = 40.0, pad_s: f
     return int(start), int(end)
 
 
-def auto_trim(samples: np.ndarray, sr: int, *, max_seconds: float = SWEET_MAX_S,
-              min_seconds: float = SWEET_MIN_S, pad_s: float = 0.15) -> tuple[int, int]:
+def auto_trim(
+    samples: np.ndarray,
+    sr: int,
+    *,
+    max_seconds: float = SWEET_MAX_S,
+    min_seconds: float = SWEET_MIN_S,
+    pad_s: float = 0.15,
+) -> tuple[int, int]:
     """Pick the best continuous stretch of speech, at most ``max_seconds`` long.
 
     Candidates start and end at pauses, so no word is cut, unless someone speaks without a
@@ -262,7 +325,7 @@ def auto_trim(samples: np.ndarray, sr: int, *, max_seconds: float = SWEET_MAX_S,
     clip = clipped_mask(x)
     clip_hops = np.concatenate(([0], np.cumsum(np.add.reduceat(clip, np.arange(0, n, hop)))))
     max_h, min_h = int(max_seconds / HOP_S), int(min_seconds / HOP_S)
-    best: Optional[tuple[float, int, int]] = None
+    best: tuple[float, int, int] | None = None
     for i, (a, _) in enumerate(runs):
         for j in range(i, len(runs)):
             b = runs[j][1]
@@ -275,8 +338,12 @@ def auto_trim(samples: np.ndarray, sr: int, *, max_seconds: float = SWEET_MAX_S,
             pauses = sum(max(0, runs[k + 1][0] - runs[k][1] - int(0.7 / HOP_S)) for k in range(i, j))
             cl = clip_hops[min(b, len(clip_hops) - 1)] - clip_hops[min(a, len(clip_hops) - 1)]
             length = b - a
-            score = (voiced[min(b, len(raw))] - voiced[a]) * HOP_S - 0.5 * pauses * HOP_S \
-                - 20.0 * cl / sr - 2.0 * max(0, min_h - length) * HOP_S
+            score = (
+                (voiced[min(b, len(raw))] - voiced[a]) * HOP_S
+                - 0.5 * pauses * HOP_S
+                - 20.0 * cl / sr
+                - 2.0 * max(0, min_h - length) * HOP_S
+            )
             if best is None or score > best[0] + 1e-9:
                 best = (score, a, b)
             if b != runs[j][1]:

@@ -14,8 +14,9 @@ is nothing more to play (the stream then finishes on its own).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Optional, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -25,7 +26,7 @@ log = logging.getLogger(__name__)
 
 InputCallback = Callable[[np.ndarray], None]
 OutputCallback = Callable[[np.ndarray], bool]
-DeviceId = Optional[int]  # None = the system default device
+DeviceId = int | None  # None = the system default device
 
 
 @dataclass(frozen=True)
@@ -77,13 +78,27 @@ class AudioBackend(Protocol):
 
     def output_status(self) -> DeviceStatus: ...
 
-    def open_input(self, callback: InputCallback, *, sample_rate: int, channels: int = 1,
-                   device: DeviceId = None, blocksize: int = 1024) -> StreamHandle:
+    def open_input(
+        self,
+        callback: InputCallback,
+        *,
+        sample_rate: int,
+        channels: int = 1,
+        device: DeviceId = None,
+        blocksize: int = 1024,
+    ) -> StreamHandle:
         """Start capturing; ``callback`` gets each block. Raises AudioDeviceError."""
 
-    def open_output(self, callback: OutputCallback, *, sample_rate: int, channels: int = 1,
-                    device: DeviceId = None, blocksize: int = 1024,
-                    on_finished: Optional[Callable[[], None]] = None) -> StreamHandle:
+    def open_output(
+        self,
+        callback: OutputCallback,
+        *,
+        sample_rate: int,
+        channels: int = 1,
+        device: DeviceId = None,
+        blocksize: int = 1024,
+        on_finished: Callable[[], None] | None = None,
+    ) -> StreamHandle:
         """Start playing what ``callback`` supplies. Raises AudioDeviceError."""
 
     def stop_all(self) -> None:
@@ -118,13 +133,27 @@ class NullBackend:
     def _refuse(self) -> AudioDeviceError:
         return AudioDeviceError(self.reason, hint="Import an audio file instead.")
 
-    def open_input(self, callback: InputCallback, *, sample_rate: int, channels: int = 1,
-                   device: DeviceId = None, blocksize: int = 1024) -> StreamHandle:
+    def open_input(
+        self,
+        callback: InputCallback,
+        *,
+        sample_rate: int,
+        channels: int = 1,
+        device: DeviceId = None,
+        blocksize: int = 1024,
+    ) -> StreamHandle:
         raise self._refuse()
 
-    def open_output(self, callback: OutputCallback, *, sample_rate: int, channels: int = 1,
-                    device: DeviceId = None, blocksize: int = 1024,
-                    on_finished: Optional[Callable[[], None]] = None) -> StreamHandle:
+    def open_output(
+        self,
+        callback: OutputCallback,
+        *,
+        sample_rate: int,
+        channels: int = 1,
+        device: DeviceId = None,
+        blocksize: int = 1024,
+        on_finished: Callable[[], None] | None = None,
+    ) -> StreamHandle:
         raise self._refuse()
 
     def stop_all(self) -> None:

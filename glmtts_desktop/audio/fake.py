@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Callable, Optional
+from collections.abc import Callable
 
 import numpy as np
 
@@ -26,8 +26,17 @@ log = logging.getLogger(__name__)
 
 
 class FakeStream:
-    def __init__(self, backend: "FakeBackend", kind: str, callback, sample_rate: int, channels: int,
-                 blocksize: int, device: DeviceId, on_finished: Optional[Callable[[], None]] = None) -> None:
+    def __init__(
+        self,
+        backend: FakeBackend,
+        kind: str,
+        callback,
+        sample_rate: int,
+        channels: int,
+        blocksize: int,
+        device: DeviceId,
+        on_finished: Callable[[], None] | None = None,
+    ) -> None:
         self.backend = backend
         self.kind = kind
         self.callback = callback
@@ -62,8 +71,14 @@ class FakeBackend:
     ever opened, ``played_audio()`` concatenates what output streams produced.
     """
 
-    def __init__(self, input_signal: Optional[np.ndarray] = None, *, has_input: bool = True,
-                 has_output: bool = True, device_rate: Optional[int] = None) -> None:
+    def __init__(
+        self,
+        input_signal: np.ndarray | None = None,
+        *,
+        has_input: bool = True,
+        has_output: bool = True,
+        device_rate: int | None = None,
+    ) -> None:
         self.available = True
         self.reason = ""
         self.input_signal = None if input_signal is None else np.asarray(input_signal, dtype=np.float32)
@@ -90,8 +105,15 @@ class FakeBackend:
     def output_status(self) -> DeviceStatus:
         return DeviceStatus(True) if self.has_output else DeviceStatus(False, "No speaker was found.")
 
-    def open_input(self, callback: InputCallback, *, sample_rate: int, channels: int = 1,
-                   device: DeviceId = None, blocksize: int = 1024) -> FakeStream:
+    def open_input(
+        self,
+        callback: InputCallback,
+        *,
+        sample_rate: int,
+        channels: int = 1,
+        device: DeviceId = None,
+        blocksize: int = 1024,
+    ) -> FakeStream:
         if not self.has_input:
             raise AudioDeviceError("The microphone could not be opened.", hint="No microphone was found.")
         s = FakeStream(self, "input", callback, self.device_rate or sample_rate, channels, blocksize, device)
@@ -99,22 +121,37 @@ class FakeBackend:
             self.streams.append(s)
         return s
 
-    def open_output(self, callback: OutputCallback, *, sample_rate: int, channels: int = 1,
-                    device: DeviceId = None, blocksize: int = 1024,
-                    on_finished: Optional[Callable[[], None]] = None) -> FakeStream:
+    def open_output(
+        self,
+        callback: OutputCallback,
+        *,
+        sample_rate: int,
+        channels: int = 1,
+        device: DeviceId = None,
+        blocksize: int = 1024,
+        on_finished: Callable[[], None] | None = None,
+    ) -> FakeStream:
         if not self.has_output:
             raise AudioDeviceError("The audio output could not be opened.", hint="No speaker was found.")
-        s = FakeStream(self, "output", callback, self.device_rate or sample_rate, channels, blocksize,
-                       device, on_finished)
+        s = FakeStream(
+            self,
+            "output",
+            callback,
+            self.device_rate or sample_rate,
+            channels,
+            blocksize,
+            device,
+            on_finished,
+        )
         with self._lock:
             self.streams.append(s)
         return s
 
-    def active_streams(self, kind: Optional[str] = None) -> list[FakeStream]:
+    def active_streams(self, kind: str | None = None) -> list[FakeStream]:
         with self._lock:
             return [s for s in self.streams if s.active and (kind is None or s.kind == kind)]
 
-    def _next_input_block(self, frames: int, channels: int) -> Optional[np.ndarray]:
+    def _next_input_block(self, frames: int, channels: int) -> np.ndarray | None:
         sig = self.input_signal
         if sig is None or self.input_pos >= len(sig):
             return None
@@ -148,8 +185,11 @@ class FakeBackend:
         """Pump until the input signal is used up and no output stream is active."""
         delivered = 0
         for _ in range(max_blocks):
-            inputs_left = self.input_signal is not None and self.input_pos < len(self.input_signal) \
+            inputs_left = (
+                self.input_signal is not None
+                and self.input_pos < len(self.input_signal)
                 and bool(self.active_streams("input"))
+            )
             if not inputs_left and not self.active_streams("output"):
                 break
             delivered += self.pump(1)

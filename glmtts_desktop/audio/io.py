@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Optional, Union
 
 import numpy as np
 import soundfile as sf
@@ -24,7 +24,7 @@ from glmtts_desktop.audio.errors import AudioDecodeError, InvalidAudioError
 
 log = logging.getLogger(__name__)
 
-PathLike = Union[str, Path]
+PathLike = str | Path
 _BLOCK_FRAMES = 1 << 16  # ~1.4 s at 48 kHz: small enough to bound memory, big enough to be fast
 SAVE_FORMATS = ("wav", "flac")
 
@@ -37,7 +37,7 @@ class AudioInfo:
     duration: float  # seconds (an estimate for some compressed formats)
     sample_rate: int
     channels: int
-    frames: Optional[int]
+    frames: int | None
     format: str  # e.g. "WAV", "FLAC", "MP3", or the FFmpeg codec name ("aac")
     decoder: str  # "soundfile" or "pyav"
 
@@ -52,11 +52,11 @@ class AudioClip:
 
     samples: np.ndarray
     sample_rate: int
-    source_path: Optional[Path]
+    source_path: Path | None
     original_channels: int
     original_sr: int
     truncated: bool = False
-    original_duration: Optional[float] = None
+    original_duration: float | None = None
 
     @property
     def duration(self) -> float:
@@ -90,8 +90,15 @@ def probe(path: PathLike) -> AudioInfo:
     _check_exists(path)
     try:
         info = sf.info(str(path))
-        return AudioInfo(path, float(info.duration), int(info.samplerate), int(info.channels),
-                         int(info.frames), str(info.format), "soundfile")
+        return AudioInfo(
+            path,
+            float(info.duration),
+            int(info.samplerate),
+            int(info.channels),
+            int(info.frames),
+            str(info.format),
+            "soundfile",
+        )
     except (sf.LibsndfileError, RuntimeError, TypeError) as sf_exc:
         sf_detail = str(sf_exc)
     if not _pyav.available():
@@ -99,8 +106,9 @@ def probe(path: PathLike) -> AudioInfo:
     try:
         duration, sr, channels, frames, codec = _pyav.probe(path)
     except Exception as exc:  # PyAV raises many FFmpeg error types
-        raise _decode_error(path, f"{path.name} could not be read as audio.",
-                            f"soundfile: {sf_detail}; pyav: {exc}") from exc
+        raise _decode_error(
+            path, f"{path.name} could not be read as audio.", f"soundfile: {sf_detail}; pyav: {exc}"
+        ) from exc
     return AudioInfo(path, duration, sr, channels, frames, codec, "pyav")
 
 
@@ -118,21 +126,25 @@ def _open_blocks(path: Path) -> tuple[Iterator[tuple[np.ndarray, int, int]], str
         first = next(it)
         return _chain(first, it), "soundfile"
     except StopIteration:
-        raise _decode_error(path, f"{path.name} contains no audio.")
+        raise _decode_error(path, f"{path.name} contains no audio.") from None
     except (sf.LibsndfileError, RuntimeError, TypeError) as sf_exc:
         sf_detail = str(sf_exc)
     if not _pyav.available():
-        raise _decode_error(path, f"{path.name} is not an audio format this app can read.",
-                            f"soundfile: {sf_detail}; PyAV is not installed")
+        raise _decode_error(
+            path,
+            f"{path.name} is not an audio format this app can read.",
+            f"soundfile: {sf_detail}; PyAV is not installed",
+        )
     try:
         av_it = ((b, sr, ch) for b, sr, ch, _codec in _pyav.iter_blocks(path))
         first = next(av_it)
         return _chain(first, av_it), "pyav"
     except StopIteration:
-        raise _decode_error(path, f"{path.name} contains no audio.")
+        raise _decode_error(path, f"{path.name} contains no audio.") from None
     except Exception as exc:
-        raise _decode_error(path, f"{path.name} could not be read as audio.",
-                            f"soundfile: {sf_detail}; pyav: {exc}") from exc
+        raise _decode_error(
+            path, f"{path.name} could not be read as audio.", f"soundfile: {sf_detail}; pyav: {exc}"
+        ) from exc
 
 
 def _chain(first, rest):
@@ -143,9 +155,9 @@ def _chain(first, rest):
 def load_audio(
     path: PathLike,
     *,
-    target_sr: Optional[int] = None,
+    target_sr: int | None = None,
     mono: bool = True,
-    max_seconds: Optional[float] = None,
+    max_seconds: float | None = None,
 ) -> AudioClip:
     """Decode a file to float32, optionally down-mixed (channel mean) and resampled (soxr HQ).
 
@@ -162,11 +174,11 @@ def load_audio(
     chunks: list[np.ndarray] = []
     src_sr = channels = 0
     taken = 0
-    limit: Optional[int] = None
+    limit: int | None = None
     truncated = False
-    stream: Optional[soxr.ResampleStream] = None
+    stream: soxr.ResampleStream | None = None
     try:
-        for block, src_sr, channels in blocks:
+        for block, src_sr, channels in blocks:  # noqa: B007 (the last block's channels are reported)
             if limit is None and max_seconds is not None:
                 limit = int(round(max_seconds * src_sr))
             if limit is not None and taken + len(block) >= limit:
@@ -177,7 +189,9 @@ def load_audio(
                 block = block.mean(axis=1, dtype=np.float32, keepdims=True)
             if target_sr is not None and target_sr != src_sr:
                 if stream is None:
-                    stream = soxr.ResampleStream(src_sr, target_sr, block.shape[1], dtype="float32", quality="HQ")
+                    stream = soxr.ResampleStream(
+                        src_sr, target_sr, block.shape[1], dtype="float32", quality="HQ"
+                    )
                 block = stream.resample_chunk(block, last=False)
             chunks.append(np.ascontiguousarray(block, dtype=np.float32))
             if truncated:
@@ -185,7 +199,9 @@ def load_audio(
     except AudioDecodeError:
         raise
     except Exception as exc:
-        raise _decode_error(path, f"{path.name} is damaged and could not be decoded completely.", str(exc)) from exc
+        raise _decode_error(
+            path, f"{path.name} is damaged and could not be decoded completely.", str(exc)
+        ) from exc
     finally:
         blocks.close()
     if stream is not None:
@@ -196,7 +212,7 @@ def load_audio(
     if truncated:
         # Only now ask for the full length: cheap, and only needed when we stopped early.
         try:
-            original_duration: Optional[float] = probe(path).duration
+            original_duration: float | None = probe(path).duration
         except AudioDecodeError:
             original_duration = None
         # A file exactly max_seconds long is not really cut.
@@ -205,8 +221,14 @@ def load_audio(
     else:
         original_duration = taken / float(src_sr)
     samples = data[:, 0].copy() if mono else data
-    log.debug("loaded %s via %s: %d frames at %d Hz%s", path, decoder, len(samples),
-              target_sr or src_sr, " (truncated)" if truncated else "")
+    log.debug(
+        "loaded %s via %s: %d frames at %d Hz%s",
+        path,
+        decoder,
+        len(samples),
+        target_sr or src_sr,
+        " (truncated)" if truncated else "",
+    )
     return AudioClip(
         samples=samples,
         sample_rate=int(target_sr or src_sr),
@@ -249,7 +271,7 @@ def _validate_samples(samples: np.ndarray) -> np.ndarray:
     return x
 
 
-def encode_audio(samples: np.ndarray, sr: int, *, format: str = "wav", subtype: Optional[str] = None) -> bytes:
+def encode_audio(samples: np.ndarray, sr: int, *, format: str = "wav", subtype: str | None = None) -> bytes:
     """Encode to WAV/FLAC bytes in memory (float input is clipped to [-1, 1] for integer PCM)."""
     fmt = format.lower()
     if fmt not in SAVE_FORMATS:
@@ -264,7 +286,9 @@ def encode_audio(samples: np.ndarray, sr: int, *, format: str = "wav", subtype: 
     try:
         sf.write(buf, x, int(sr), format=fmt.upper(), subtype=subtype)
     except (sf.LibsndfileError, RuntimeError, ValueError, TypeError) as exc:
-        raise InvalidAudioError(f"Cannot encode {fmt.upper()} with subtype {subtype}.", detail=str(exc)) from exc
+        raise InvalidAudioError(
+            f"Cannot encode {fmt.upper()} with subtype {subtype}.", detail=str(exc)
+        ) from exc
     return buf.getvalue()
 
 
@@ -274,7 +298,7 @@ def save_audio(
     sr: int,
     *,
     format: str = "wav",
-    subtype: Optional[str] = None,
+    subtype: str | None = None,
 ) -> Path:
     """Write WAV or FLAC atomically (temp file, fsync, rename); default subtype PCM_16.
 

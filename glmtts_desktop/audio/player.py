@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Optional
 
 import numpy as np
 
@@ -37,19 +36,19 @@ class Player:
         self.finished_count = 0
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
-        self._source: Optional[np.ndarray] = None  # (n, ch) float32 at the loaded rate
+        self._source: np.ndarray | None = None  # (n, ch) float32 at the loaded rate
         self._source_sr = 0
-        self._buf: Optional[np.ndarray] = None  # (n, ch) at the rate the device plays
+        self._buf: np.ndarray | None = None  # (n, ch) at the rate the device plays
         self._rate = 0
         self._pos = 0  # frames into _buf
         self._start = 0  # playback range, frames into _buf
         self._end = 0
-        self._range_s: tuple[float, Optional[float]] = (0.0, None)
+        self._range_s: tuple[float, float | None] = (0.0, None)
         self._state = STOPPED
-        self._stream: Optional[StreamHandle] = None
+        self._stream: StreamHandle | None = None
         self._ended = False
         self._armed = False
-        self._finished_stream: Optional[StreamHandle] = None
+        self._finished_stream: StreamHandle | None = None
 
     # -- loading ------------------------------------------------------------------------------
     def load(self, samples: np.ndarray, sample_rate: int) -> None:
@@ -87,7 +86,7 @@ class Player:
         self._end = n if b is None else min(max(int(round(b * self._rate)), self._start), n)
         self._pos = min(max(self._pos, self._start), self._end)
 
-    def set_range(self, start_s: float = 0.0, end_s: Optional[float] = None) -> None:
+    def set_range(self, start_s: float = 0.0, end_s: float | None = None) -> None:
         """Play (and loop) only [start_s, end_s); ``end_s=None`` means to the end."""
         with self._lock:
             self._range_s = (max(0.0, float(start_s)), None if end_s is None else float(end_s))
@@ -114,9 +113,14 @@ class Player:
             channels = self._buf.shape[1]
             requested = self._source_sr
         try:
-            stream = self.backend.open_output(self._fill, sample_rate=requested, channels=channels,
-                                              device=self.device, blocksize=self.blocksize,
-                                              on_finished=self._on_finished)
+            stream = self.backend.open_output(
+                self._fill,
+                sample_rate=requested,
+                channels=channels,
+                device=self.device,
+                blocksize=self.blocksize,
+                on_finished=self._on_finished,
+            )
         except BaseException:
             with self._lock:
                 self._state = previous
@@ -165,7 +169,7 @@ class Player:
     def close(self) -> None:
         self.stop()
 
-    def wait(self, timeout: Optional[float] = None) -> bool:
+    def wait(self, timeout: float | None = None) -> bool:
         """Block until playback is no longer running (ended, paused or stopped); True if so.
         For the CLI and tests; the GUI polls ``state`` instead."""
         with self._changed:

@@ -9,7 +9,7 @@ import logging
 
 import numpy as np
 
-from glmtts_desktop.audio.analysis import speech_mask, _hop
+from glmtts_desktop.audio.analysis import _hop, speech_mask
 from glmtts_desktop.audio.errors import InvalidAudioError
 
 log = logging.getLogger(__name__)
@@ -36,8 +36,14 @@ def fade_edges(samples: np.ndarray, sr: int, *, fade_ms: float = 10.0) -> np.nda
     return out
 
 
-def normalize(samples: np.ndarray, sr: int, *, target_dbfs: float = -20.0, peak_dbfs: float = -1.0,
-              max_gain_db: float = 30.0) -> np.ndarray:
+def normalize(
+    samples: np.ndarray,
+    sr: int,
+    *,
+    target_dbfs: float = -20.0,
+    peak_dbfs: float = -1.0,
+    max_gain_db: float = 30.0,
+) -> np.ndarray:
     """Scale so the speech (VAD frames, not the pauses) has RMS ``target_dbfs``, never letting
     the peak exceed ``peak_dbfs`` and never amplifying by more than ``max_gain_db`` (which
     would only raise the noise of a near-silent file)."""

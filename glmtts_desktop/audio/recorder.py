@@ -17,7 +17,6 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional, Union
 
 import numpy as np
 import soundfile as sf
@@ -61,10 +60,19 @@ class Recorder:
     (``limit_reached`` becomes True; the GUI should then call stop()).
     """
 
-    def __init__(self, backend: AudioBackend, path: Union[str, Path], *, sample_rate: int = 48000,
-                 channels: int = 1, device: DeviceId = None, blocksize: int = 1024,
-                 subtype: str = "PCM_24", max_seconds: Optional[float] = None,
-                 flush_interval_s: float = 0.25) -> None:
+    def __init__(
+        self,
+        backend: AudioBackend,
+        path: str | Path,
+        *,
+        sample_rate: int = 48000,
+        channels: int = 1,
+        device: DeviceId = None,
+        blocksize: int = 1024,
+        subtype: str = "PCM_24",
+        max_seconds: float | None = None,
+        flush_interval_s: float = 0.25,
+    ) -> None:
         self.backend = backend
         self.path = Path(path)
         self.sample_rate = int(sample_rate)
@@ -75,19 +83,19 @@ class Recorder:
         self.max_seconds = max_seconds
         self.flush_interval_s = flush_interval_s
         self.state = "idle"  # idle -> recording -> stopped | failed
-        self.error: Optional[AudioError] = None
+        self.error: AudioError | None = None
         self.clipped = False  # sticky: any block clipped during the take
         self.invalid_input = False  # the device delivered NaN/inf (replaced by silence)
         self.limit_reached = False
         self.frames_captured = 0
         self.frames_written = 0
         self._level = Level()
-        self._queue: "queue.Queue[object]" = queue.Queue()
-        self._stream: Optional[StreamHandle] = None
-        self._file: Optional[sf.SoundFile] = None
-        self._writer: Optional[threading.Thread] = None
+        self._queue: queue.Queue[object] = queue.Queue()
+        self._stream: StreamHandle | None = None
+        self._file: sf.SoundFile | None = None
+        self._writer: threading.Thread | None = None
         self._accepting = False
-        self._max_frames: Optional[int] = None
+        self._max_frames: int | None = None
 
     # -- control -----------------------------------------------------------------------------
     def start(self) -> None:
@@ -96,22 +104,34 @@ class Recorder:
             raise RuntimeError("a Recorder records one take; make a new one")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._accepting = True
-        self._stream = self.backend.open_input(self._on_block, sample_rate=self.sample_rate,
-                                               channels=self.channels, device=self.device,
-                                               blocksize=self.blocksize)
+        self._stream = self.backend.open_input(
+            self._on_block,
+            sample_rate=self.sample_rate,
+            channels=self.channels,
+            device=self.device,
+            blocksize=self.blocksize,
+        )
         self.sample_rate = int(self._stream.sample_rate)
         if self.max_seconds is not None:
             self._max_frames = int(self.max_seconds * self.sample_rate)
         try:
-            self._file = sf.SoundFile(str(self.path), "w", samplerate=self.sample_rate,
-                                      channels=self.channels, format="WAV", subtype=self.subtype)
+            self._file = sf.SoundFile(
+                str(self.path),
+                "w",
+                samplerate=self.sample_rate,
+                channels=self.channels,
+                format="WAV",
+                subtype=self.subtype,
+            )
         except (sf.LibsndfileError, RuntimeError, OSError) as exc:
             self._accepting = False
             self._stream.stop()
             self.state = "failed"
-            raise AudioWriteError(f"Could not create the recording file {self.path.name}.",
-                                  hint="Check that the folder exists and that you may write to it.",
-                                  detail=f"{self.path}: {exc}") from exc
+            raise AudioWriteError(
+                f"Could not create the recording file {self.path.name}.",
+                hint="Check that the folder exists and that you may write to it.",
+                detail=f"{self.path}: {exc}",
+            ) from exc
         self.state = "recording"
         self._writer = threading.Thread(target=self._write_loop, name="recorder-writer", daemon=True)
         self._writer.start()
@@ -146,7 +166,7 @@ class Recorder:
         except FileNotFoundError:
             pass
 
-    def sync(self, timeout: Optional[float] = None) -> bool:
+    def sync(self, timeout: float | None = None) -> bool:
         """Block until every block captured so far is written and flushed. True when done."""
         if self._writer is None or not self._writer.is_alive():
             return True
@@ -239,11 +259,15 @@ class Recorder:
         except OSError:
             full = False
         cls = DiskFullError if full else AudioWriteError
-        self.error = cls("Recording stopped: the take could not be written to disk."
-                         if not full else "Recording stopped: the disk is full.",
-                         hint="What was recorded until now is kept. Free some space and record again."
-                         if full else "What was recorded until now is kept.",
-                         detail=f"{self.path}: {exc}")
+        self.error = cls(
+            "Recording stopped: the take could not be written to disk."
+            if not full
+            else "Recording stopped: the disk is full.",
+            hint="What was recorded until now is kept. Free some space and record again."
+            if full
+            else "What was recorded until now is kept.",
+            detail=f"{self.path}: {exc}",
+        )
         self.state = "failed"
         log.error("recording failed: %s", exc)
         if self._stream is not None:

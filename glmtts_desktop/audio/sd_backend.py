@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -25,12 +26,14 @@ from glmtts_desktop.audio.errors import AudioDeviceError
 
 log = logging.getLogger(__name__)
 
-NO_INPUT_REASON = ("No microphone was found. Connect one (or allow microphone access in the "
-                   "system settings), then refresh the device list.")
+NO_INPUT_REASON = (
+    "No microphone was found. Connect one (or allow microphone access in the "
+    "system settings), then refresh the device list."
+)
 NO_OUTPUT_REASON = "No speaker or headphones were found. Connect one, then refresh the device list."
 
 
-def import_sounddevice() -> tuple[Optional[Any], str]:
+def import_sounddevice() -> tuple[Any | None, str]:
     """(module, "") or (None, reason). PortAudio missing raises OSError at import time."""
     try:
         import sounddevice as sd
@@ -106,7 +109,7 @@ class SoundDeviceBackend:
     def _default_index(self, kind: str) -> int:
         try:
             return int(self._sd.query_devices(kind=kind)["index"])
-        except (self._errors + (KeyError, TypeError)):
+        except self._errors + (KeyError, TypeError):
             return -1
 
     def _devices(self) -> list[DeviceInfo]:
@@ -121,16 +124,18 @@ class SoundDeviceBackend:
         for i, d in enumerate(raw):
             idx = int(d.get("index", i))
             api = d.get("hostapi", 0)
-            out.append(DeviceInfo(
-                index=idx,
-                name=str(d.get("name", f"device {idx}")),
-                hostapi=hostapis[api] if 0 <= api < len(hostapis) else "",
-                max_input_channels=int(d.get("max_input_channels", 0)),
-                max_output_channels=int(d.get("max_output_channels", 0)),
-                default_samplerate=float(d.get("default_samplerate", 0.0)),
-                is_default_input=idx == din,
-                is_default_output=idx == dout,
-            ))
+            out.append(
+                DeviceInfo(
+                    index=idx,
+                    name=str(d.get("name", f"device {idx}")),
+                    hostapi=hostapis[api] if 0 <= api < len(hostapis) else "",
+                    max_input_channels=int(d.get("max_input_channels", 0)),
+                    max_output_channels=int(d.get("max_output_channels", 0)),
+                    default_samplerate=float(d.get("default_samplerate", 0.0)),
+                    is_default_input=idx == din,
+                    is_default_output=idx == dout,
+                )
+            )
         return out
 
     def list_input_devices(self) -> list[DeviceInfo]:
@@ -155,23 +160,33 @@ class SoundDeviceBackend:
         except self._errors as exc:
             try:
                 rate = int(self._sd.query_devices(device, kind)["default_samplerate"])
-            except (self._errors + (KeyError, TypeError)):
+            except self._errors + (KeyError, TypeError):
                 raise self._device_error(kind, exc) from exc
             log.info("%s device refuses %d Hz (%s); using %d Hz", kind, sample_rate, exc, rate)
             return rate
 
     def _device_error(self, kind: str, exc: BaseException) -> AudioDeviceError:
         reason = NO_INPUT_REASON if kind == "input" else NO_OUTPUT_REASON
-        return AudioDeviceError(f"The {'microphone' if kind == 'input' else 'audio output'} could not be opened.",
-                                hint=reason, detail=str(exc))
+        return AudioDeviceError(
+            f"The {'microphone' if kind == 'input' else 'audio output'} could not be opened.",
+            hint=reason,
+            detail=str(exc),
+        )
 
     def _track(self, handle: _SdStream) -> _SdStream:
         with self._lock:
             self._streams = [s for s in self._streams if s.active] + [handle]
         return handle
 
-    def open_input(self, callback: InputCallback, *, sample_rate: int, channels: int = 1,
-                   device: DeviceId = None, blocksize: int = 1024) -> _SdStream:
+    def open_input(
+        self,
+        callback: InputCallback,
+        *,
+        sample_rate: int,
+        channels: int = 1,
+        device: DeviceId = None,
+        blocksize: int = 1024,
+    ) -> _SdStream:
         sd = self._sd
         rate = self._pick_rate("input", device, channels, sample_rate)
 
@@ -182,19 +197,32 @@ class SoundDeviceBackend:
                 callback(indata)
             except Exception:
                 log.exception("input callback failed; stopping the stream")
-                raise sd.CallbackAbort
+                raise sd.CallbackAbort from None
 
         try:
-            stream = sd.InputStream(samplerate=rate, channels=channels, device=device, dtype="float32",
-                                    blocksize=blocksize, callback=_cb)
+            stream = sd.InputStream(
+                samplerate=rate,
+                channels=channels,
+                device=device,
+                dtype="float32",
+                blocksize=blocksize,
+                callback=_cb,
+            )
             stream.start()
         except self._errors as exc:
             raise self._device_error("input", exc) from exc
         return self._track(_SdStream(stream, rate, channels, self._errors))
 
-    def open_output(self, callback: OutputCallback, *, sample_rate: int, channels: int = 1,
-                    device: DeviceId = None, blocksize: int = 1024,
-                    on_finished: Optional[Callable[[], None]] = None) -> _SdStream:
+    def open_output(
+        self,
+        callback: OutputCallback,
+        *,
+        sample_rate: int,
+        channels: int = 1,
+        device: DeviceId = None,
+        blocksize: int = 1024,
+        on_finished: Callable[[], None] | None = None,
+    ) -> _SdStream:
         sd = self._sd
         rate = self._pick_rate("output", device, channels, sample_rate)
 
@@ -204,13 +232,20 @@ class SoundDeviceBackend:
             except Exception:
                 log.exception("output callback failed; stopping the stream")
                 outdata.fill(0)
-                raise sd.CallbackAbort
+                raise sd.CallbackAbort from None
             if not more:
                 raise sd.CallbackStop
 
         try:
-            stream = sd.OutputStream(samplerate=rate, channels=channels, device=device, dtype="float32",
-                                     blocksize=blocksize, callback=_cb, finished_callback=on_finished)
+            stream = sd.OutputStream(
+                samplerate=rate,
+                channels=channels,
+                device=device,
+                dtype="float32",
+                blocksize=blocksize,
+                callback=_cb,
+                finished_callback=on_finished,
+            )
             stream.start()
         except self._errors as exc:
             raise self._device_error("output", exc) from exc

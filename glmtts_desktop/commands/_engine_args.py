@@ -6,7 +6,6 @@ import argparse
 import logging
 import sys
 from pathlib import Path
-from typing import Optional
 
 from glmtts_desktop.errors import InvalidInputError
 
@@ -14,26 +13,44 @@ log = logging.getLogger(__name__)
 
 
 def add_engine_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model-dir", type=Path, default=None,
-                   help="GLM-TTS checkpoint folder (default: the app's model folder)")
+    p.add_argument(
+        "--model-dir",
+        type=Path,
+        default=None,
+        help="GLM-TTS checkpoint folder (default: the app's model folder)",
+    )
     p.add_argument("--sample-rate", type=int, choices=(24000, 32000), default=24000)
     p.add_argument("--device", default="auto", help="auto, cuda or cpu (default: auto)")
-    p.add_argument("--dtype", default="auto", choices=("auto", "bf16", "fp16", "fp32"),
-                   help="precision (default: bf16 on CUDA, fp32 on CPU)")
+    p.add_argument(
+        "--dtype",
+        default="auto",
+        choices=("auto", "bf16", "fp16", "fp32"),
+        help="precision (default: bf16 on CUDA, fp32 on CPU)",
+    )
 
 
 def add_generation_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0, help="random seed (same seed, same audio)")
     p.add_argument("--method", choices=("ras", "topk", "greedy"), default="ras", help="sampling method")
-    p.add_argument("--phoneme", action="store_true",
-                   help="Chinese phoneme mode: read ambiguous characters from their pinyin")
-    p.add_argument("--overrides", type=Path, default=None,
-                   help="pronunciation overrides in the G2P_replace_dict.jsonl format")
-    p.add_argument("--no-prompt-cache", action="store_true",
-                   help="do not reuse earlier segments of a long text as prompt")
+    p.add_argument(
+        "--phoneme",
+        action="store_true",
+        help="Chinese phoneme mode: read ambiguous characters from their pinyin",
+    )
+    p.add_argument(
+        "--overrides",
+        type=Path,
+        default=None,
+        help="pronunciation overrides in the G2P_replace_dict.jsonl format",
+    )
+    p.add_argument(
+        "--no-prompt-cache",
+        action="store_true",
+        help="do not reuse earlier segments of a long text as prompt",
+    )
 
 
-def resolve_model_dir(model_dir: Optional[Path]) -> Path:
+def resolve_model_dir(model_dir: Path | None) -> Path:
     if model_dir is not None:
         return model_dir
     try:
@@ -48,17 +65,22 @@ def load_engine(args: argparse.Namespace):
     from glmtts_desktop.engine import Engine, EngineConfig
 
     model_dir = resolve_model_dir(args.model_dir)
-    config = EngineConfig(model_dir=model_dir, device=args.device, dtype=args.dtype, sample_rate=args.sample_rate)
+    config = EngineConfig(
+        model_dir=model_dir, device=args.device, dtype=args.dtype, sample_rate=args.sample_rate
+    )
     print(f"Loading GLM-TTS from {model_dir} ...", file=sys.stderr)
     engine = Engine.load(config)
     if engine.is_random_checkpoint:
-        print("warning: this checkpoint has RANDOM weights (made by 'dev make-checkpoint'); "
-              "the audio will be noise.", file=sys.stderr)
+        print(
+            "warning: this checkpoint has RANDOM weights (made by 'dev make-checkpoint'); "
+            "the audio will be noise.",
+            file=sys.stderr,
+        )
     print(f"Ready on {engine.device_name}.", file=sys.stderr)
     return engine
 
 
-def load_overrides(path: Optional[Path]):
+def load_overrides(path: Path | None):
     """Overrides from a replace-dict file apply to those words wherever they occur."""
     if path is None:
         return ()
@@ -92,8 +114,14 @@ class ProgressBar:
     def __init__(self, desc: str, disable: bool = False) -> None:
         from tqdm import tqdm
 
-        self._bar = tqdm(total=1000, desc=desc, unit="‰", disable=disable, file=sys.stderr,
-                         bar_format="{desc}: {percentage:3.0f}%|{bar}| {postfix} [{elapsed}<{remaining}]")
+        self._bar = tqdm(
+            total=1000,
+            desc=desc,
+            unit="‰",
+            disable=disable,
+            file=sys.stderr,
+            bar_format="{desc}: {percentage:3.0f}%|{bar}| {postfix} [{elapsed}<{remaining}]",
+        )
         self._last = 0
 
     def __call__(self, progress) -> None:

@@ -16,7 +16,6 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Optional
 
 from glmtts_desktop.commands._engine_args import (
     add_engine_options,
@@ -47,18 +46,21 @@ class Job:
 @dataclass
 class Outcome:
     line: int
-    uttid: Optional[str]
+    uttid: str | None
     ok: bool
-    output: Optional[str] = None
-    error: Optional[str] = None
+    output: str | None = None
+    error: str | None = None
     seconds_audio: float = 0.0
     seconds_wall: float = 0.0
     segments: list = field(default_factory=list)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("batch", help="run a JSONL file of jobs (the official format)",
-                       description="One job per line: uttid, prompt_text, prompt_speech, syn_text.")
+    p = sub.add_parser(
+        "batch",
+        help="run a JSONL file of jobs (the official format)",
+        description="One job per line: uttid, prompt_text, prompt_speech, syn_text.",
+    )
     p.add_argument("jobs", type=Path, help="JSONL file")
     p.add_argument("--out", type=Path, required=True, help="output folder")
     p.add_argument("--format", choices=("wav", "flac"), default="wav")
@@ -89,16 +91,30 @@ def parse_jobs(path: Path) -> tuple[list[Job], list[Outcome]]:
             continue
         missing = [k for k in REQUIRED_FIELDS if not isinstance(item.get(k), str)]
         if missing:
-            bad.append(Outcome(number, item.get("uttid") if isinstance(item.get("uttid"), str) else None, False,
-                               error=f"missing or non-text field(s): {', '.join(missing)}"))
+            bad.append(
+                Outcome(
+                    number,
+                    item.get("uttid") if isinstance(item.get("uttid"), str) else None,
+                    False,
+                    error=f"missing or non-text field(s): {', '.join(missing)}",
+                )
+            )
             continue
         uttid = item["uttid"]
         if not _SAFE_NAME.match(uttid) or uttid in (".", ".."):
-            bad.append(Outcome(number, uttid, False,
-                               error="uttid must be a plain file name (letters, digits, '.', '_', '-')"))
+            bad.append(
+                Outcome(
+                    number,
+                    uttid,
+                    False,
+                    error="uttid must be a plain file name (letters, digits, '.', '_', '-')",
+                )
+            )
             continue
         if uttid in seen:
-            bad.append(Outcome(number, uttid, False, error="duplicate uttid (its output would be overwritten)"))
+            bad.append(
+                Outcome(number, uttid, False, error="duplicate uttid (its output would be overwritten)")
+            )
             continue
         seen.add(uttid)
         speech = Path(item["prompt_speech"]).expanduser()
@@ -118,7 +134,9 @@ def run(args: argparse.Namespace) -> int:
     for o in outcomes:
         print(f"line {o.line}: skipped: {o.error}", file=sys.stderr)
     if not jobs:
-        raise InvalidInputError(f"No usable job in {args.jobs}.", hint="Each line needs " + ", ".join(REQUIRED_FIELDS) + ".")
+        raise InvalidInputError(
+            f"No usable job in {args.jobs}.", hint="Each line needs " + ", ".join(REQUIRED_FIELDS) + "."
+        )
     args.out.mkdir(parents=True, exist_ok=True)
     overrides = load_overrides(args.overrides)
     engine = load_engine(args)
@@ -130,21 +148,42 @@ def run(args: argparse.Namespace) -> int:
             if key not in voices:
                 samples, sr = load_reference(job.prompt_speech)
                 voices[key] = engine.prepare_voice(samples, sr, job.prompt_text)
-            result = engine.synthesize(SynthesisRequest(
-                text=job.syn_text, voice=voices[key], seed=args.seed, method=args.method,
-                use_phoneme=args.phoneme, overrides=overrides, use_prompt_cache=not args.no_prompt_cache,
-            ))
+            result = engine.synthesize(
+                SynthesisRequest(
+                    text=job.syn_text,
+                    voice=voices[key],
+                    seed=args.seed,
+                    method=args.method,
+                    use_phoneme=args.phoneme,
+                    overrides=overrides,
+                    use_prompt_cache=not args.no_prompt_cache,
+                )
+            )
             out_path = args.out / f"{job.uttid}.{args.format}"
             save_output(out_path, result.audio, result.sample_rate)
-            outcomes.append(Outcome(job.line, job.uttid, True, output=out_path.name,
-                                    seconds_audio=round(result.duration_s, 3),
-                                    seconds_wall=round(time.perf_counter() - started, 3),
-                                    segments=[s.model_text for s in result.segments]))
+            outcomes.append(
+                Outcome(
+                    job.line,
+                    job.uttid,
+                    True,
+                    output=out_path.name,
+                    seconds_audio=round(result.duration_s, 3),
+                    seconds_wall=round(time.perf_counter() - started, 3),
+                    segments=[s.model_text for s in result.segments],
+                )
+            )
         except GlmTtsError as exc:
             log.debug("job %s failed", job.uttid, exc_info=True)
             tqdm.write(f"line {job.line} ({job.uttid}): failed: {exc.user_text()}", file=sys.stderr)
-            outcomes.append(Outcome(job.line, job.uttid, False, error=exc.user_text(),
-                                    seconds_wall=round(time.perf_counter() - started, 3)))
+            outcomes.append(
+                Outcome(
+                    job.line,
+                    job.uttid,
+                    False,
+                    error=exc.user_text(),
+                    seconds_wall=round(time.perf_counter() - started, 3),
+                )
+            )
     return write_summary(args.out, sorted(outcomes, key=lambda o: o.line))
 
 
@@ -152,16 +191,25 @@ def write_summary(out_dir: Path, outcomes: list[Outcome]) -> int:
     ok = [o for o in outcomes if o.ok]
     failed = [o for o in outcomes if not o.ok]
     summary = {
-        "total": len(outcomes), "succeeded": len(ok), "failed": len(failed),
+        "total": len(outcomes),
+        "succeeded": len(ok),
+        "failed": len(failed),
         "audio_seconds": round(sum(o.seconds_audio for o in ok), 3),
         "wall_seconds": round(sum(o.seconds_wall for o in outcomes), 3),
         "items": [asdict(o) for o in outcomes],
     }
     atomic_write_text(out_dir / "summary.json", json.dumps(summary, ensure_ascii=False, indent=2))
-    atomic_write_text(out_dir / "text_compare.jsonl", "".join(
-        json.dumps({"uttid": o.uttid, "segments": o.segments}, ensure_ascii=False) + "\n" for o in ok))
-    print(f"{len(ok)} of {len(outcomes)} job(s) succeeded, {len(failed)} failed; "
-          f"summary in {out_dir / 'summary.json'}", file=sys.stderr)
+    atomic_write_text(
+        out_dir / "text_compare.jsonl",
+        "".join(
+            json.dumps({"uttid": o.uttid, "segments": o.segments}, ensure_ascii=False) + "\n" for o in ok
+        ),
+    )
+    print(
+        f"{len(ok)} of {len(outcomes)} job(s) succeeded, {len(failed)} failed; "
+        f"summary in {out_dir / 'summary.json'}",
+        file=sys.stderr,
+    )
     for o in failed:
         print(f"  line {o.line} ({o.uttid or '?'}): {o.error}", file=sys.stderr)
     return 0 if not failed else 1

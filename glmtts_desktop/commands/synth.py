@@ -23,9 +23,14 @@ log = logging.getLogger(__name__)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("synth", help="speak a text in a reference voice and write an audio file",
-                       description="Clone the voice of --reference and speak --text with it.")
-    p.add_argument("--reference", type=Path, required=True, help="reference recording (wav, flac, mp3, ogg, m4a)")
+    p = sub.add_parser(
+        "synth",
+        help="speak a text in a reference voice and write an audio file",
+        description="Clone the voice of --reference and speak --text with it.",
+    )
+    p.add_argument(
+        "--reference", type=Path, required=True, help="reference recording (wav, flac, mp3, ogg, m4a)"
+    )
     p.add_argument("--reference-text", default="", help="what the reference says (strongly recommended)")
     text = p.add_mutually_exclusive_group(required=True)
     text.add_argument("--text", help="text to speak")
@@ -52,9 +57,13 @@ def run(args: argparse.Namespace) -> int:
     if not text.strip():
         raise TextInputError("The text to speak is empty.", hint="Pass --text with some words.")
     if args.output.suffix.lower() not in (".wav", ".flac"):
-        raise InvalidInputError(f"Unsupported output type '{args.output.suffix}'.", hint="Use a .wav or .flac name.")
+        raise InvalidInputError(
+            f"Unsupported output type '{args.output.suffix}'.", hint="Use a .wav or .flac name."
+        )
     if not args.reference_text.strip():
-        print("warning: no --reference-text given; the voice will be copied less faithfully.", file=sys.stderr)
+        print(
+            "warning: no --reference-text given; the voice will be copied less faithfully.", file=sys.stderr
+        )
     overrides = load_overrides(args.overrides)
     samples, sr = load_reference(args.reference)  # fail on bad audio before the slow model load
     engine = load_engine(args)
@@ -63,8 +72,13 @@ def run(args: argparse.Namespace) -> int:
         print(f"warning: these characters will not be spoken: {' '.join(skipped)}", file=sys.stderr)
     voice = engine.prepare_voice(samples, sr, args.reference_text)
     request = SynthesisRequest(
-        text=text, voice=voice, seed=args.seed, method=args.method, use_phoneme=args.phoneme,
-        overrides=overrides, use_prompt_cache=not args.no_prompt_cache,
+        text=text,
+        voice=voice,
+        seed=args.seed,
+        method=args.method,
+        use_phoneme=args.phoneme,
+        overrides=overrides,
+        use_prompt_cache=not args.no_prompt_cache,
     )
     bar = ProgressBar("Speaking")
     try:
@@ -72,6 +86,9 @@ def run(args: argparse.Namespace) -> int:
     finally:
         bar.close()
     save_output(args.output, result.audio, result.sample_rate)
-    print(f"Wrote {args.output} ({result.duration_s:.2f} s at {result.sample_rate} Hz, "
-          f"{len(result.segments)} segment(s), seed {result.seed}).", file=sys.stderr)
+    print(
+        f"Wrote {args.output} ({result.duration_s:.2f} s at {result.sample_rate} Hz, "
+        f"{len(result.segments)} segment(s), seed {result.seed}).",
+        file=sys.stderr,
+    )
     return 0

@@ -12,7 +12,6 @@ import logging
 import sys
 import threading
 from pathlib import Path
-from typing import Optional
 
 log = logging.getLogger(__name__)
 
@@ -32,21 +31,32 @@ def _manifest(args: argparse.Namespace):
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model-dir", default=None, help="weights folder (default: the user data folder)")
-    p.add_argument("--sample-rate", default="24000", choices=["24000", "32000", "both"],
-                   help="output rate(s) to get weights for (default 24000)")
+    p.add_argument(
+        "--sample-rate",
+        default="24000",
+        choices=["24000", "32000", "both"],
+        help="output rate(s) to get weights for (default 24000)",
+    )
     p.add_argument("--manifest", default=None, help=argparse.SUPPRESS)  # tests / advanced use
 
 
 def register(sub) -> None:
-    d = sub.add_parser("download", help="download the GLM-TTS weights (resumes where it stopped)",
-                       description="Download and verify the GLM-TTS weights. Interrupt any time; "
-                                   "running it again continues from the byte where it stopped.")
+    d = sub.add_parser(
+        "download",
+        help="download the GLM-TTS weights (resumes where it stopped)",
+        description="Download and verify the GLM-TTS weights. Interrupt any time; "
+        "running it again continues from the byte where it stopped.",
+    )
     _common(d)
-    d.add_argument("--endpoint", default=None,
-                   help="official, mirror (https://hf-mirror.com) or any https address; "
-                        "default: $HF_ENDPOINT or official")
-    d.add_argument("--test-connection", action="store_true",
-                   help="only fetch one small file and report the speed")
+    d.add_argument(
+        "--endpoint",
+        default=None,
+        help="official, mirror (https://hf-mirror.com) or any https address; "
+        "default: $HF_ENDPOINT or official",
+    )
+    d.add_argument(
+        "--test-connection", action="store_true", help="only fetch one small file and report the speed"
+    )
     d.add_argument("--stall-timeout", type=float, default=60.0, help=argparse.SUPPRESS)
     d.set_defaults(func=cmd_download)
 
@@ -69,8 +79,15 @@ class _Bar:
     def __init__(self) -> None:
         from tqdm import tqdm
 
-        self.bar = tqdm(total=0, unit="B", unit_scale=True, unit_divisor=1024, file=sys.stderr,
-                        dynamic_ncols=True, disable=None)
+        self.bar = tqdm(
+            total=0,
+            unit="B",
+            unit_scale=True,
+            unit_divisor=1024,
+            file=sys.stderr,
+            dynamic_ncols=True,
+            disable=None,
+        )
         self.last = 0
         self.file = ""
 
@@ -108,9 +125,15 @@ def cmd_download(args: argparse.Namespace) -> int:
     bar = _Bar()
     cancel = threading.Event()
     try:
-        report = Downloader(model_dir, endpoint=endpoint, sample_rates=args.sample_rate, manifest=manifest,
-                            settings=TransferSettings(stall_timeout_s=args.stall_timeout),
-                            on_progress=bar, cancel=cancel).run()
+        report = Downloader(
+            model_dir,
+            endpoint=endpoint,
+            sample_rates=args.sample_rate,
+            manifest=manifest,
+            settings=TransferSettings(stall_timeout_s=args.stall_timeout),
+            on_progress=bar,
+            cancel=cancel,
+        ).run()
     except KeyboardInterrupt:
         cancel.set()
         raise DownloadCancelledError() from None
@@ -131,8 +154,10 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if not report.complete:
         raise MissingWeightsError(
             f"The weights in {model_dir} are incomplete ({report.summary()}).",
-            missing=report.missing, wrong=report.wrong,
-            hint="Run `glmtts-desktop download` to fetch only what is missing or damaged.")
+            missing=report.missing,
+            wrong=report.wrong,
+            hint="Run `glmtts-desktop download` to fetch only what is missing or damaged.",
+        )
     print(f"OK: {report.summary()}.")
     return 0
 
@@ -141,13 +166,14 @@ def cmd_import(args: argparse.Namespace) -> int:
     from glmtts_desktop.models.importer import import_weights
 
     model_dir = _model_dir(args)
-    report = import_weights(Path(args.folder), model_dir, sample_rates=args.sample_rate,
-                            manifest=_manifest(args), link=args.link)
+    report = import_weights(
+        Path(args.folder), model_dir, sample_rates=args.sample_rate, manifest=_manifest(args), link=args.link
+    )
     print(f"Imported into {model_dir}: {report.summary()}.")
     return 0
 
 
-def main(argv: Optional[list[str]] = None) -> int:  # pragma: no cover - convenience
+def main(argv: list[str] | None = None) -> int:  # pragma: no cover - convenience
     from glmtts_desktop.cli import main as cli_main
 
     return cli_main(argv)

@@ -21,8 +21,8 @@ from glmtts_desktop.engine.types import (  # noqa: F401
 )
 
 if TYPE_CHECKING:  # pragma: no cover
-    from glmtts_desktop.engine.config import EngineConfig
-    from glmtts_desktop.engine.engine import Engine
+    from glmtts_desktop.engine.config import EngineConfig as EngineConfig
+    from glmtts_desktop.engine.engine import Engine as Engine
 
 
 def __getattr__(name: str) -> Any:

@@ -12,7 +12,6 @@ import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
 
 from glmtts_desktop.engine.errors import MissingWeightsError
 
@@ -51,7 +50,7 @@ class CheckpointLayout:
         return self.root / "vq32k-phoneme-tokenizer"
 
     @property
-    def campplus_path(self) -> Optional[Path]:
+    def campplus_path(self) -> Path | None:
         for candidate in (self.root / "frontend" / "campplus.onnx", self.root / "campplus.onnx"):
             if candidate.is_file():
                 return candidate
@@ -66,7 +65,7 @@ class CheckpointLayout:
         return tuple(rates)
 
     @property
-    def generated_info(self) -> Optional[dict]:
+    def generated_info(self) -> dict | None:
         """The marker our checkpoint maker writes: these weights are random and speak noise."""
         marker = self.root / GENERATED_MARKER
         if not marker.is_file():

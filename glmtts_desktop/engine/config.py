@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Union
 
 from glmtts_desktop.engine.errors import DeviceError
 from glmtts_desktop.engine.types import SAMPLE_RATES
@@ -18,7 +17,7 @@ DTYPES = ("auto", "bf16", "fp16", "fp32")
 class EngineConfig:
     """Load-time choices. ``auto`` picks CUDA when torch sees a GPU, and bf16 there (fp32 on CPU)."""
 
-    model_dir: Union[Path, str]
+    model_dir: Path | str
     device: str = "auto"
     dtype: str = "auto"
     sample_rate: int = 24000
@@ -31,10 +30,13 @@ class EngineConfig:
         if self.device not in DEVICES and not str(self.device).startswith("cuda:"):
             raise InvalidInputError(f"Unknown device '{self.device}'.", hint="Use auto, cuda or cpu.")
         if self.dtype not in DTYPES:
-            raise InvalidInputError(f"Unknown precision '{self.dtype}'.", hint="Use auto, bf16, fp16 or fp32.")
+            raise InvalidInputError(
+                f"Unknown precision '{self.dtype}'.", hint="Use auto, bf16, fp16 or fp32."
+            )
         if self.sample_rate not in SAMPLE_RATES:
             raise InvalidInputError(
-                f"Sample rate {self.sample_rate} is not supported.", hint="GLM-TTS speaks at 24000 or 32000 Hz."
+                f"Sample rate {self.sample_rate} is not supported.",
+                hint="GLM-TTS speaks at 24000 or 32000 Hz.",
             )
 
 

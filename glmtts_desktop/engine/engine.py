@@ -11,16 +11,15 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Iterator, Optional, Sequence
 
 import numpy as np
 import torch
 
 from glmtts_desktop.engine.checkpoint import CheckpointLayout, check_required_files, locate_checkpoint
 from glmtts_desktop.engine.config import EngineConfig, resolve_device, resolve_dtype
-from glmtts_desktop.engine.errors import GpuOutOfMemoryError, ReferenceAudioError
-from glmtts_desktop.engine.errors import TextInputError
+from glmtts_desktop.engine.errors import GpuOutOfMemoryError, ReferenceAudioError, TextInputError
 from glmtts_desktop.engine.flow import FlowModel, load_flow
 from glmtts_desktop.engine.frontend import (
     SpeakerEncoder,
@@ -74,8 +73,8 @@ class Engine:
         llm: SpeechLM,
         flow: FlowModel,
         vocoder: Vocoder,
-        speech_tokenizer: Optional[SpeechTokenizer],
-        speaker_encoder: Optional[SpeakerEncoder],
+        speech_tokenizer: SpeechTokenizer | None,
+        speaker_encoder: SpeakerEncoder | None,
     ) -> None:
         self.config = config
         self.layout = layout
@@ -92,11 +91,13 @@ class Engine:
 
     # ------------------------------------------------------------------ loading
     @classmethod
-    def load(cls, config: EngineConfig, *, on_progress: Optional[ProgressCallback] = None) -> "Engine":
+    def load(cls, config: EngineConfig, *, on_progress: ProgressCallback | None = None) -> Engine:
         """Load every part; raises CheckpointError naming the first missing or damaged file."""
         started = time.perf_counter()
         layout = locate_checkpoint(Path(config.model_dir))
-        check_required_files(layout, sample_rate=config.sample_rate, prompt_frontend=config.load_prompt_frontend)
+        check_required_files(
+            layout, sample_rate=config.sample_rate, prompt_frontend=config.load_prompt_frontend
+        )
         device = resolve_device(config.device)
         dtype = resolve_dtype(config.dtype, device)
         if layout.generated_info is not None:
@@ -124,11 +125,27 @@ class Engine:
             if config.load_prompt_frontend:
                 report(4)
                 # fp32 on purpose: the codebook argmin decides token identity.
-                speech_tokenizer = load_speech_tokenizer(layout.speech_tokenizer_dir, device=device, dtype=torch.float32)
+                speech_tokenizer = load_speech_tokenizer(
+                    layout.speech_tokenizer_dir, device=device, dtype=torch.float32
+                )
                 report(5)
                 speaker_encoder = SpeakerEncoder(layout.campplus_path, prefer_cuda=device.type == "cuda")
-        engine = cls(config, layout, device, dtype, tokenizer, text, llm, flow, vocoder, speech_tokenizer, speaker_encoder)
-        log.info("engine ready on %s (%s) in %.1f s", engine.device_name, dtype, time.perf_counter() - started)
+        engine = cls(
+            config,
+            layout,
+            device,
+            dtype,
+            tokenizer,
+            text,
+            llm,
+            flow,
+            vocoder,
+            speech_tokenizer,
+            speaker_encoder,
+        )
+        log.info(
+            "engine ready on %s (%s) in %.1f s", engine.device_name, dtype, time.perf_counter() - started
+        )
         if on_progress is not None:
             on_progress(Progress("load", len(steps), len(steps), 1.0, "Ready"))
         return engine
@@ -160,8 +177,12 @@ class Engine:
     def model_fingerprint(self) -> str:
         """Identifies the weights a voice analysis depends on, for caches kept across restarts."""
         parts = [str(self.layout.root.resolve())]
-        for path in (self.layout.speech_tokenizer_dir / "model.safetensors", self.layout.campplus_path,
-                     self.layout.tokenizer_dir / "tokenizer.model", self.layout.tokenizer_dir / "tokenizer_config.json"):
+        for path in (
+            self.layout.speech_tokenizer_dir / "model.safetensors",
+            self.layout.campplus_path,
+            self.layout.tokenizer_dir / "tokenizer.model",
+            self.layout.tokenizer_dir / "tokenizer_config.json",
+        ):
             try:
                 st = path.stat() if path is not None else None
             except OSError:
@@ -258,16 +279,22 @@ class Engine:
         seed: int = 0,
         min_ratio: float = 2.0,
         max_ratio: float = 20.0,
-        cancel: Optional[CancelToken] = None,
-        generator: Optional[torch.Generator] = None,
+        cancel: CancelToken | None = None,
+        generator: torch.Generator | None = None,
         on_step=None,
     ) -> np.ndarray:
         """Speech token ids (raw codebook ids) for one text segment."""
         return np.asarray(
             self._generate(
-                prompt_text_ids, text_ids, prompt_speech_ids, method=method,
+                prompt_text_ids,
+                text_ids,
+                prompt_speech_ids,
+                method=method,
                 generator=generator if generator is not None else self._generator(seed),
-                min_ratio=min_ratio, max_ratio=max_ratio, cancel=cancel, on_step=on_step,
+                min_ratio=min_ratio,
+                max_ratio=max_ratio,
+                cancel=cancel,
+                on_step=on_step,
             ).ids,
             dtype=np.int64,
         )
@@ -280,9 +307,9 @@ class Engine:
         embedding: np.ndarray,
         *,
         steps: int = 10,
-        noise: Optional[np.ndarray] = None,
+        noise: np.ndarray | None = None,
         seed: int = 0,
-        generator: Optional[torch.Generator] = None,
+        generator: torch.Generator | None = None,
         on_step=None,
     ) -> np.ndarray:
         """(80, frames) mel for the generated tokens; ``noise`` (1|None, T, 80) is the flow's x0.
@@ -307,7 +334,9 @@ class Engine:
             )
         return mel[0].float().cpu().numpy()
 
-    def vocode(self, mel: np.ndarray, *, seed: int = 0, generator: Optional[torch.Generator] = None) -> np.ndarray:
+    def vocode(
+        self, mel: np.ndarray, *, seed: int = 0, generator: torch.Generator | None = None
+    ) -> np.ndarray:
         """float32 waveform at ``sample_rate`` from an (80, frames) mel."""
         mel_t = torch.as_tensor(np.asarray(mel, dtype=np.float32), device=self.device)
         if mel_t.dim() == 2:
@@ -321,27 +350,35 @@ class Engine:
         self,
         request: SynthesisRequest,
         *,
-        on_progress: Optional[ProgressCallback] = None,
-        cancel: Optional[CancelToken] = None,
-        on_chunk: Optional[ChunkCallback] = None,
+        on_progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None,
+        on_chunk: ChunkCallback | None = None,
     ) -> SynthesisResult:
         """Speak ``request.text`` in ``request.voice``; segment by segment like the official CLI."""
         voice = request.voice
         if request.method not in SAMPLING_METHODS:
-            raise InvalidInputError(f"Unknown sampling method '{request.method}'.", hint="Use ras, topk or greedy.")
+            raise InvalidInputError(
+                f"Unknown sampling method '{request.method}'.", hint="Use ras, topk or greedy."
+            )
         if voice.sample_rate != self.sample_rate:
             raise InvalidInputError(
                 f"This voice was prepared for {voice.sample_rate} Hz but the engine speaks at {self.sample_rate} Hz.",
                 hint="Prepare the voice again at the current sample rate.",
             )
         if len(voice.speech_ids) == 0:
-            raise ReferenceAudioError("The reference voice has no speech tokens.", hint="Record or import it again.")
+            raise ReferenceAudioError(
+                "The reference voice has no speech tokens.", hint="Record or import it again."
+            )
         timings = {"text": 0.0, "llm": 0.0, "flow": 0.0, "vocoder": 0.0}
         t0 = time.perf_counter()
-        segments = self.text.prepare(request.text, use_phoneme=request.use_phoneme, overrides=request.overrides)
+        segments = self.text.prepare(
+            request.text, use_phoneme=request.use_phoneme, overrides=request.overrides
+        )
         timings["text"] = time.perf_counter() - t0
         total = len(segments)
-        cache = PromptCache(list(voice.prompt_text_ids), list(voice.speech_ids), use_cache=request.use_prompt_cache)
+        cache = PromptCache(
+            list(voice.prompt_text_ids), list(voice.speech_ids), use_cache=request.use_prompt_cache
+        )
         pieces: list[np.ndarray] = []
         results: list[SegmentResult] = []
         report = _Reporter(on_progress, total)
@@ -350,7 +387,9 @@ class Engine:
                 cancel.raise_if_cancelled()
             if not segment.token_ids:
                 continue
-            wav, seg_result = self._speak_segment(index, segment, voice, cache, request, cancel, report, timings)
+            wav, seg_result = self._speak_segment(
+                index, segment, voice, cache, request, cancel, report, timings
+            )
             pieces.append(wav)
             results.append(seg_result)
             if on_chunk is not None:
@@ -364,9 +403,17 @@ class Engine:
         return SynthesisResult(audio, self.sample_rate, request.seed, tuple(results), timings)
 
     # ------------------------------------------------------------------ internals
-    def _speak_segment(self, index: int, segment: TextSegment, voice: VoicePrompt, cache: PromptCache,
-                       request: SynthesisRequest, cancel: Optional[CancelToken], report: "_Reporter",
-                       timings: dict[str, float]) -> tuple[np.ndarray, SegmentResult]:
+    def _speak_segment(
+        self,
+        index: int,
+        segment: TextSegment,
+        voice: VoicePrompt,
+        cache: PromptCache,
+        request: SynthesisRequest,
+        cancel: CancelToken | None,
+        report: _Reporter,
+        timings: dict[str, float],
+    ) -> tuple[np.ndarray, SegmentResult]:
         """One segment: reseed, LLM with the cached prompt, flow with the original prompt, vocoder."""
         label = f"Segment {index + 1}/{report.total}"
         generator = self._generator(request.seed)  # official: reseed before every segment
@@ -383,18 +430,34 @@ class Engine:
 
         report("llm", index, 0.0, label)
         t = time.perf_counter()
-        out = self._generate(prompt_text_ids, segment.token_ids, prompt_speech_ids, method=request.method,
-                             generator=generator, cancel=cancel, on_step=on_llm_step)
+        out = self._generate(
+            prompt_text_ids,
+            segment.token_ids,
+            prompt_speech_ids,
+            method=request.method,
+            generator=generator,
+            cancel=cancel,
+            on_step=on_llm_step,
+        )
         timings["llm"] += time.perf_counter() - t
         if out.hit_max_length:
-            log.warning("Segment %d never produced the stop token; it was cut at %d tokens.", index + 1, len(out.ids))
+            log.warning(
+                "Segment %d never produced the stop token; it was cut at %d tokens.", index + 1, len(out.ids)
+            )
         cache.append(list(segment.token_ids), list(out.ids))
         if cancel is not None:
             cancel.raise_if_cancelled()
         report("flow", index, _LLM_SHARE, label)
         t = time.perf_counter()
-        mel = self.tokens_to_mel(out.ids, voice.speech_ids, voice.mel, voice.embedding, steps=request.flow_steps,
-                                 generator=generator, on_step=on_flow_step)
+        mel = self.tokens_to_mel(
+            out.ids,
+            voice.speech_ids,
+            voice.mel,
+            voice.embedding,
+            steps=request.flow_steps,
+            generator=generator,
+            on_step=on_flow_step,
+        )
         timings["flow"] += time.perf_counter() - t
         if cancel is not None:
             cancel.raise_if_cancelled()
@@ -403,19 +466,42 @@ class Engine:
         wav = self.vocode(mel, generator=generator)
         timings["vocoder"] += time.perf_counter() - t
         return wav, SegmentResult(
-            index=index, normalized=segment.normalized, model_text=segment.model_text,
-            n_text_tokens=len(segment.token_ids), n_speech_tokens=len(out.ids),
-            n_samples=len(wav), hit_max_length=out.hit_max_length,
+            index=index,
+            normalized=segment.normalized,
+            model_text=segment.model_text,
+            n_text_tokens=len(segment.token_ids),
+            n_speech_tokens=len(out.ids),
+            n_samples=len(wav),
+            hit_max_length=out.hit_max_length,
         )
 
-    def _generate(self, prompt_text_ids, text_ids, prompt_speech_ids, *, method, generator,
-                  min_ratio: float = 2.0, max_ratio: float = 20.0, cancel=None, on_step=None):
+    def _generate(
+        self,
+        prompt_text_ids,
+        text_ids,
+        prompt_speech_ids,
+        *,
+        method,
+        generator,
+        min_ratio: float = 2.0,
+        max_ratio: float = 20.0,
+        cancel=None,
+        on_step=None,
+    ):
         special = self.tokenizer.special
         input_ids = build_input_ids(list(prompt_text_ids), list(text_ids), list(prompt_speech_ids), special)
         with torch.inference_mode(), _translate_oom():
             return generate_speech_tokens(
-                self.llm, input_ids, text_len=len(text_ids), special=special, method=method,
-                generator=generator, min_ratio=min_ratio, max_ratio=max_ratio, cancel=cancel, on_step=on_step,
+                self.llm,
+                input_ids,
+                text_len=len(text_ids),
+                special=special,
+                method=method,
+                generator=generator,
+                min_ratio=min_ratio,
+                max_ratio=max_ratio,
+                cancel=cancel,
+                on_step=on_step,
             )
 
     def _generator(self, seed: int) -> torch.Generator:
@@ -432,7 +518,7 @@ class Engine:
 class _Reporter:
     """Turns (stage, segment, share of that segment) into overall Progress reports."""
 
-    def __init__(self, callback: Optional[ProgressCallback], total: int) -> None:
+    def __init__(self, callback: ProgressCallback | None, total: int) -> None:
         self.callback = callback
         self.total = total
 

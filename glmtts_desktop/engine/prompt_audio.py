@@ -27,14 +27,20 @@ def check_prompt_audio(audio: np.ndarray, sr: int) -> np.ndarray:
         raise ReferenceAudioError(f"The reference audio has an invalid sample rate ({sr}).")
     audio = np.asarray(audio, dtype=np.float32).reshape(-1)
     if audio.size == 0:
-        raise ReferenceAudioError("The reference audio is empty.", hint="Record or import a few seconds of speech.")
+        raise ReferenceAudioError(
+            "The reference audio is empty.", hint="Record or import a few seconds of speech."
+        )
     if not np.all(np.isfinite(audio)):
-        raise ReferenceAudioError("The reference audio contains invalid samples (NaN or infinity).",
-                                  hint="Export it again from your audio editor.")
+        raise ReferenceAudioError(
+            "The reference audio contains invalid samples (NaN or infinity).",
+            hint="Export it again from your audio editor.",
+        )
     peak = float(np.max(np.abs(audio)))
     if peak < SILENCE_PEAK:
-        raise ReferenceAudioError("The reference audio is silent.",
-                                  hint="Check the microphone or choose a file in which someone speaks.")
+        raise ReferenceAudioError(
+            "The reference audio is silent.",
+            hint="Check the microphone or choose a file in which someone speaks.",
+        )
     seconds = audio.size / float(sr)
     if seconds < MIN_SECONDS:
         raise ReferenceAudioError(
@@ -42,7 +48,10 @@ def check_prompt_audio(audio: np.ndarray, sr: int) -> np.ndarray:
             hint=f"Use at least {MIN_SECONDS:.0f} seconds of speech; 3–10 seconds works best.",
         )
     if seconds > MAX_SECONDS:
-        log.warning("The reference audio is %.1f s long; only the first %.0f s are used (3–10 s works best).",
-                    seconds, MAX_SECONDS)
+        log.warning(
+            "The reference audio is %.1f s long; only the first %.0f s are used (3–10 s works best).",
+            seconds,
+            MAX_SECONDS,
+        )
         audio = audio[: int(MAX_SECONDS * sr)]
     return audio

@@ -9,8 +9,8 @@ from __future__ import annotations
 import io
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Optional
 
 import numpy as np
 
@@ -32,7 +32,7 @@ class PronunciationOverride:
 
     text: str
     replacement: str
-    occurrences: Optional[tuple[int, ...]] = None
+    occurrences: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ class VoicePrompt:
         return buf.getvalue()
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> "VoicePrompt":
+    def from_bytes(cls, data: bytes) -> VoicePrompt:
         with np.load(io.BytesIO(data), allow_pickle=False) as z:
             meta = json.loads(bytes(z["meta"]).decode("utf-8"))
             return cls(

@@ -11,10 +11,10 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from glmtts_desktop.gui.i18n import Translator, set_translator, system_language
-from glmtts_desktop.gui.settings import ORG, APP, AppSettings
+from glmtts_desktop.gui.settings import APP, ORG, AppSettings
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +44,15 @@ def ensure_app():
     return app
 
 
-def create_main_window(*, data_dir: Path, model_dir: Optional[Path], settings: Optional[AppSettings] = None,
-                       backend: Any = None, engine_factory: Any = None, show_wizard_on_failure: bool = True):
+def create_main_window(
+    *,
+    data_dir: Path,
+    model_dir: Path | None,
+    settings: AppSettings | None = None,
+    backend: Any = None,
+    engine_factory: Any = None,
+    show_wizard_on_failure: bool = True,
+):
     """Build the real main window and its engine client (tests inject a fake audio backend)."""
     from glmtts_desktop.gui.inference import EngineClient
     from glmtts_desktop.gui.main_window import MainWindow
@@ -61,11 +68,12 @@ def create_main_window(*, data_dir: Path, model_dir: Optional[Path], settings: O
     data_dir = Path(data_dir)
     store = Store.open(data_dir / "library")
     client = EngineClient(engine_factory=engine_factory, voice_cache_dir=data_dir / "cache" / "voices")
-    return MainWindow(client, store, backend, settings, model_dir, data_dir,
-                      show_wizard_on_failure=show_wizard_on_failure)
+    return MainWindow(
+        client, store, backend, settings, model_dir, data_dir, show_wizard_on_failure=show_wizard_on_failure
+    )
 
 
-def choose_model_dir(args_model_dir: Optional[str], settings: AppSettings) -> tuple[Optional[Path], bool]:
+def choose_model_dir(args_model_dir: str | None, settings: AppSettings) -> tuple[Path | None, bool]:
     """(folder, explicit): a folder named on the command line or chosen before is always tried."""
     if args_model_dir:
         return Path(args_model_dir).expanduser(), True
@@ -95,14 +103,16 @@ def start_model(window, explicit: bool) -> None:
     window.load_model()
 
 
-def display_problem() -> Optional[str]:
+def display_problem() -> str | None:
     """Why no window can open here, if we can tell before Qt aborts the process."""
     if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
         return None
     if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
         return None
-    return ("No graphical display was found (DISPLAY and WAYLAND_DISPLAY are unset), so the app window "
-            "cannot open. Run it from a desktop session, or use the command-line tools: glmtts-desktop --help")
+    return (
+        "No graphical display was found (DISPLAY and WAYLAND_DISPLAY are unset), so the app window "
+        "cannot open. Run it from a desktop session, or use the command-line tools: glmtts-desktop --help"
+    )
 
 
 def run_app(args: Any) -> int:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 import traceback
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
@@ -46,22 +47,26 @@ class Background(QObject):
 
     idle = Signal()
 
-    def __init__(self, parent: Optional[QObject] = None, max_threads: int = 2) -> None:
+    def __init__(self, parent: QObject | None = None, max_threads: int = 2) -> None:
         super().__init__(parent)
         self._pool = QThreadPool()
         self._pool.setMaxThreadCount(max_threads)
         self._relay = _Relay()
         self._relay.done.connect(self._on_done)
         self._relay.failed.connect(self._on_failed)
-        self._callbacks: dict[int, tuple[Optional[Callable], Optional[Callable]]] = {}
+        self._callbacks: dict[int, tuple[Callable | None, Callable | None]] = {}
         self._next = 0
 
     @property
     def pending(self) -> int:
         return len(self._callbacks)
 
-    def run(self, fn: Callable[[], Any], on_done: Optional[Callable[[Any], None]] = None,
-            on_error: Optional[Callable[[GlmTtsError], None]] = None) -> int:
+    def run(
+        self,
+        fn: Callable[[], Any],
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[GlmTtsError], None] | None = None,
+    ) -> int:
         self._next += 1
         self._callbacks[self._next] = (on_done, on_error)
         self._pool.start(_Task(self._next, fn, self._relay))

@@ -17,7 +17,7 @@ class UnexpectedError(GlmTtsError):
     """Wraps an exception that is not one of ours, so the window can still show a sentence."""
 
     @classmethod
-    def wrap(cls, exc: BaseException) -> "UnexpectedError":
+    def wrap(cls, exc: BaseException) -> UnexpectedError:
         return cls(
             "Something went wrong inside the app.",
             hint="Your text and voice are kept; try again, or restart the app.",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 from glmtts_desktop.gui.i18n import tr
 
@@ -24,7 +24,7 @@ class HistoryEntry:
     created: float  # unix time
     duration: float
     title: str = ""
-    voice_id: Optional[str] = None
+    voice_id: str | None = None
     settings: dict[str, Any] = field(default_factory=dict)
 
     def label(self) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Callable, Optional
+from collections.abc import Callable
 
 from PySide6.QtCore import QLocale, QObject, Signal
 
@@ -54,7 +54,7 @@ class Translator(QObject):
 
     languageChanged = Signal(str)
 
-    def __init__(self, language: Optional[str] = None) -> None:
+    def __init__(self, language: str | None = None) -> None:
         super().__init__()
         self._language = "en"
         self._table: dict[str, str] = {}
@@ -90,7 +90,7 @@ class Translator(QObject):
         self.languageChanged.emit(language)
 
 
-_current: Optional[Translator] = None
+_current: Translator | None = None
 
 
 def translator() -> Translator:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Optional
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
@@ -22,7 +21,7 @@ from glmtts_desktop.gui.background import Background
 from glmtts_desktop.gui.errors import UnexpectedError
 from glmtts_desktop.gui.i18n import LANGUAGES, system_language, tr, translator
 from glmtts_desktop.gui.inference import EngineClient, NormalizeJob, SampleRateJob
-from glmtts_desktop.gui.inference.client import FAILED, LOADING, READY
+from glmtts_desktop.gui.inference.client import LOADING, READY
 from glmtts_desktop.gui.panels.generate_panel import GeneratePanel
 from glmtts_desktop.gui.panels.result_panel import ResultPanel
 from glmtts_desktop.gui.panels.text_panel import TextPanel
@@ -45,8 +44,17 @@ def _warm_pinyin() -> None:
 class MainWindow(QMainWindow):
     wizardOpened = Signal(object)  # the FirstRunWizard, for tests and for the app
 
-    def __init__(self, client: EngineClient, store: Store, backend: AudioBackend, settings: AppSettings,
-                 model_dir: Optional[Path], data_dir: Path, *, show_wizard_on_failure: bool = True) -> None:
+    def __init__(
+        self,
+        client: EngineClient,
+        store: Store,
+        backend: AudioBackend,
+        settings: AppSettings,
+        model_dir: Path | None,
+        data_dir: Path,
+        *,
+        show_wizard_on_failure: bool = True,
+    ) -> None:
         super().__init__()
         self.setObjectName("mainWindow")
         self.client = client
@@ -58,8 +66,8 @@ class MainWindow(QMainWindow):
         self.show_wizard_on_failure = show_wizard_on_failure
         self.wizard = None
         self._closed = False
-        self._preview_job: Optional[int] = None
-        self._load_job: Optional[int] = None
+        self._preview_job: int | None = None
+        self._load_job: int | None = None
         t = translator()
         t.bind(self.setWindowTitle, "GLM-TTS Desktop")
 
@@ -120,7 +128,7 @@ class MainWindow(QMainWindow):
         return self._closed
 
     # --- menus ---------------------------------------------------------------------------------
-    def _action(self, menu, text: str, slot, shortcut: Optional[str] = None, name: str = "") -> QAction:
+    def _action(self, menu, text: str, slot, shortcut: str | None = None, name: str = "") -> QAction:
         act = QAction(self)
         translator().bind(act.setText, text)
         if shortcut:
@@ -137,14 +145,17 @@ class MainWindow(QMainWindow):
         file_menu = bar.addMenu("")
         t.bind(file_menu.setTitle, "&File")
         self._action(file_menu, "Import reference…", self.voice_panel._import_dialog, "Ctrl+O")
-        self._action(file_menu, "Export result as WAV…", lambda: self.result_panel._export_dialog("wav"), "Ctrl+S")
+        self._action(
+            file_menu, "Export result as WAV…", lambda: self.result_panel._export_dialog("wav"), "Ctrl+S"
+        )
         self._action(file_menu, "Export result as FLAC…", lambda: self.result_panel._export_dialog("flac"))
         file_menu.addSeparator()
         self._action(file_menu, "Quit", self.close, "Ctrl+Q")
         model_menu = bar.addMenu("")
         t.bind(model_menu.setTitle, "&Model")
-        self.unload_action = self._action(model_menu, "Unload model (free GPU memory)", self.unload_model,
-                                          name="unloadAction")
+        self.unload_action = self._action(
+            model_menu, "Unload model (free GPU memory)", self.unload_model, name="unloadAction"
+        )
         self.reload_action = self._action(model_menu, "Reload model", self.load_model, name="reloadAction")
         model_menu.addSeparator()
         self._action(model_menu, "Choose model folder…", self._choose_model_dir)
@@ -173,7 +184,7 @@ class MainWindow(QMainWindow):
         translator().set_language(code or system_language())
 
     # --- model life cycle --------------------------------------------------------------------
-    def load_model(self, model_dir: Optional[Path] = None) -> Optional[int]:
+    def load_model(self, model_dir: Path | None = None) -> int | None:
         if model_dir is not None:
             self.model_dir = Path(model_dir)
         if self.model_dir is None:
@@ -189,8 +200,9 @@ class MainWindow(QMainWindow):
         self.client.unload()
 
     def _choose_model_dir(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, tr("Choose the model folder"),
-                                                str(self.model_dir or Path.home()))
+        path = QFileDialog.getExistingDirectory(
+            self, tr("Choose the model folder"), str(self.model_dir or Path.home())
+        )
         if path:
             self.settings.model_dir = Path(path)
             self.load_model(Path(path))
@@ -260,7 +272,12 @@ class MainWindow(QMainWindow):
                 self.open_wizard()
 
     def _request_preview(self, text: str) -> None:
-        if self._closed or self.client.state != READY or self._preview_job is not None or self.session.running:
+        if (
+            self._closed
+            or self.client.state != READY
+            or self._preview_job is not None
+            or self.session.running
+        ):
             return
         self._preview_job = self.client.submit(NormalizeJob(text=text))
 
@@ -296,4 +313,3 @@ class MainWindow(QMainWindow):
         if self.wizard is not None:
             self.wizard.close()
         super().closeEvent(event)
-

@@ -13,15 +13,24 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 log = logging.getLogger(__name__)
 
 MODULES = (
-    "numpy", "soundfile", "soxr", "pyqtgraph", "pypinyin", "jieba", "platformdirs",
-    "glmtts_desktop.audio", "glmtts_desktop.library", "glmtts_desktop.models",
-    "glmtts_desktop.gui.main_window", "glmtts_desktop.gui.wizard",
+    "numpy",
+    "soundfile",
+    "soxr",
+    "pyqtgraph",
+    "pypinyin",
+    "jieba",
+    "platformdirs",
+    "glmtts_desktop.audio",
+    "glmtts_desktop.library",
+    "glmtts_desktop.models",
+    "glmtts_desktop.gui.main_window",
+    "glmtts_desktop.gui.wizard",
 )
 HEAVY_MODULES = ("torch", "onnxruntime", "glmtts_desktop.engine.engine")
 
@@ -69,8 +78,9 @@ def _check_window() -> None:
     from glmtts_desktop.gui.inference import NormalizeJob
 
     with tempfile.TemporaryDirectory(prefix="glmtts-selftest-") as tmp:
-        window = create_main_window(data_dir=Path(tmp), model_dir=None, backend=NullBackend("self-test"),
-                                    show_wizard_on_failure=False)
+        window = create_main_window(
+            data_dir=Path(tmp), model_dir=None, backend=NullBackend("self-test"), show_wizard_on_failure=False
+        )
         window.show()
         loop = QEventLoop()
         outcome: list[str] = []
@@ -93,7 +103,11 @@ def run_self_test() -> int:
 
     ensure_app()
     checks: list[tuple[str, Callable[[], None]]] = [
-        ("imports", _check_modules), ("signals", _check_signals), ("resources", _check_resources), ("window", _check_window)]
+        ("imports", _check_modules),
+        ("signals", _check_signals),
+        ("resources", _check_resources),
+        ("window", _check_window),
+    ]
     failed = 0
     for name, check in checks:
         t0 = time.perf_counter()

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
@@ -35,12 +36,12 @@ class Session(QObject):
     generationEnded = Signal(str)  # "finished" | "failed" | "cancelled"
     historyLoaded = Signal(int)  # number of entries now listed
 
-    def __init__(self, window: "MainWindow") -> None:
+    def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.w = window
-        self.job_id: Optional[int] = None
+        self.job_id: int | None = None
         self._pending: dict[str, Any] = {}
-        self.last_audio: Optional[np.ndarray] = None
+        self.last_audio: np.ndarray | None = None
         self.last_sr = 0
         c = window.client
         c.jobProgress.connect(self._on_progress)
@@ -70,22 +71,29 @@ class Session(QObject):
     def _check_model(self) -> None:
         state = self.w.client.state
         if state == LOADING:
-            raise GuiInputError(tr("The model is still loading."), hint=tr("Wait until the status bar says ready."))
+            raise GuiInputError(
+                tr("The model is still loading."), hint=tr("Wait until the status bar says ready.")
+            )
         if state != READY:
-            raise GuiInputError(tr("The model is not loaded."),
-                                hint=tr("Use Model → Reload model, or set up the weights."))
+            raise GuiInputError(
+                tr("The model is not loaded."), hint=tr("Use Model → Reload model, or set up the weights.")
+            )
 
-    def generate(self, *, seed: Optional[int] = None) -> Optional[int]:
+    def generate(self, *, seed: int | None = None) -> int | None:
         """Start a generation from what is on screen; returns the job id, or None after a message."""
         if self.running or self.w.closed:
             return None
         text = self.w.text_panel.text()
         try:
             if not text.strip():
-                raise GuiInputError(tr("There is no text to speak."), hint=tr("Type or paste some text first."))
+                raise GuiInputError(
+                    tr("There is no text to speak."), hint=tr("Type or paste some text first.")
+                )
             if len(text) > MAX_TEXT_CHARS:
-                raise GuiInputError(tr("The text is too long ({n} characters).", n=len(text)),
-                                    hint=tr("Split it into parts of at most {m} characters.", m=MAX_TEXT_CHARS))
+                raise GuiInputError(
+                    tr("The text is too long ({n} characters).", n=len(text)),
+                    hint=tr("Split it into parts of at most {m} characters.", m=MAX_TEXT_CHARS),
+                )
             audio, sr, transcript = self.w.voice_panel.reference()
             self._check_model()
         except GuiInputError as exc:
@@ -96,19 +104,43 @@ class Session(QObject):
             opts["seed"] = int(seed)
             self.w.generate_panel.seed.setValue(int(seed))
         overrides = self.w.text_panel.overrides.as_tuple()
-        return self._submit(text, audio, sr, transcript, overrides, opts, self.w.voice_panel.voice_id,
-                            self.w.voice_panel.name.text().strip() or self._voice_label())
+        return self._submit(
+            text,
+            audio,
+            sr,
+            transcript,
+            overrides,
+            opts,
+            self.w.voice_panel.voice_id,
+            self.w.voice_panel.name.text().strip() or self._voice_label(),
+        )
 
     def _voice_label(self) -> str:
         p = self.w.voice_panel.source_path
         return p.stem if p is not None else tr("unsaved voice")
 
-    def _submit(self, text: str, audio: np.ndarray, sr: int, transcript: str,
-                overrides: tuple[PronunciationOverride, ...], opts: dict, voice_id: Optional[str],
-                voice_name: str) -> int:
-        job = GenerateJob(text=text, reference=audio, reference_sr=sr, transcript=transcript, seed=opts["seed"],
-                          method=opts["method"], use_phoneme=opts["use_phoneme"], overrides=overrides,
-                          use_prompt_cache=opts["use_prompt_cache"])
+    def _submit(
+        self,
+        text: str,
+        audio: np.ndarray,
+        sr: int,
+        transcript: str,
+        overrides: tuple[PronunciationOverride, ...],
+        opts: dict,
+        voice_id: str | None,
+        voice_name: str,
+    ) -> int:
+        job = GenerateJob(
+            text=text,
+            reference=audio,
+            reference_sr=sr,
+            transcript=transcript,
+            seed=opts["seed"],
+            method=opts["method"],
+            use_phoneme=opts["use_phoneme"],
+            overrides=overrides,
+            use_prompt_cache=opts["use_prompt_cache"],
+        )
         self.w.messages.clear()
         self.job_id = self.w.client.submit(job)
         self._pending = {"voice_id": voice_id, "voice_name": voice_name, "opts": opts, "started": time.time()}
@@ -137,7 +169,9 @@ class Session(QObject):
         self._end("failed", tr("Failed."))
         self.w.show_error(error)
         if isinstance(error, GpuOutOfMemoryError):
-            self.w.statusBar().showMessage(tr("Tip: Model → Unload, then Reload, frees all GPU memory."), 10000)
+            self.w.statusBar().showMessage(
+                tr("Tip: Model → Unload, then Reload, frees all GPU memory."), 10000
+            )
 
     def _on_cancelled(self, jid: int) -> None:
         if jid == self.job_id:
@@ -152,21 +186,36 @@ class Session(QObject):
         self.w.result_panel.show_audio(result.audio, result.sample_rate)
         p = self._pending
         settings = dict(p["opts"])
-        settings["overrides"] = [[o.text, o.replacement, list(o.occurrences) if o.occurrences else None]
-                                 for o in job.overrides]
+        settings["overrides"] = [
+            [o.text, o.replacement, list(o.occurrences) if o.occurrences else None] for o in job.overrides
+        ]
         settings["segments"] = [s.normalized for s in result.segments]
         settings["transcript"] = job.transcript
 
         info = self.w.client.model_info
-        model_info = {} if info is None else {  # provenance: which weights and device made it
-            "model_dir": info.model_dir, "device": info.device, "sample_rate": info.sample_rate,
-            "random_checkpoint": info.random_checkpoint}
+        model_info = (
+            {}
+            if info is None
+            else {  # provenance: which weights and device made it
+                "model_dir": info.model_dir,
+                "device": info.device,
+                "sample_rate": info.sample_rate,
+                "random_checkpoint": info.random_checkpoint,
+            }
+        )
 
         def store():
             return self.w.store.add_generation(
-                text=job.text, voice_name=p["voice_name"], voice_id=p["voice_id"], seed=result.seed,
-                settings=settings, audio=result.audio, sr=result.sample_rate,
-                reference=(job.reference, job.reference_sr, job.transcript), model_info=model_info)
+                text=job.text,
+                voice_name=p["voice_name"],
+                voice_id=p["voice_id"],
+                seed=result.seed,
+                settings=settings,
+                audio=result.audio,
+                sr=result.sample_rate,
+                reference=(job.reference, job.reference_sr, job.transcript),
+                model_info=model_info,
+            )
 
         def stored(entry: HistoryEntry) -> None:
             self.w.result_panel.current_id = entry.id
@@ -175,8 +224,9 @@ class Session(QObject):
         self.w.background.run(store, stored, self.w.show_error)
 
     # --- history -------------------------------------------------------------------------------
-    def refresh_history(self, select: Optional[str] = None, then: Optional[Callable[[], None]] = None) -> None:
+    def refresh_history(self, select: str | None = None, then: Callable[[], None] | None = None) -> None:
         """Reload the list from the library in the background (the window never waits on disk)."""
+
         def done(entries: list[HistoryEntry]) -> None:
             self.w.result_panel.set_history(entries)
             if select:
@@ -196,8 +246,11 @@ class Session(QObject):
         self.w.background.run(lambda: self.w.store.generation_audio(hid), done, self.w.show_error)
 
     def rename(self, hid: str, title: str) -> None:
-        self.w.background.run(lambda: self.w.store.rename_generation(hid, title),
-                              lambda _: self.refresh_history(select=hid), self.w.show_error)
+        self.w.background.run(
+            lambda: self.w.store.rename_generation(hid, title),
+            lambda _: self.refresh_history(select=hid),
+            self.w.show_error,
+        )
 
     def delete(self, hid: str) -> None:
         def done(_) -> None:
@@ -220,16 +273,27 @@ class Session(QObject):
 
         def loaded(data) -> None:
             entry, (audio, sr, transcript) = data
-            opts = {k: entry.settings.get(k, d) for k, d in
-                    (("method", "ras"), ("use_phoneme", False), ("use_prompt_cache", True),
-                     ("sample_rate", 24000))}
+            opts = {
+                k: entry.settings.get(k, d)
+                for k, d in (
+                    ("method", "ras"),
+                    ("use_phoneme", False),
+                    ("use_prompt_cache", True),
+                    ("sample_rate", 24000),
+                )
+            }
             opts["seed"] = self.w.generate_panel.roll_seed() if new_seed else entry.seed
-            overrides = tuple(PronunciationOverride(t, r, tuple(o) if o else None)
-                              for t, r, o in entry.settings.get("overrides", []))
+            overrides = tuple(
+                PronunciationOverride(t, r, tuple(o) if o else None)
+                for t, r, o in entry.settings.get("overrides", [])
+            )
             self._submit(entry.text, audio, sr, transcript, overrides, opts, entry.voice_id, entry.voice_name)
 
-        self.w.background.run(lambda: (self.w.store.get_generation(hid), self.w.store.generation_reference(hid)),
-                              loaded, self.w.show_error)
+        self.w.background.run(
+            lambda: (self.w.store.get_generation(hid), self.w.store.generation_reference(hid)),
+            loaded,
+            self.w.show_error,
+        )
 
     def export(self, path: str, fmt: str) -> None:
         audio, sr = self.w.result_panel.audio, self.w.result_panel.sr
@@ -237,12 +301,14 @@ class Session(QObject):
             return
         from glmtts_desktop.audio import save_audio
 
-        self.w.background.run(lambda: save_audio(path, audio, sr, format=fmt),
-                              lambda p: self.w.statusBar().showMessage(tr("Saved {path}", path=str(p)), 8000),
-                              self.w.show_error)
+        self.w.background.run(
+            lambda: save_audio(path, audio, sr, format=fmt),
+            lambda p: self.w.statusBar().showMessage(tr("Saved {path}", path=str(p)), 8000),
+            self.w.show_error,
+        )
 
     # --- voices --------------------------------------------------------------------------------
-    def refresh_voices(self, current: Optional[str] = None) -> None:
+    def refresh_voices(self, current: str | None = None) -> None:
         def done(voices) -> None:
             self.w.voice_panel.set_voices([(v.id, v.name) for v in voices], current)
 
@@ -271,8 +337,11 @@ class Session(QObject):
             self._reference_changed()
             self.w.statusBar().showMessage(tr("Voice “{name}” saved.", name=name), 5000)
 
-        self.w.background.run(lambda: self.w.store.save_voice(name, audio, sr, transcript, overrides, source, trim),
-                              done, self.w.show_error)
+        self.w.background.run(
+            lambda: self.w.store.save_voice(name, audio, sr, transcript, overrides, source, trim),
+            done,
+            self.w.show_error,
+        )
 
     def choose_voice(self, vid: str) -> None:
         def done(data) -> None:
@@ -293,6 +362,8 @@ class Session(QObject):
         if vid is None:
             return
         overrides = self.w.text_panel.overrides.as_tuple()
-        self.w.background.run(lambda: self.w.store.set_voice_overrides(vid, overrides),
-                              lambda _: self.w.statusBar().showMessage(tr("Pronunciations saved for this voice."), 5000),
-                              self.w.show_error)
+        self.w.background.run(
+            lambda: self.w.store.set_voice_overrides(vid, overrides),
+            lambda _: self.w.statusBar().showMessage(tr("Pronunciations saved for this voice."), 5000),
+            self.w.show_error,
+        )

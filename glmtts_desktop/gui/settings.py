@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from PySide6.QtCore import QSettings
 
@@ -18,7 +18,7 @@ APP = "glmtts-desktop"
 
 
 class AppSettings:
-    def __init__(self, qsettings: Optional[QSettings] = None) -> None:
+    def __init__(self, qsettings: QSettings | None = None) -> None:
         self._s = qsettings or QSettings(QSettings.IniFormat, QSettings.UserScope, ORG, APP)
 
     def _get(self, key: str, default: Any, kind: type) -> Any:
@@ -37,12 +37,12 @@ class AppSettings:
         self._s.sync()
 
     @property
-    def model_dir(self) -> Optional[Path]:
+    def model_dir(self) -> Path | None:
         v = self._get("model/dir", "", str)
         return Path(v) if v else None
 
     @model_dir.setter
-    def model_dir(self, value: Optional[Path]) -> None:
+    def model_dir(self, value: Path | None) -> None:
         self._set("model/dir", str(value) if value else "")
 
     @property
@@ -86,12 +86,12 @@ class AppSettings:
         self._set("generate/prompt_cache", bool(value))
 
     @property
-    def input_device(self) -> Optional[int]:
+    def input_device(self) -> int | None:
         v = self._get("audio/input_device", -1, int)
         return None if v < 0 else v
 
     @input_device.setter
-    def input_device(self, value: Optional[int]) -> None:
+    def input_device(self, value: int | None) -> None:
         self._set("audio/input_device", -1 if value is None else int(value))
 
     def geometry(self) -> Any:

@@ -12,9 +12,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterable, Optional
+from typing import Any
 
 import numpy as np
 
@@ -37,22 +38,39 @@ def _timestamp(iso: str) -> float:
 
 
 def _entry(g: Generation) -> HistoryEntry:
-    return HistoryEntry(id=g.id, text=g.text, voice_name=g.voice_name, seed=int(g.seed or 0),
-                        created=_timestamp(g.created_at), duration=float(g.duration), title=g.title or "",
-                        voice_id=g.voice_id, settings=dict(g.settings))
+    return HistoryEntry(
+        id=g.id,
+        text=g.text,
+        voice_name=g.voice_name,
+        seed=int(g.seed or 0),
+        created=_timestamp(g.created_at),
+        duration=float(g.duration),
+        title=g.title or "",
+        voice_id=g.voice_id,
+        settings=dict(g.settings),
+    )
 
 
 def overrides_to_dicts(items: Iterable[PronunciationOverride]) -> list[dict[str, Any]]:
-    return [{"text": o.text, "replacement": o.replacement,
-             "occurrences": list(o.occurrences) if o.occurrences is not None else None} for o in items]
+    return [
+        {
+            "text": o.text,
+            "replacement": o.replacement,
+            "occurrences": list(o.occurrences) if o.occurrences is not None else None,
+        }
+        for o in items
+    ]
 
 
 def overrides_from_dicts(items: Iterable[dict[str, Any]]) -> list[PronunciationOverride]:
     out = []
     for d in items:
         occ = d.get("occurrences")
-        out.append(PronunciationOverride(str(d["text"]), str(d["replacement"]),
-                                         tuple(int(x) for x in occ) if occ else None))
+        out.append(
+            PronunciationOverride(
+                str(d["text"]), str(d["replacement"]), tuple(int(x) for x in occ) if occ else None
+            )
+        )
     return out
 
 
@@ -62,7 +80,7 @@ class Store:
         self.references_dir = Path(references_dir)
 
     @classmethod
-    def open(cls, root: Path) -> "Store":
+    def open(cls, root: Path) -> Store:
         root = Path(root)
         return cls(Library(root), root.parent / "references")
 
@@ -76,15 +94,26 @@ class Store:
     def get_generation(self, hid: str) -> HistoryEntry:
         return _entry(self.library.get_generation(hid))
 
-    def add_generation(self, *, text: str, voice_name: str, voice_id: Optional[str], seed: int,
-                       settings: dict[str, Any], audio: np.ndarray, sr: int,
-                       reference: tuple[np.ndarray, int, str], model_info: Optional[dict] = None) -> HistoryEntry:
+    def add_generation(
+        self,
+        *,
+        text: str,
+        voice_name: str,
+        voice_id: str | None,
+        seed: int,
+        settings: dict[str, Any],
+        audio: np.ndarray,
+        sr: int,
+        reference: tuple[np.ndarray, int, str],
+        model_info: dict | None = None,
+    ) -> HistoryEntry:
         settings = dict(settings)
         if voice_id is None:
             ref_audio, ref_sr, _ = reference
             settings["reference_file"] = str(self._keep_reference(ref_audio, ref_sr))
-        g = self.library.add_generation(text, voice_id, voice_name, int(seed), settings, audio, int(sr),
-                                        model_info=model_info)
+        g = self.library.add_generation(
+            text, voice_id, voice_name, int(seed), settings, audio, int(sr), model_info=model_info
+        )
         return _entry(g)
 
     def generation_audio(self, hid: str) -> tuple[np.ndarray, int]:
@@ -103,8 +132,10 @@ class Store:
                 log.info("voice %s of generation %s unavailable", g.voice_id, hid)
         ref = g.settings.get("reference_file")
         if not ref or not Path(ref).is_file():
-            raise GuiInputError("The reference voice of this generation is no longer available.",
-                                hint="Load a voice and generate from the text instead.")
+            raise GuiInputError(
+                "The reference voice of this generation is no longer available.",
+                hint="Load a voice and generate from the text instead.",
+            )
         clip = load_audio(ref, mono=True)
         return clip.samples, clip.sample_rate, transcript
 
@@ -127,14 +158,26 @@ class Store:
     def list_voices(self) -> list[SavedVoice]:
         return [SavedVoice(v.id, v.name, v.transcript) for v in self.library.list_voices()]
 
-    def save_voice(self, name: str, audio: np.ndarray, sr: int, transcript: str,
-                   overrides: Iterable[PronunciationOverride] = (), original: Optional[Path] = None,
-                   trim: Optional[tuple[float, float]] = None) -> SavedVoice:
+    def save_voice(
+        self,
+        name: str,
+        audio: np.ndarray,
+        sr: int,
+        transcript: str,
+        overrides: Iterable[PronunciationOverride] = (),
+        original: Path | None = None,
+        trim: tuple[float, float] | None = None,
+    ) -> SavedVoice:
         """Keep the selected clip as the voice's reference and the untouched file as its original."""
         has_original = original is not None and Path(original).is_file()
-        v = self.library.add_voice(name, np.asarray(audio, dtype=np.float32), transcript, sample_rate=int(sr),
-                                   original_path=original if has_original else None,
-                                   trim=trim if has_original else None)
+        v = self.library.add_voice(
+            name,
+            np.asarray(audio, dtype=np.float32),
+            transcript,
+            sample_rate=int(sr),
+            original_path=original if has_original else None,
+            trim=trim if has_original else None,
+        )
         items = [o for o in overrides if o.occurrences is None]  # positions belong to a text, not a voice
         if items:
             v = self.library.set_voice_pronunciations(v.id, overrides_to_dicts(items))

@@ -19,11 +19,19 @@ def dark_palette() -> QPalette:
     p = QPalette()
     base, window, text = QColor(30, 30, 32), QColor(45, 45, 48), QColor(230, 230, 230)
     for role, color in (
-        (QPalette.Window, window), (QPalette.WindowText, text), (QPalette.Base, base),
-        (QPalette.AlternateBase, window), (QPalette.ToolTipBase, window), (QPalette.ToolTipText, text),
-        (QPalette.Text, text), (QPalette.Button, window), (QPalette.ButtonText, text),
-        (QPalette.BrightText, QColor(255, 80, 80)), (QPalette.Highlight, QColor(64, 140, 230)),
-        (QPalette.HighlightedText, QColor(255, 255, 255)), (QPalette.Link, QColor(100, 170, 255)),
+        (QPalette.Window, window),
+        (QPalette.WindowText, text),
+        (QPalette.Base, base),
+        (QPalette.AlternateBase, window),
+        (QPalette.ToolTipBase, window),
+        (QPalette.ToolTipText, text),
+        (QPalette.Text, text),
+        (QPalette.Button, window),
+        (QPalette.ButtonText, text),
+        (QPalette.BrightText, QColor(255, 80, 80)),
+        (QPalette.Highlight, QColor(64, 140, 230)),
+        (QPalette.HighlightedText, QColor(255, 255, 255)),
+        (QPalette.Link, QColor(100, 170, 255)),
         (QPalette.PlaceholderText, QColor(150, 150, 150)),
     ):
         p.setColor(role, color)

@@ -20,7 +20,18 @@ from glmtts_desktop.library.store import IntegrityProblem, Library
 from glmtts_desktop.library.types import CONSENT_BASES, ConsentRecord, Generation, Voice
 
 __all__ = [
-    "SCHEMA_VERSION", "DiskFullError", "InvalidEntryError", "LibraryError", "LibraryVersionError",
-    "NotFoundError", "StorageError", "default_library_root", "IntegrityProblem", "Library",
-    "CONSENT_BASES", "ConsentRecord", "Generation", "Voice",
+    "SCHEMA_VERSION",
+    "DiskFullError",
+    "InvalidEntryError",
+    "LibraryError",
+    "LibraryVersionError",
+    "NotFoundError",
+    "StorageError",
+    "default_library_root",
+    "IntegrityProblem",
+    "Library",
+    "CONSENT_BASES",
+    "ConsentRecord",
+    "Generation",
+    "Voice",
 ]

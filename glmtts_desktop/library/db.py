@@ -15,8 +15,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from glmtts_desktop.library.errors import DiskFullError, LibraryVersionError, StorageError
 
@@ -99,14 +99,23 @@ def translate(exc: sqlite3.Error, action: str) -> StorageError:
     """A typed error for an sqlite failure; 'disk is full' becomes DiskFullError."""
     text = str(exc).lower()
     if "full" in text:
-        return DiskFullError(f"The disk is full; could not {action}.",
-                             hint="Free some space on the disk and try again.", detail=str(exc))
+        return DiskFullError(
+            f"The disk is full; could not {action}.",
+            hint="Free some space on the disk and try again.",
+            detail=str(exc),
+        )
     if "locked" in text or "busy" in text:
-        return StorageError(f"The library is busy; could not {action}.",
-                            hint="Another copy of the app may be writing to it. Try again.", detail=str(exc))
+        return StorageError(
+            f"The library is busy; could not {action}.",
+            hint="Another copy of the app may be writing to it. Try again.",
+            detail=str(exc),
+        )
     if isinstance(exc, sqlite3.DatabaseError) and ("malformed" in text or "not a database" in text):
-        return StorageError(f"The library catalogue is damaged; could not {action}.",
-                            hint="Restore library.sqlite3 from a backup.", detail=str(exc))
+        return StorageError(
+            f"The library catalogue is damaged; could not {action}.",
+            hint="Restore library.sqlite3 from a backup.",
+            detail=str(exc),
+        )
     return StorageError(f"Could not {action}.", detail=str(exc))
 
 
@@ -135,7 +144,9 @@ def connect(path: Path) -> sqlite3.Connection:
 
 
 @contextlib.contextmanager
-def transaction(conn: sqlite3.Connection, action: str = "save to the library") -> Iterator[sqlite3.Connection]:
+def transaction(
+    conn: sqlite3.Connection, action: str = "save to the library"
+) -> Iterator[sqlite3.Connection]:
     """BEGIN IMMEDIATE ... COMMIT, rolled back on any error; sqlite errors become StorageError."""
     try:
         conn.execute("BEGIN IMMEDIATE")
@@ -164,7 +175,8 @@ def migrate(conn: sqlite3.Connection) -> int:
         raise LibraryVersionError(
             "This library was created by a newer version of GLM-TTS Desktop.",
             hint="Update the app, or choose another library folder.",
-            detail=f"schema {version} > supported {SCHEMA_VERSION}")
+            detail=f"schema {version} > supported {SCHEMA_VERSION}",
+        )
     for number in range(version + 1, SCHEMA_VERSION + 1):
         script = MIGRATIONS[number - 1]
         with transaction(conn, "upgrade the library"):

@@ -11,7 +11,6 @@ import io
 import logging
 import os
 from pathlib import Path
-from typing import Optional
 
 import numpy as np
 import soundfile as sf
@@ -28,14 +27,16 @@ fsync_dir = fsutil.fsync_dir
 def storage_error(exc: OSError, what: str, path: Path) -> StorageError:
     """The right typed error for an OS error while writing ``what``."""
     if fsutil.is_disk_full(exc):
-        return DiskFullError(f"The disk is full; the {what} was not saved.",
-                             hint="Free some space on the disk and try again.", detail=f"{path}: {exc}")
-    return StorageError(f"Could not save the {what}.",
-                        hint="Check that the library folder exists and that you may write to it.",
-                        detail=f"{path}: {exc}")
-
-
-
+        return DiskFullError(
+            f"The disk is full; the {what} was not saved.",
+            hint="Free some space on the disk and try again.",
+            detail=f"{path}: {exc}",
+        )
+    return StorageError(
+        f"Could not save the {what}.",
+        hint="Check that the library folder exists and that you may write to it.",
+        detail=f"{path}: {exc}",
+    )
 
 
 def atomic_write_bytes(path: Path, data: bytes, *, what: str = "file") -> None:
@@ -54,7 +55,9 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def copy_content_addressed(src: Path, folder: Path, *, what: str = "original recording") -> tuple[str, Path, int]:
+def copy_content_addressed(
+    src: Path, folder: Path, *, what: str = "original recording"
+) -> tuple[str, Path, int]:
     """Copy ``src`` byte-for-byte to ``folder/<sha[:2]>/<sha><suffix>``; returns (sha256, path, size).
 
     The name comes from the content, so the same file imported twice is stored once, and a
@@ -90,8 +93,15 @@ def copy_content_addressed(src: Path, folder: Path, *, what: str = "original rec
     return digest, dest, size
 
 
-def encode_wav(samples: np.ndarray, sample_rate: int, *, subtype: str = "PCM_16",
-               title: str = "", comment: str = "", software: str = "") -> bytes:
+def encode_wav(
+    samples: np.ndarray,
+    sample_rate: int,
+    *,
+    subtype: str = "PCM_16",
+    title: str = "",
+    comment: str = "",
+    software: str = "",
+) -> bytes:
     """WAV bytes (mono or (n, ch)), float input clipped to [-1, 1], with RIFF INFO tags."""
     x = np.asarray(samples)
     if x.ndim not in (1, 2) or x.size == 0:
@@ -104,8 +114,9 @@ def encode_wav(samples: np.ndarray, sample_rate: int, *, subtype: str = "PCM_16"
         x = np.clip(x, -1.0, 1.0).astype(np.float32, copy=False)
     buf = io.BytesIO()
     channels = 1 if x.ndim == 1 else x.shape[1]
-    with sf.SoundFile(buf, "w", samplerate=int(sample_rate), channels=channels, format="WAV",
-                      subtype=subtype) as f:
+    with sf.SoundFile(
+        buf, "w", samplerate=int(sample_rate), channels=channels, format="WAV", subtype=subtype
+    ) as f:
         if title:
             f.title = title
         if comment:
@@ -121,15 +132,21 @@ def read_audio(path: Path) -> tuple[np.ndarray, int]:
     try:
         data, sr = sf.read(str(path), dtype="float32")
     except FileNotFoundError as exc:
-        raise StorageError(f"The audio file {path.name} is missing from the library.",
-                           hint="Restore the library folder from a backup.", detail=str(path)) from exc
+        raise StorageError(
+            f"The audio file {path.name} is missing from the library.",
+            hint="Restore the library folder from a backup.",
+            detail=str(path),
+        ) from exc
     except (sf.LibsndfileError, RuntimeError) as exc:
-        raise StorageError(f"The audio file {path.name} is damaged.",
-                           hint="Restore the library folder from a backup.", detail=f"{path}: {exc}") from exc
+        raise StorageError(
+            f"The audio file {path.name} is damaged.",
+            hint="Restore the library folder from a backup.",
+            detail=f"{path}: {exc}",
+        ) from exc
     return data, int(sr)
 
 
-def remove_file(path: Optional[Path]) -> None:
+def remove_file(path: Path | None) -> None:
     """Delete a file we own; a missing file is fine (purge is idempotent)."""
     if path is None:
         return
@@ -152,5 +169,14 @@ def remove_empty_dirs(folder: Path, stop: Path) -> None:
         folder = folder.parent
 
 
-__all__ = ["atomic_write_bytes", "sha256_file", "copy_content_addressed", "encode_wav", "read_audio",
-           "remove_file", "remove_empty_dirs", "fsync_dir", "storage_error"]
+__all__ = [
+    "atomic_write_bytes",
+    "sha256_file",
+    "copy_content_addressed",
+    "encode_wav",
+    "read_audio",
+    "remove_file",
+    "remove_empty_dirs",
+    "fsync_dir",
+    "storage_error",
+]

@@ -14,7 +14,7 @@ import sqlite3
 import threading
 import uuid
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 
@@ -32,7 +32,7 @@ GENERATION_SUBTYPE = "PCM_16"
 AI_LABEL = "AI-generated speech (synthetic voice), made with GLM-TTS Desktop"
 
 
-def _json(value: Optional[dict[str, Any]], what: str) -> str:
+def _json(value: dict[str, Any] | None, what: str) -> str:
     try:
         return json.dumps(value or {}, ensure_ascii=False, sort_keys=True, default=str)
     except (TypeError, ValueError) as exc:
@@ -53,20 +53,20 @@ class GenerationStore:
     conn: sqlite3.Connection
 
     def _abs(self, rel: str) -> Path: ...  # pragma: no cover
-    def _remove_owned(self, rel: Optional[str]) -> None: ...  # pragma: no cover
+    def _remove_owned(self, rel: str | None) -> None: ...  # pragma: no cover
 
     def add_generation(
         self,
         text: str,
-        voice_id: Optional[str],
+        voice_id: str | None,
         voice_name: str,
-        seed: Optional[int],
+        seed: int | None,
         settings: dict[str, Any],
         samples: np.ndarray,
         sample_rate: int,
         *,
-        title: Optional[str] = None,
-        model_info: Optional[dict[str, Any]] = None,
+        title: str | None = None,
+        model_info: dict[str, Any] | None = None,
     ) -> Generation:
         """Save a generated clip (WAV, 16-bit) and its catalogue row.
 
@@ -83,16 +83,36 @@ class GenerationStore:
         gen_id = uuid.uuid4().hex
         created = utc_now()
         rel = f"{AUDIO_DIRNAME}/generations/{created[:4]}/{created[5:7]}/{gen_id}.wav"
-        data = encode_wav(samples, sample_rate, subtype=GENERATION_SUBTYPE, title=title or text[:80],
-                          comment=f"{AI_LABEL}; id {gen_id}", software=f"GLM-TTS Desktop {self.app_version}")
+        data = encode_wav(
+            samples,
+            sample_rate,
+            subtype=GENERATION_SUBTYPE,
+            title=title or text[:80],
+            comment=f"{AI_LABEL}; id {gen_id}",
+            software=f"GLM-TTS Desktop {self.app_version}",
+        )
         path = self._abs(rel)
         atomic_write_bytes(path, data, what="generated audio")
         try:
             with self._lock, transaction(self.conn, "save the generation"):
-                self._insert_generation_row((
-                    gen_id, created, title, text, voice_id, voice_name or "", seed, settings_json, model_json,
-                    self.app_version, int(sample_rate), len(samples) / float(sample_rate), rel,
-                    sha256_bytes(data)))
+                self._insert_generation_row(
+                    (
+                        gen_id,
+                        created,
+                        title,
+                        text,
+                        voice_id,
+                        voice_name or "",
+                        seed,
+                        settings_json,
+                        model_json,
+                        self.app_version,
+                        int(sample_rate),
+                        len(samples) / float(sample_rate),
+                        rel,
+                        sha256_bytes(data),
+                    )
+                )
         except BaseException:
             self._remove_owned(rel)
             raise
@@ -105,15 +125,29 @@ class GenerationStore:
         self.conn.execute(
             "INSERT INTO generations (id, created_at, title, text, voice_id, voice_name, seed, settings,"
             " model_info, app_version, sample_rate, duration, rel_path, sha256)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", values)
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            values,
+        )
 
     def _generation_from_row(self, r: sqlite3.Row) -> Generation:
         return Generation(
-            id=r["id"], created_at=r["created_at"], text=r["text"], voice_id=r["voice_id"],
-            voice_name=r["voice_name"], seed=r["seed"], settings=json.loads(r["settings"]),
-            model_info=json.loads(r["model_info"]), app_version=r["app_version"],
-            sample_rate=r["sample_rate"], duration=r["duration"], path=self._abs(r["rel_path"]),
-            rel_path=r["rel_path"], sha256=r["sha256"], title=r["title"], deleted_at=r["deleted_at"])
+            id=r["id"],
+            created_at=r["created_at"],
+            text=r["text"],
+            voice_id=r["voice_id"],
+            voice_name=r["voice_name"],
+            seed=r["seed"],
+            settings=json.loads(r["settings"]),
+            model_info=json.loads(r["model_info"]),
+            app_version=r["app_version"],
+            sample_rate=r["sample_rate"],
+            duration=r["duration"],
+            path=self._abs(r["rel_path"]),
+            rel_path=r["rel_path"],
+            sha256=r["sha256"],
+            title=r["title"],
+            deleted_at=r["deleted_at"],
+        )
 
     def get_generation(self, generation_id: str) -> Generation:
         """The generation with this id (also when in the trash). Raises NotFoundError."""
@@ -123,9 +157,16 @@ class GenerationStore:
                 raise NotFoundError("That generation is not in the library.", detail=str(generation_id))
             return self._generation_from_row(r)
 
-    def list_generations(self, limit: int = 100, offset: int = 0, search: Optional[str] = None, *,
-                         voice_id: Optional[str] = None, include_deleted: bool = False,
-                         deleted_only: bool = False) -> list[Generation]:
+    def list_generations(
+        self,
+        limit: int = 100,
+        offset: int = 0,
+        search: str | None = None,
+        *,
+        voice_id: str | None = None,
+        include_deleted: bool = False,
+        deleted_only: bool = False,
+    ) -> list[Generation]:
         """Newest first. ``search`` matches text, title or voice name (case-insensitive for ASCII)."""
         where, params = [], []
         if deleted_only:
@@ -134,7 +175,9 @@ class GenerationStore:
             where.append("deleted_at IS NULL")
         if search and search.strip():
             pat = _like_pattern(search.strip())
-            where.append("(text LIKE ? ESCAPE '\\' OR title LIKE ? ESCAPE '\\' OR voice_name LIKE ? ESCAPE '\\')")
+            where.append(
+                "(text LIKE ? ESCAPE '\\' OR title LIKE ? ESCAPE '\\' OR voice_name LIKE ? ESCAPE '\\')"
+            )
             params += [pat, pat, pat]
         if voice_id is not None:
             where.append("voice_id = ?")
@@ -147,29 +190,36 @@ class GenerationStore:
             rows = self.conn.execute(sql, (*params, int(limit), int(offset))).fetchall()
             return [self._generation_from_row(r) for r in rows]
 
-    def count_generations(self, search: Optional[str] = None, *, include_deleted: bool = False) -> int:
+    def count_generations(self, search: str | None = None, *, include_deleted: bool = False) -> int:
         where, params = ["1"], []
         if not include_deleted:
             where.append("deleted_at IS NULL")
         if search and search.strip():
             pat = _like_pattern(search.strip())
-            where.append("(text LIKE ? ESCAPE '\\' OR title LIKE ? ESCAPE '\\' OR voice_name LIKE ? ESCAPE '\\')")
+            where.append(
+                "(text LIKE ? ESCAPE '\\' OR title LIKE ? ESCAPE '\\' OR voice_name LIKE ? ESCAPE '\\')"
+            )
             params += [pat, pat, pat]
         with self._lock:
-            return int(self.conn.execute(f"SELECT COUNT(*) FROM generations WHERE {' AND '.join(where)}",
-                                         params).fetchone()[0])
+            return int(
+                self.conn.execute(
+                    f"SELECT COUNT(*) FROM generations WHERE {' AND '.join(where)}", params
+                ).fetchone()[0]
+            )
 
     def _set(self, generation_id: str, action: str, sql: str, params: tuple) -> Generation:
         with self._lock:
             with transaction(self.conn, action):
-                cur = self.conn.execute(f"UPDATE generations SET {sql} WHERE id = ?", (*params, generation_id))
+                cur = self.conn.execute(
+                    f"UPDATE generations SET {sql} WHERE id = ?", (*params, generation_id)
+                )
                 if cur.rowcount == 0:
                     raise NotFoundError("That generation is not in the library.", detail=str(generation_id))
             g = self.get_generation(generation_id)
         write_generation_sidecar(g, AI_LABEL)
         return g
 
-    def rename_generation(self, generation_id: str, title: Optional[str]) -> Generation:
+    def rename_generation(self, generation_id: str, title: str | None) -> Generation:
         """Set the title (None or blank clears it; the list then shows the text)."""
         clean = " ".join((title or "").split()) or None
         return self._set(generation_id, "rename the generation", "title = ?", (clean,))
@@ -191,7 +241,7 @@ class GenerationStore:
             remove_sidecar(generation_sidecar_path(g))
             self._remove_owned(g.rel_path)
 
-    def load_generation_audio(self, generation: "Generation | str") -> tuple[np.ndarray, int]:
+    def load_generation_audio(self, generation: Generation | str) -> tuple[np.ndarray, int]:
         """(float32 samples, sample rate) of a generation's WAV."""
         g = generation if isinstance(generation, Generation) else self.get_generation(generation)
         return read_audio(g.path)

@@ -49,7 +49,9 @@ def write_voice_sidecar(voice: Voice, root: Path) -> None:
         "created_at": voice.created_at,
         "updated_at": voice.updated_at,
         "deleted_at": voice.deleted_at,
-        "original": None if voice.original_path is None else {
+        "original": None
+        if voice.original_path is None
+        else {
             "file": voice.original_path.relative_to(root).as_posix(),
             "name": voice.original_name,
             "sha256": voice.original_sha256,
@@ -88,8 +90,12 @@ def write_generation_sidecar(gen: Generation, label: str) -> None:
         "app_version": gen.app_version,
         "created_at": gen.created_at,
         "deleted_at": gen.deleted_at,
-        "audio": {"file": gen.path.name, "sha256": gen.sha256, "sample_rate": gen.sample_rate,
-                  "duration_s": gen.duration},
+        "audio": {
+            "file": gen.path.name,
+            "sha256": gen.sha256,
+            "sample_rate": gen.sample_rate,
+            "duration_s": gen.duration,
+        },
     }
     _write(generation_sidecar_path(gen), payload)
 

@@ -21,7 +21,6 @@ import sqlite3
 import threading
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Optional, Union
 
 from glmtts_desktop.library import db
 from glmtts_desktop.library.errors import StorageError
@@ -50,18 +49,21 @@ class Library(VoiceStore, GenerationStore):
     installed package's version.
     """
 
-    def __init__(self, root: Union[str, Path, None] = None, *, app_version: Optional[str] = None) -> None:
+    def __init__(self, root: str | Path | None = None, *, app_version: str | None = None) -> None:
         self.root = Path(root) if root is not None else default_library_root()
         try:
             (self.root / AUDIO_DIRNAME).mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise StorageError(f"Could not create the library folder {self.root}.",
-                               hint="Choose a folder you may write to.", detail=str(exc)) from exc
+            raise StorageError(
+                f"Could not create the library folder {self.root}.",
+                hint="Choose a folder you may write to.",
+                detail=str(exc),
+            ) from exc
         if app_version is None:
             from glmtts_desktop import __version__ as app_version
         self.app_version = str(app_version)
         self._lock = threading.RLock()
-        self._conn: Optional[sqlite3.Connection] = db.connect(self.root / DB_FILENAME)
+        self._conn: sqlite3.Connection | None = db.connect(self.root / DB_FILENAME)
         log.info("library opened at %s", self.root)
 
     # -- lifecycle -----------------------------------------------------------------------------
@@ -75,7 +77,7 @@ class Library(VoiceStore, GenerationStore):
                 self._conn.close()
                 self._conn = None
 
-    def __enter__(self) -> "Library":
+    def __enter__(self) -> Library:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -98,7 +100,7 @@ class Library(VoiceStore, GenerationStore):
     def _rel(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
 
-    def _remove_owned(self, rel: Optional[str]) -> None:
+    def _remove_owned(self, rel: str | None) -> None:
         if rel:
             path = self._abs(rel)
             remove_file(path)
@@ -108,8 +110,12 @@ class Library(VoiceStore, GenerationStore):
     def empty_trash(self) -> tuple[int, int]:
         """Permanently delete every voice and generation in the trash; (voices, generations)."""
         with self._lock:
-            voices = [r["id"] for r in self.conn.execute("SELECT id FROM voices WHERE deleted_at IS NOT NULL")]
-            gens = [r["id"] for r in self.conn.execute("SELECT id FROM generations WHERE deleted_at IS NOT NULL")]
+            voices = [
+                r["id"] for r in self.conn.execute("SELECT id FROM voices WHERE deleted_at IS NOT NULL")
+            ]
+            gens = [
+                r["id"] for r in self.conn.execute("SELECT id FROM generations WHERE deleted_at IS NOT NULL")
+            ]
             for gid in gens:
                 self.purge_generation(gid)
             for vid in voices:
@@ -121,7 +127,8 @@ class Library(VoiceStore, GenerationStore):
         with self._lock:
             items: list[tuple[str, str, str, str]] = []
             for r in self.conn.execute(
-                    "SELECT v.id, o.rel_path, o.sha256 FROM voices v JOIN originals o ON o.sha256 = v.original_sha256"):
+                "SELECT v.id, o.rel_path, o.sha256 FROM voices v JOIN originals o ON o.sha256 = v.original_sha256"
+            ):
                 items.append(("voice_original", r[0], r[1], r[2]))
             for r in self.conn.execute("SELECT id, reference_rel_path, reference_sha256 FROM voices"):
                 items.append(("voice_reference", r[0], r[1], r[2]))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 CONSENT_BASES = ("self", "permission", "family", "other")
 
@@ -32,8 +32,8 @@ class ConsentRecord:
     basis: str = "self"
     relationship: str = ""
     scope: str = ""
-    revoked_at: Optional[str] = None
-    recorded_at: Optional[str] = None  # set by the library when stored
+    revoked_at: str | None = None
+    recorded_at: str | None = None  # set by the library when stored
 
     @property
     def revoked(self) -> bool:
@@ -60,15 +60,15 @@ class Voice:
     reference_duration: float
     created_at: str
     updated_at: str
-    original_path: Optional[Path] = None
-    original_sha256: Optional[str] = None
-    original_name: Optional[str] = None
-    trim: Optional[tuple[float, float]] = None
-    language: Optional[str] = None
+    original_path: Path | None = None
+    original_sha256: str | None = None
+    original_name: str | None = None
+    trim: tuple[float, float] | None = None
+    language: str | None = None
     notes: str = ""
-    consent: Optional[ConsentRecord] = None
+    consent: ConsentRecord | None = None
     pronunciations: tuple[dict[str, Any], ...] = ()
-    deleted_at: Optional[str] = None
+    deleted_at: str | None = None
 
     @property
     def deleted(self) -> bool:
@@ -82,9 +82,9 @@ class Generation:
     id: str
     created_at: str
     text: str
-    voice_id: Optional[str]
+    voice_id: str | None
     voice_name: str
-    seed: Optional[int]
+    seed: int | None
     settings: dict[str, Any]
     model_info: dict[str, Any]
     app_version: str
@@ -93,8 +93,8 @@ class Generation:
     path: Path
     rel_path: str
     sha256: str
-    title: Optional[str] = None
-    deleted_at: Optional[str] = None
+    title: str | None = None
+    deleted_at: str | None = None
 
     @property
     def deleted(self) -> bool:

@@ -12,8 +12,9 @@ import logging
 import sqlite3
 import threading
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable, Optional, Union
+from typing import Any
 
 import numpy as np
 import soundfile as sf
@@ -77,13 +78,15 @@ def _decode_file(path: Path) -> tuple[np.ndarray, int]:
         if info.duration > MAX_REFERENCE_S:
             raise InvalidEntryError(
                 f"{path.name} is {info.duration:.0f} s long; too long to use whole as a voice reference.",
-                hint="Choose the part to use (3-10 s) and add that.")
+                hint="Choose the part to use (3-10 s) and add that.",
+            )
         data, sr = sf.read(str(path), dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError, OSError) as exc:
         raise InvalidEntryError(
             f"{path.name} could not be decoded here.",
             hint="Decode it with glmtts_desktop.audio.load_audio and pass the samples.",
-            detail=f"{path}: {exc}") from exc
+            detail=f"{path}: {exc}",
+        ) from exc
     return data.mean(axis=1).astype(np.float32), int(sr)
 
 
@@ -97,21 +100,21 @@ class VoiceStore:
     # provided by Library
     def _abs(self, rel: str) -> Path: ...  # pragma: no cover
     def _rel(self, path: Path) -> str: ...  # pragma: no cover
-    def _remove_owned(self, rel: Optional[str]) -> None: ...  # pragma: no cover
+    def _remove_owned(self, rel: str | None) -> None: ...  # pragma: no cover
 
     # -- create ------------------------------------------------------------------------------
     def add_voice(
         self,
         name: str,
-        reference: Union[str, Path, np.ndarray],
+        reference: str | Path | np.ndarray,
         transcript: str = "",
         *,
-        sample_rate: Optional[int] = None,
-        original_path: Union[str, Path, None] = None,
-        trim: Optional[tuple[float, float]] = None,
-        consent: Optional[ConsentRecord] = None,
+        sample_rate: int | None = None,
+        original_path: str | Path | None = None,
+        trim: tuple[float, float] | None = None,
+        consent: ConsentRecord | None = None,
         notes: str = "",
-        language: Optional[str] = None,
+        language: str | None = None,
     ) -> Voice:
         """Add a voice.
 
@@ -136,10 +139,17 @@ class VoiceStore:
         if samples.size == 0:
             raise InvalidEntryError("The reference audio is empty.")
         if original is not None and not original.is_file():
-            raise InvalidEntryError(f"The original file {original.name} does not exist.", detail=str(original))
+            raise InvalidEntryError(
+                f"The original file {original.name} does not exist.", detail=str(original)
+            )
         voice_id = uuid.uuid4().hex
-        ref_bytes = encode_wav(samples, sr, subtype=REFERENCE_SUBTYPE, title=name,
-                               comment="Voice reference (trimmed from the original recording)")
+        ref_bytes = encode_wav(
+            samples,
+            sr,
+            subtype=REFERENCE_SUBTYPE,
+            title=name,
+            comment="Voice reference (trimmed from the original recording)",
+        )
         ref_path = self.root / AUDIO_DIRNAME / "voices" / voice_id / f"reference-{uuid.uuid4().hex[:8]}.wav"
         orig_info = None
         orig_existed = False
@@ -148,8 +158,10 @@ class VoiceStore:
                 originals_dir = self.root / AUDIO_DIRNAME / "originals"
                 with self._lock:  # dedupe is decided by content, after the copy
                     orig_sha, orig_dest, size = copy_content_addressed(original, originals_dir)
-                    orig_existed = self.conn.execute("SELECT 1 FROM originals WHERE sha256 = ?",
-                                                     (orig_sha,)).fetchone() is not None
+                    orig_existed = (
+                        self.conn.execute("SELECT 1 FROM originals WHERE sha256 = ?", (orig_sha,)).fetchone()
+                        is not None
+                    )
                 orig_info = (orig_sha, self._rel(orig_dest), original.name, size)
             atomic_write_bytes(ref_path, ref_bytes, what="voice reference")
             now = utc_now()
@@ -157,23 +169,40 @@ class VoiceStore:
                 if orig_info is not None:
                     self.conn.execute(
                         "INSERT OR IGNORE INTO originals (sha256, rel_path, original_name, size_bytes, added_at)"
-                        " VALUES (?, ?, ?, ?, ?)", (*orig_info, now))
+                        " VALUES (?, ?, ?, ?, ?)",
+                        (*orig_info, now),
+                    )
                 self.conn.execute(
                     "INSERT INTO voices (id, name, transcript, language, notes, original_sha256, original_name,"
                     " trim_start, trim_end, reference_rel_path, reference_sha256, reference_sample_rate,"
                     " reference_duration, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (voice_id, name, transcript.strip(), language, notes,
-                     orig_info[0] if orig_info else None, orig_info[2] if orig_info else None,
-                     trim[0] if trim else None, trim[1] if trim else None, self._rel(ref_path),
-                     sha256_bytes(ref_bytes), sr, len(samples) / float(sr), now, now))
+                    (
+                        voice_id,
+                        name,
+                        transcript.strip(),
+                        language,
+                        notes,
+                        orig_info[0] if orig_info else None,
+                        orig_info[2] if orig_info else None,
+                        trim[0] if trim else None,
+                        trim[1] if trim else None,
+                        self._rel(ref_path),
+                        sha256_bytes(ref_bytes),
+                        sr,
+                        len(samples) / float(sr),
+                        now,
+                        now,
+                    ),
+                )
                 if consent is not None:
                     self._write_consent(voice_id, consent)
         except BaseException:
             self._remove_owned(self._rel(ref_path))
             if orig_info is not None and not orig_existed:
                 with self._lock:
-                    still_used = self.conn.execute("SELECT 1 FROM originals WHERE sha256 = ?",
-                                                   (orig_info[0],)).fetchone()
+                    still_used = self.conn.execute(
+                        "SELECT 1 FROM originals WHERE sha256 = ?", (orig_info[0],)
+                    ).fetchone()
                 if not still_used:
                     self._remove_owned(orig_info[1])
             raise
@@ -189,30 +218,62 @@ class VoiceStore:
         self.conn.execute(
             "INSERT OR REPLACE INTO consents (voice_id, who, given_when, how, basis, relationship, scope,"
             " revoked_at, recorded_at) VALUES (?,?,?,?,?,?,?,?,?)",
-            (voice_id, c.who.strip(), str(c.when), c.how.strip(), c.basis, c.relationship, c.scope,
-             c.revoked_at, c.recorded_at or utc_now()))
+            (
+                voice_id,
+                c.who.strip(),
+                str(c.when),
+                c.how.strip(),
+                c.basis,
+                c.relationship,
+                c.scope,
+                c.revoked_at,
+                c.recorded_at or utc_now(),
+            ),
+        )
 
     # -- read --------------------------------------------------------------------------------
     def _voice_from_row(self, r: sqlite3.Row) -> Voice:
         consent = None
         c = self.conn.execute("SELECT * FROM consents WHERE voice_id = ?", (r["id"],)).fetchone()
         if c is not None:
-            consent = ConsentRecord(who=c["who"], how=c["how"], when=c["given_when"], basis=c["basis"],
-                                    relationship=c["relationship"], scope=c["scope"],
-                                    revoked_at=c["revoked_at"], recorded_at=c["recorded_at"])
+            consent = ConsentRecord(
+                who=c["who"],
+                how=c["how"],
+                when=c["given_when"],
+                basis=c["basis"],
+                relationship=c["relationship"],
+                scope=c["scope"],
+                revoked_at=c["revoked_at"],
+                recorded_at=c["recorded_at"],
+            )
         orig_path = None
         if r["original_sha256"]:
-            o = self.conn.execute("SELECT rel_path FROM originals WHERE sha256 = ?", (r["original_sha256"],)).fetchone()
+            o = self.conn.execute(
+                "SELECT rel_path FROM originals WHERE sha256 = ?", (r["original_sha256"],)
+            ).fetchone()
             orig_path = self._abs(o["rel_path"]) if o else None
         trim = (r["trim_start"], r["trim_end"]) if r["trim_start"] is not None else None
         prons = tuple(json.loads(r["pronunciations"] or "[]"))
         return Voice(
-            id=r["id"], name=r["name"], transcript=r["transcript"], reference_path=self._abs(r["reference_rel_path"]),
-            reference_sha256=r["reference_sha256"], reference_sample_rate=r["reference_sample_rate"],
-            reference_duration=r["reference_duration"], created_at=r["created_at"], updated_at=r["updated_at"],
-            original_path=orig_path, original_sha256=r["original_sha256"], original_name=r["original_name"],
-            trim=trim, language=r["language"], notes=r["notes"], consent=consent, pronunciations=prons,
-            deleted_at=r["deleted_at"])
+            id=r["id"],
+            name=r["name"],
+            transcript=r["transcript"],
+            reference_path=self._abs(r["reference_rel_path"]),
+            reference_sha256=r["reference_sha256"],
+            reference_sample_rate=r["reference_sample_rate"],
+            reference_duration=r["reference_duration"],
+            created_at=r["created_at"],
+            updated_at=r["updated_at"],
+            original_path=orig_path,
+            original_sha256=r["original_sha256"],
+            original_name=r["original_name"],
+            trim=trim,
+            language=r["language"],
+            notes=r["notes"],
+            consent=consent,
+            pronunciations=prons,
+            deleted_at=r["deleted_at"],
+        )
 
     def get_voice(self, voice_id: str) -> Voice:
         """The voice with this id (also when it is in the trash). Raises NotFoundError."""
@@ -224,22 +285,29 @@ class VoiceStore:
 
     def list_voices(self, *, include_deleted: bool = False, deleted_only: bool = False) -> list[Voice]:
         """Voices sorted by name; the trash is hidden unless asked for."""
-        where = "deleted_at IS NOT NULL" if deleted_only else ("1" if include_deleted else "deleted_at IS NULL")
+        where = (
+            "deleted_at IS NOT NULL" if deleted_only else ("1" if include_deleted else "deleted_at IS NULL")
+        )
         with self._lock:
-            rows = self.conn.execute(f"SELECT * FROM voices WHERE {where} ORDER BY name COLLATE NOCASE, created_at")
+            rows = self.conn.execute(
+                f"SELECT * FROM voices WHERE {where} ORDER BY name COLLATE NOCASE, created_at"
+            )
             return [self._voice_from_row(r) for r in rows.fetchall()]
 
-    def load_voice_reference(self, voice: Union[Voice, str]) -> tuple[np.ndarray, int]:
+    def load_voice_reference(self, voice: Voice | str) -> tuple[np.ndarray, int]:
         """(float32 samples, sample rate) of the trimmed reference."""
         v = voice if isinstance(voice, Voice) else self.get_voice(voice)
         return read_audio(v.reference_path)
 
     # -- update ------------------------------------------------------------------------------
-    def _update(self, voice_id: str, action: str, sql: str, params: tuple, *, clear_cache: bool = False) -> Voice:
+    def _update(
+        self, voice_id: str, action: str, sql: str, params: tuple, *, clear_cache: bool = False
+    ) -> Voice:
         with self._lock:
             with transaction(self.conn, action):
-                cur = self.conn.execute(f"UPDATE voices SET {sql}, updated_at = ? WHERE id = ?",
-                                        (*params, utc_now(), voice_id))
+                cur = self.conn.execute(
+                    f"UPDATE voices SET {sql}, updated_at = ? WHERE id = ?", (*params, utc_now(), voice_id)
+                )
                 if cur.rowcount == 0:
                     raise NotFoundError("That voice is not in the library.", detail=str(voice_id))
                 if clear_cache:
@@ -251,13 +319,14 @@ class VoiceStore:
 
     def update_transcript(self, voice_id: str, transcript: str) -> Voice:
         """Change what the reference says; drops cached voice prompts (they embed it)."""
-        return self._update(voice_id, "save the transcript", "transcript = ?", (transcript.strip(),),
-                            clear_cache=True)
+        return self._update(
+            voice_id, "save the transcript", "transcript = ?", (transcript.strip(),), clear_cache=True
+        )
 
     def update_notes(self, voice_id: str, notes: str) -> Voice:
         return self._update(voice_id, "save the notes", "notes = ?", (notes,))
 
-    def set_voice_language(self, voice_id: str, language: Optional[str]) -> Voice:
+    def set_voice_language(self, voice_id: str, language: str | None) -> Voice:
         return self._update(voice_id, "save the language", "language = ?", (language,))
 
     def set_voice_pronunciations(self, voice_id: str, entries: Iterable[dict[str, Any]]) -> Voice:
@@ -265,8 +334,9 @@ class VoiceStore:
         data = json.dumps(_check_pronunciations(entries), ensure_ascii=False)
         return self._update(voice_id, "save the pronunciations", "pronunciations = ?", (data,))
 
-    def replace_reference(self, voice_id: str, samples: np.ndarray, sample_rate: int, *,
-                          trim: Optional[tuple[float, float]] = None) -> Voice:
+    def replace_reference(
+        self, voice_id: str, samples: np.ndarray, sample_rate: int, *, trim: tuple[float, float] | None = None
+    ) -> Voice:
         """Store a new trimmed reference (the original is untouched); drops cached prompts."""
         old = self.get_voice(voice_id)
         samples = _mono(samples)
@@ -274,12 +344,21 @@ class VoiceStore:
         new_path = old.reference_path.parent / f"reference-{uuid.uuid4().hex[:8]}.wav"
         atomic_write_bytes(new_path, ref_bytes, what="voice reference")
         try:
-            v = self._update(voice_id, "save the reference",
-                             "reference_rel_path = ?, reference_sha256 = ?, reference_sample_rate = ?,"
-                             " reference_duration = ?, trim_start = ?, trim_end = ?",
-                             (self._rel(new_path), sha256_bytes(ref_bytes), int(sample_rate),
-                              len(samples) / float(sample_rate), trim[0] if trim else None,
-                              trim[1] if trim else None), clear_cache=True)
+            v = self._update(
+                voice_id,
+                "save the reference",
+                "reference_rel_path = ?, reference_sha256 = ?, reference_sample_rate = ?,"
+                " reference_duration = ?, trim_start = ?, trim_end = ?",
+                (
+                    self._rel(new_path),
+                    sha256_bytes(ref_bytes),
+                    int(sample_rate),
+                    len(samples) / float(sample_rate),
+                    trim[0] if trim else None,
+                    trim[1] if trim else None,
+                ),
+                clear_cache=True,
+            )
         except BaseException:
             self._remove_owned(self._rel(new_path))
             raise
@@ -287,7 +366,7 @@ class VoiceStore:
         return v
 
     # -- consent -----------------------------------------------------------------------------
-    def set_consent(self, voice_id: str, consent: Optional[ConsentRecord]) -> Voice:
+    def set_consent(self, voice_id: str, consent: ConsentRecord | None) -> Voice:
         """Store (or with None, remove) the voice's consent record."""
         if consent is not None:
             _check_consent(consent)
@@ -307,7 +386,9 @@ class VoiceStore:
             if v.consent is None:
                 raise InvalidEntryError("This voice has no consent record to revoke.")
             with transaction(self.conn, "revoke consent"):
-                self.conn.execute("UPDATE consents SET revoked_at = ? WHERE voice_id = ?", (utc_now(), voice_id))
+                self.conn.execute(
+                    "UPDATE consents SET revoked_at = ? WHERE voice_id = ?", (utc_now(), voice_id)
+                )
             return self._described(self.get_voice(voice_id))
 
     # -- trash -------------------------------------------------------------------------------
@@ -327,10 +408,15 @@ class VoiceStore:
                 self.conn.execute("UPDATE generations SET voice_id = NULL WHERE voice_id = ?", (voice_id,))
                 self.conn.execute("DELETE FROM voices WHERE id = ?", (voice_id,))
                 orphan = None
-                if v.original_sha256 and not self.conn.execute(
-                        "SELECT 1 FROM voices WHERE original_sha256 = ?", (v.original_sha256,)).fetchone():
-                    orphan = self.conn.execute("SELECT rel_path FROM originals WHERE sha256 = ?",
-                                               (v.original_sha256,)).fetchone()
+                if (
+                    v.original_sha256
+                    and not self.conn.execute(
+                        "SELECT 1 FROM voices WHERE original_sha256 = ?", (v.original_sha256,)
+                    ).fetchone()
+                ):
+                    orphan = self.conn.execute(
+                        "SELECT rel_path FROM originals WHERE sha256 = ?", (v.original_sha256,)
+                    ).fetchone()
                     self.conn.execute("DELETE FROM originals WHERE sha256 = ?", (v.original_sha256,))
             remove_sidecar(voice_sidecar_path(v))
             self._remove_owned(self._rel(v.reference_path))
@@ -347,15 +433,17 @@ class VoiceStore:
             with transaction(self.conn, "cache the voice prompt"):
                 self.conn.execute(
                     "INSERT OR REPLACE INTO voice_prompt_cache (voice_id, key, data, created_at) VALUES (?,?,?,?)",
-                    (voice_id, key, sqlite3.Binary(bytes(data)), utc_now()))
+                    (voice_id, key, sqlite3.Binary(bytes(data)), utc_now()),
+                )
 
-    def get_voice_prompt_cache(self, voice_id: str, key: str) -> Optional[bytes]:
+    def get_voice_prompt_cache(self, voice_id: str, key: str) -> bytes | None:
         with self._lock:
-            r = self.conn.execute("SELECT data FROM voice_prompt_cache WHERE voice_id = ? AND key = ?",
-                                  (voice_id, key)).fetchone()
+            r = self.conn.execute(
+                "SELECT data FROM voice_prompt_cache WHERE voice_id = ? AND key = ?", (voice_id, key)
+            ).fetchone()
             return bytes(r["data"]) if r is not None else None
 
-    def clear_voice_prompt_cache(self, voice_id: Optional[str] = None) -> None:
+    def clear_voice_prompt_cache(self, voice_id: str | None = None) -> None:
         """Drop cached prompts of one voice, or of all voices."""
         with self._lock, transaction(self.conn, "clear the voice prompt cache"):
             if voice_id is None:

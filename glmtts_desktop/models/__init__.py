@@ -7,8 +7,8 @@ decision must be instant. huggingface_hub is imported only when metadata is fetc
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from glmtts_desktop.models.layout import default_model_dir, parse_sample_rates
 
@@ -24,8 +24,9 @@ def required_files(sample_rates: Iterable[int] | str = (24000,)) -> list[str]:
     return [f.path for f in load_manifest().files_for(parse_sample_rates(sample_rates))]
 
 
-def needs_setup(model_dir: Path | str | None = None, sample_rates: Iterable[int] | str = (24000,),
-                manifest=None) -> bool:
+def needs_setup(
+    model_dir: Path | str | None = None, sample_rates: Iterable[int] | str = (24000,), manifest=None
+) -> bool:
     """True when the wizard should run: a needed file is missing, wrong-sized or never verified.
 
     Only sizes and the verification record are compared, never hashes, so this is quick.

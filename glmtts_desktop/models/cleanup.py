@@ -12,8 +12,8 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable, Optional
 
 from glmtts_desktop.models.layout import PART_SUFFIX, STATE_DIRNAME
 
@@ -25,12 +25,18 @@ _FOREIGN_SUFFIXES = (".incomplete", ".lock")
 
 def _hub_cache_dirs(repo_ids: Iterable[str]) -> list[Path]:
     cache = os.environ.get("HF_HUB_CACHE") or os.path.join(
-        os.environ.get("HF_HOME") or os.path.join(os.path.expanduser("~"), ".cache", "huggingface"), "hub")
+        os.environ.get("HF_HOME") or os.path.join(os.path.expanduser("~"), ".cache", "huggingface"), "hub"
+    )
     return [Path(cache) / ("models--" + r.replace("/", "--")) for r in repo_ids]
 
 
-def clean_orphans(model_dir: Path, keep_parts: Iterable[str] = (), repo_ids: Iterable[str] = (),
-                  grace_s: float = GRACE_S, now: Optional[float] = None) -> list[Path]:
+def clean_orphans(
+    model_dir: Path,
+    keep_parts: Iterable[str] = (),
+    repo_ids: Iterable[str] = (),
+    grace_s: float = GRACE_S,
+    now: float | None = None,
+) -> list[Path]:
     """Delete stale foreign partial files and our .part files no manifest entry owns."""
     now = time.time() if now is None else now
     model_dir = Path(model_dir)

@@ -43,8 +43,9 @@ def check_space(path: Path, needed: int, margin: int = MARGIN_BYTES) -> None:
             f"Not enough free disk space: the weights need {human(needed)} more, "
             f"but only {human(free)} is free at {path}.",
             hint=f"Free at least {human(needed + margin - free)} or choose another folder; "
-                 "what was already downloaded is kept.",
-            detail=f"needed={needed} margin={margin} free={free} path={path}")
+            "what was already downloaded is kept.",
+            detail=f"needed={needed} margin={margin} free={free} path={path}",
+        )
 
 
 def disk_full_error(path: Path, exc: OSError) -> DiskSpaceError:
@@ -52,4 +53,5 @@ def disk_full_error(path: Path, exc: OSError) -> DiskSpaceError:
     return DiskSpaceError(
         "The disk filled up during the download.",
         hint="Free some space and start the download again; it continues where it stopped.",
-        detail=f"{path}: {exc}")
+        detail=f"{path}: {exc}",
+    )

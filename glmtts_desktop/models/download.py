@@ -10,9 +10,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Optional
 
 from glmtts_desktop.models import diskspace
 from glmtts_desktop.models.cleanup import clean_orphans
@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class DownloadProgress:
-    phase: str            # "metadata" | "checking" | "downloading" | "done"
+    phase: str  # "metadata" | "checking" | "downloading" | "done"
     file: str
     file_index: int
     file_count: int
@@ -40,7 +40,7 @@ class DownloadProgress:
     done: int
     total: int
     speed_bps: float
-    eta_s: Optional[float]
+    eta_s: float | None
 
 
 class _Meter:
@@ -72,12 +72,19 @@ class _Meter:
 class Downloader:
     """Gets the weights for ``sample_rates`` from ``endpoint`` into ``model_dir``."""
 
-    def __init__(self, model_dir: Path, *, endpoint: str | Endpoint | None = None,
-                 sample_rates: Iterable[int] | str = (24000,), manifest: Optional[Manifest] = None,
-                 settings: Optional[TransferSettings] = None,
-                 on_progress: Callable[[DownloadProgress], None] = lambda p: None,
-                 cancel: Optional[threading.Event] = None, client=None,
-                 progress_interval_s: float = 0.1) -> None:
+    def __init__(
+        self,
+        model_dir: Path,
+        *,
+        endpoint: str | Endpoint | None = None,
+        sample_rates: Iterable[int] | str = (24000,),
+        manifest: Manifest | None = None,
+        settings: TransferSettings | None = None,
+        on_progress: Callable[[DownloadProgress], None] = lambda p: None,
+        cancel: threading.Event | None = None,
+        client=None,
+        progress_interval_s: float = 0.1,
+    ) -> None:
         self.model_dir = Path(model_dir)
         self.endpoint = endpoint if isinstance(endpoint, Endpoint) else normalize_endpoint(endpoint)
         self.sample_rates = parse_sample_rates(sample_rates)
@@ -90,8 +97,8 @@ class Downloader:
         self._last_emit = 0.0
         self._meter = _Meter()
         self._lock = threading.Lock()
-        self._pending: Optional[tuple] = None  # a throttled snapshot the ticker still has to send
-        self._last_args: Optional[tuple] = None
+        self._pending: tuple | None = None  # a throttled snapshot the ticker still has to send
+        self._last_args: tuple | None = None
 
     # -- planning ---------------------------------------------------------------------
     def plan(self) -> list[PlanItem]:
@@ -99,44 +106,66 @@ class Downloader:
         self._emit("metadata", "", 0, 0, 0, 0, 0, 0, force=True)
         specs = self.manifest.files_for(self.sample_rates)
         state = read_json(self.model_dir, DOWNLOAD_STATE)
-        remembered_commits = {k: v for k, v in state.get("commits", {}).items()
-                              if state.get("repos", {}).get(k) == self.manifest.sources[k].repo_id} \
-            if isinstance(state.get("commits"), dict) else {}
-        items, commits = build_plan(self.manifest, specs, self.endpoint.url, self.model_dir,
-                                    commits=remembered_commits)
+        remembered_commits = (
+            {
+                k: v
+                for k, v in state.get("commits", {}).items()
+                if state.get("repos", {}).get(k) == self.manifest.sources[k].repo_id
+            }
+            if isinstance(state.get("commits"), dict)
+            else {}
+        )
+        items, commits = build_plan(
+            self.manifest, specs, self.endpoint.url, self.model_dir, commits=remembered_commits
+        )
         old_expected = state.get("expected", {})
         for item in items:
             old = old_expected.get(item.spec.path)
             if old and Expected.from_json(old) != item.expected:
                 part = part_path(item.dest)
                 if part.exists():
-                    log.warning("%s: expected bytes changed since the last run; dropping its .part",
-                                item.spec.path)
+                    log.warning(
+                        "%s: expected bytes changed since the last run; dropping its .part", item.spec.path
+                    )
                     part.unlink()
         expected = dict(old_expected)
         expected.update({i.spec.path: i.expected.to_json() for i in items})
-        write_json(self.model_dir, DOWNLOAD_STATE, {
-            "version": 1, "endpoint": self.endpoint.url, "commits": commits,
-            "repos": {k: self.manifest.sources[k].repo_id for k in commits}, "expected": expected})
+        write_json(
+            self.model_dir,
+            DOWNLOAD_STATE,
+            {
+                "version": 1,
+                "endpoint": self.endpoint.url,
+                "commits": commits,
+                "repos": {k: self.manifest.sources[k].repo_id for k in commits},
+                "expected": expected,
+            },
+        )
         return items
 
     # -- running ----------------------------------------------------------------------
     def run(self) -> VerifyReport:
         """Download what is missing and return the final verification report."""
         self.model_dir.mkdir(parents=True, exist_ok=True)
-        clean_orphans(self.model_dir, keep_parts=[f.path for f in self.manifest.files],
-                      repo_ids=[s.repo_id for s in self.manifest.sources.values()])
+        clean_orphans(
+            self.model_dir,
+            keep_parts=[f.path for f in self.manifest.files],
+            repo_ids=[s.repo_id for s in self.manifest.sources.values()],
+        )
         items = self.plan()
         todo = self._still_needed(items)
         total = sum(i.expected.size for i in items)
         done = total - sum(i.expected.size for i in todo)
-        have_parts = sum(min(part_path(i.dest).stat().st_size, i.expected.size)
-                         for i in todo if part_path(i.dest).exists())
+        have_parts = sum(
+            min(part_path(i.dest).stat().st_size, i.expected.size) for i in todo if part_path(i.dest).exists()
+        )
         diskspace.check_space(self.model_dir, sum(i.expected.size for i in todo) - have_parts)
         owns_client = self._client is None
         client = self._client or make_client(self.settings)
         stop_ticker = threading.Event()
-        ticker = threading.Thread(target=self._tick, args=(stop_ticker,), name="download-progress", daemon=True)
+        ticker = threading.Thread(
+            target=self._tick, args=(stop_ticker,), name="download-progress", daemon=True
+        )
         ticker.start()
         try:
             for idx, item in enumerate(todo):
@@ -147,8 +176,9 @@ class Downloader:
             if owns_client:
                 client.close()
         self._emit("done", "", len(todo), len(todo), 0, 0, total, total, force=True)
-        return verify_files(self.model_dir, self.manifest.files_for(self.sample_rates), full=True,
-                            cancel=self.cancel)
+        return verify_files(
+            self.model_dir, self.manifest.files_for(self.sample_rates), full=True, cancel=self.cancel
+        )
 
     def _still_needed(self, items: list[PlanItem]) -> list[PlanItem]:
         record = read_json(self.model_dir, VERIFIED).get("files", {})
@@ -161,8 +191,12 @@ class Downloader:
                 continue
             rec = record.get(item.spec.path)
             digest = item.expected.sha256 or item.expected.git_sha1
-            if rec and rec.get("size") == st.st_size and rec.get("mtime_ns") == st.st_mtime_ns \
-                    and rec.get("digest") == digest:
+            if (
+                rec
+                and rec.get("size") == st.st_size
+                and rec.get("mtime_ns") == st.st_mtime_ns
+                and rec.get("digest") == digest
+            ):
                 continue
             self._emit("checking", item.spec.path, i, len(items), 0, item.expected.size, 0, 0, force=True)
             if file_matches(item.dest, item.expected, cancel=self.cancel):
@@ -174,26 +208,53 @@ class Downloader:
 
     def _fetch_one(self, client, item: PlanItem, idx: int, count: int, done: int, total: int) -> int:
         part = part_path(item.dest)
-        state = {"file_done": min(part.stat().st_size, item.expected.size) if part.exists() else 0,
-                 "done": done + (min(part.stat().st_size, item.expected.size) if part.exists() else 0)}
+        state = {
+            "file_done": min(part.stat().st_size, item.expected.size) if part.exists() else 0,
+            "done": done + (min(part.stat().st_size, item.expected.size) if part.exists() else 0),
+        }
 
         def on_bytes(n: int) -> None:
             state["file_done"] += n
             state["done"] += n
             self._meter.add(n)
-            self._emit("downloading", item.spec.path, idx, count, state["file_done"],
-                       item.expected.size, state["done"], total)
+            self._emit(
+                "downloading",
+                item.spec.path,
+                idx,
+                count,
+                state["file_done"],
+                item.expected.size,
+                state["done"],
+                total,
+            )
 
         def on_reset(n: int) -> None:
             state["file_done"] -= n
             state["done"] -= n
 
-        self._emit("downloading", item.spec.path, idx, count, state["file_done"], item.expected.size,
-                   state["done"], total, force=True)
+        self._emit(
+            "downloading",
+            item.spec.path,
+            idx,
+            count,
+            state["file_done"],
+            item.expected.size,
+            state["done"],
+            total,
+            force=True,
+        )
         for attempt in (1, 2):
             try:
-                fetch_file(item.url, item.dest, item.expected, client=client, cancel=self.cancel,
-                           on_bytes=on_bytes, on_reset=on_reset, settings=self.settings)
+                fetch_file(
+                    item.url,
+                    item.dest,
+                    item.expected,
+                    client=client,
+                    cancel=self.cancel,
+                    on_bytes=on_bytes,
+                    on_reset=on_reset,
+                    settings=self.settings,
+                )
                 break
             except IntegrityError:
                 on_reset(state["file_done"])
@@ -203,8 +264,18 @@ class Downloader:
         record_verified(self.model_dir, item.spec.path, item.expected)
         return done + item.expected.size
 
-    def _emit(self, phase: str, file: str, idx: int, count: int, file_done: int, file_total: int,
-              done: int, total: int, force: bool = False) -> None:
+    def _emit(
+        self,
+        phase: str,
+        file: str,
+        idx: int,
+        count: int,
+        file_done: int,
+        file_total: int,
+        done: int,
+        total: int,
+        force: bool = False,
+    ) -> None:
         args = (phase, file, idx, count, file_done, file_total, done, total)
         with self._lock:
             now = time.monotonic()
@@ -228,8 +299,12 @@ class Downloader:
         while not stop.wait(period):
             with self._lock:
                 args, self._pending = self._pending, None
-                if args is None and self._last_args is not None and self._last_args[0] == "downloading" \
-                        and time.monotonic() - self._last_emit >= 1.0:
+                if (
+                    args is None
+                    and self._last_args is not None
+                    and self._last_args[0] == "downloading"
+                    and time.monotonic() - self._last_emit >= 1.0
+                ):
                     args = self._last_args  # nothing new for a while: speed and time left stay honest
                 if args is not None:
                     self._last_emit = time.monotonic()
@@ -244,12 +319,15 @@ class ConnectionReport:
     speed_bps: float
 
     def sentence(self) -> str:
-        return (f"Connected to {self.endpoint}: fetched {self.bytes} bytes in {self.seconds:.2f} s "
-                f"({diskspace.human(self.speed_bps)}/s).")
+        return (
+            f"Connected to {self.endpoint}: fetched {self.bytes} bytes in {self.seconds:.2f} s "
+            f"({diskspace.human(self.speed_bps)}/s)."
+        )
 
 
-def test_connection(endpoint: str | Endpoint, manifest: Optional[Manifest] = None,
-                    timeout_s: float = 20.0) -> ConnectionReport:
+def test_connection(
+    endpoint: str | Endpoint, manifest: Manifest | None = None, timeout_s: float = 20.0
+) -> ConnectionReport:
     """Fetch the smallest file of the weights from ``endpoint`` and time it."""
     from huggingface_hub import hf_hub_url
 
@@ -264,14 +342,19 @@ def test_connection(endpoint: str | Endpoint, manifest: Optional[Manifest] = Non
     try:
         resp = client.get(url)
     except Exception as exc:
-        raise NetworkError(f"Could not reach {ep.url}.",
-                           hint="Check the internet connection or choose another source.",
-                           detail=f"{url}: {exc}") from exc
+        raise NetworkError(
+            f"Could not reach {ep.url}.",
+            hint="Check the internet connection or choose another source.",
+            detail=f"{url}: {exc}",
+        ) from exc
     finally:
         client.close()
     if resp.status_code != 200:
-        raise NetworkError(f"{ep.url} answered with an error (HTTP {resp.status_code}).",
-                           hint="Choose another source.", detail=url)
+        raise NetworkError(
+            f"{ep.url} answered with an error (HTTP {resp.status_code}).",
+            hint="Choose another source.",
+            detail=url,
+        )
     seconds = max(time.monotonic() - start, 1e-6)
     return ConnectionReport(ep.url, seconds, len(resp.content), len(resp.content) / seconds)
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass
-from typing import Optional
 from urllib.parse import urlsplit
 
 from glmtts_desktop.models.errors import EndpointError
@@ -35,7 +34,7 @@ class Endpoint:
         return "custom"
 
 
-def normalize_endpoint(value: Optional[str]) -> Endpoint:
+def normalize_endpoint(value: str | None) -> Endpoint:
     """Check and normalise a source address; 'official'/'mirror' are accepted as names.
 
     https is expected. Plain http is allowed (a LAN mirror) but carries a warning,
@@ -48,16 +47,22 @@ def normalize_endpoint(value: Optional[str]) -> Endpoint:
         return Endpoint(KNOWN[raw.lower()])
     parts = urlsplit(raw)
     if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise EndpointError(f"'{raw}' is not a web address the app can download from.",
-                            hint="Enter an address that starts with https://, e.g. https://hf-mirror.com.")
+        raise EndpointError(
+            f"'{raw}' is not a web address the app can download from.",
+            hint="Enter an address that starts with https://, e.g. https://hf-mirror.com.",
+        )
     if parts.query or parts.fragment or parts.username or parts.password:
-        raise EndpointError(f"'{raw}' contains parts a download source cannot have (?, #, user names).",
-                            hint="Enter only the address, e.g. https://hf-mirror.com.")
+        raise EndpointError(
+            f"'{raw}' contains parts a download source cannot have (?, #, user names).",
+            hint="Enter only the address, e.g. https://hf-mirror.com.",
+        )
     url = f"{parts.scheme}://{parts.netloc}{parts.path}".rstrip("/")
     warning = ""
     if parts.scheme == "http":
-        warning = ("This address uses plain http: the connection is not encrypted. "
-                   "Downloaded files are still checked against their hashes.")
+        warning = (
+            "This address uses plain http: the connection is not encrypted. "
+            "Downloaded files are still checked against their hashes."
+        )
         log.warning("plain-http endpoint %s", url)
     return Endpoint(url, warning)
 

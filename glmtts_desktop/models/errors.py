@@ -76,8 +76,15 @@ class MissingWeightsError(ModelsError):
 
     exit_code = 7
 
-    def __init__(self, message: str, *, missing: list[str] | None = None, wrong: list[str] | None = None,
-                 hint: str = "", detail: str = "") -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        missing: list[str] | None = None,
+        wrong: list[str] | None = None,
+        hint: str = "",
+        detail: str = "",
+    ) -> None:
         super().__init__(message, hint=hint, detail=detail)
         self.missing = list(missing or [])
         self.wrong = list(wrong or [])
@@ -90,6 +97,7 @@ class ImportWeightsError(MissingWeightsError):
 class DownloadCancelledError(CancelledError):
     """The user stopped the download; partial files stay so it can resume."""
 
-    def __init__(self, message: str = "Download paused. Start it again to continue where it stopped.",
-                 **kw: str) -> None:
+    def __init__(
+        self, message: str = "Download paused. Start it again to continue where it stopped.", **kw: str
+    ) -> None:
         super().__init__(message, **kw)

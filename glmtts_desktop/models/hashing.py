@@ -11,9 +11,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Optional
 
 from glmtts_desktop.models.errors import DownloadCancelledError
 
@@ -27,8 +27,8 @@ class Expected:
     """What a file must be: its size and at least one content hash where known."""
 
     size: int
-    sha256: Optional[str] = None
-    git_sha1: Optional[str] = None
+    sha256: str | None = None
+    git_sha1: str | None = None
     pinned: bool = False  # True when the hash comes from our own manifest
 
     @property
@@ -39,9 +39,13 @@ class Expected:
         return {"size": self.size, "sha256": self.sha256, "git_sha1": self.git_sha1, "pinned": self.pinned}
 
     @classmethod
-    def from_json(cls, d: dict) -> "Expected":
-        return cls(size=int(d["size"]), sha256=d.get("sha256"), git_sha1=d.get("git_sha1"),
-                   pinned=bool(d.get("pinned", False)))
+    def from_json(cls, d: dict) -> Expected:
+        return cls(
+            size=int(d["size"]),
+            sha256=d.get("sha256"),
+            git_sha1=d.get("git_sha1"),
+            pinned=bool(d.get("pinned", False)),
+        )
 
 
 class StreamHasher:
@@ -80,9 +84,14 @@ class StreamHasher:
         return ""
 
 
-def feed_file(hasher: StreamHasher, path: Path, start: int = 0, stop: Optional[int] = None,
-              cancel: Optional[threading.Event] = None,
-              on_bytes: Optional[Callable[[int], None]] = None) -> None:
+def feed_file(
+    hasher: StreamHasher,
+    path: Path,
+    start: int = 0,
+    stop: int | None = None,
+    cancel: threading.Event | None = None,
+    on_bytes: Callable[[int], None] | None = None,
+) -> None:
     """Hash ``path[start:stop]`` into ``hasher`` in chunks, checking cancel between chunks."""
     with open(path, "rb") as fh:
         fh.seek(start)
@@ -101,8 +110,12 @@ def feed_file(hasher: StreamHasher, path: Path, start: int = 0, stop: Optional[i
                 on_bytes(len(block))
 
 
-def file_matches(path: Path, expected: Expected, cancel: Optional[threading.Event] = None,
-                 on_bytes: Optional[Callable[[int], None]] = None) -> bool:
+def file_matches(
+    path: Path,
+    expected: Expected,
+    cancel: threading.Event | None = None,
+    on_bytes: Callable[[int], None] | None = None,
+) -> bool:
     """True when ``path`` has the expected size and hash."""
     try:
         if path.stat().st_size != expected.size:

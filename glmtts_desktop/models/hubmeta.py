@@ -11,9 +11,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Optional
 
 from glmtts_desktop.models.endpoints import prepare_hub_env
 from glmtts_desktop.models.errors import NetworkError, SourceMismatchError
@@ -30,8 +30,8 @@ META_TIMEOUT_S = 30.0
 class RemoteFile:
     path: str
     size: int
-    sha256: Optional[str]   # LFS files only
-    git_sha1: Optional[str]  # the git blob id
+    sha256: str | None  # LFS files only
+    git_sha1: str | None  # the git blob id
 
 
 @dataclass(frozen=True)
@@ -77,15 +77,25 @@ def _network_error(what: str, endpoint: str, exc: BaseException) -> NetworkError
     text = f"{type(exc).__name__}: {exc}"
     name = type(exc).__name__
     status = getattr(getattr(exc, "response", None), "status_code", None)
-    if status == 404 or name in ("RepositoryNotFoundError", "RevisionNotFoundError", "EntryNotFoundError",
-                                 "RemoteEntryNotFoundError"):
-        err = NetworkError(f"The source {endpoint} does not offer the GLM-TTS files ({what}).",
-                           hint="Choose another source (official or mirror) and try again.", detail=text)
+    if status == 404 or name in (
+        "RepositoryNotFoundError",
+        "RevisionNotFoundError",
+        "EntryNotFoundError",
+        "RemoteEntryNotFoundError",
+    ):
+        err = NetworkError(
+            f"The source {endpoint} does not offer the GLM-TTS files ({what}).",
+            hint="Choose another source (official or mirror) and try again.",
+            detail=text,
+        )
         err.not_found = True
         return err
-    return NetworkError(f"Could not reach {endpoint} ({what}).",
-                        hint="Check the internet connection or choose another source "
-                             "(for example https://hf-mirror.com), then try again.", detail=text)
+    return NetworkError(
+        f"Could not reach {endpoint} ({what}).",
+        hint="Check the internet connection or choose another source "
+        "(for example https://hf-mirror.com), then try again.",
+        detail=text,
+    )
 
 
 def resolve_commit(endpoint: str, source: Source) -> str:
@@ -100,10 +110,18 @@ def resolve_commit(endpoint: str, source: Source) -> str:
         raise _network_error("revision", endpoint, exc) from exc
     sha = getattr(info, "sha", None)
     if not sha or len(sha) != 40:
-        raise NetworkError(f"The source {endpoint} gave no usable commit for {source.repo_id}.",
-                           hint="Choose another source and try again.", detail=repr(sha))
-    log.warning("source %s is not pinned to a commit; resolved %s@%s to %s",
-                source.name, source.repo_id, source.default_ref, sha)
+        raise NetworkError(
+            f"The source {endpoint} gave no usable commit for {source.repo_id}.",
+            hint="Choose another source and try again.",
+            detail=repr(sha),
+        )
+    log.warning(
+        "source %s is not pinned to a commit; resolved %s@%s to %s",
+        source.name,
+        source.repo_id,
+        source.default_ref,
+        sha,
+    )
     return sha
 
 
@@ -121,40 +139,55 @@ def list_remote_files(endpoint: str, repo_id: str, commit: str) -> dict[str, Rem
         if not hasattr(e, "size"):  # a folder
             continue
         lfs = getattr(e, "lfs", None)
-        out[path] = RemoteFile(path=path, size=int(e.size), sha256=(lfs.sha256 if lfs else None),
-                               git_sha1=getattr(e, "blob_id", None))
+        out[path] = RemoteFile(
+            path=path,
+            size=int(e.size),
+            sha256=(lfs.sha256 if lfs else None),
+            git_sha1=getattr(e, "blob_id", None),
+        )
     return out
 
 
-def expected_for(spec: FileSpec, remote: Optional[RemoteFile], endpoint: str) -> Expected:
+def expected_for(spec: FileSpec, remote: RemoteFile | None, endpoint: str) -> Expected:
     """Merge manifest and remote metadata; refuse a source that contradicts the manifest."""
     if remote is None:
-        raise SourceMismatchError(f"The source {endpoint} does not have the file {spec.remote_path}.",
-                                  hint="Choose another source (official or mirror).",
-                                  detail=f"{spec.source}:{spec.remote_path}")
+        raise SourceMismatchError(
+            f"The source {endpoint} does not have the file {spec.remote_path}.",
+            hint="Choose another source (official or mirror).",
+            detail=f"{spec.source}:{spec.remote_path}",
+        )
     if spec.size is not None and remote.size != spec.size:
         raise SourceMismatchError(
             f"The source {endpoint} offers a different {spec.path} than the app expects.",
             hint="This source may be outdated or altered; choose another source.",
-            detail=f"size manifest={spec.size} remote={remote.size}")
+            detail=f"size manifest={spec.size} remote={remote.size}",
+        )
     if spec.sha256 is not None and remote.sha256 is not None and remote.sha256 != spec.sha256:
         raise SourceMismatchError(
             f"The source {endpoint} offers a different {spec.path} than the app expects.",
             hint="This source may be outdated or altered; choose another source.",
-            detail=f"sha256 manifest={spec.sha256} remote={remote.sha256}")
+            detail=f"sha256 manifest={spec.sha256} remote={remote.sha256}",
+        )
     if spec.sha256 is not None:
         return Expected(size=remote.size, sha256=spec.sha256, pinned=True)
     if remote.sha256:
-        log.warning("%s: sha256 not pinned in the manifest; using the Hub's LFS sha256 %s",
-                    spec.path, remote.sha256)
+        log.warning(
+            "%s: sha256 not pinned in the manifest; using the Hub's LFS sha256 %s", spec.path, remote.sha256
+        )
         return Expected(size=remote.size, sha256=remote.sha256, pinned=False)
-    log.warning("%s: not pinned and not an LFS file; using the Hub's git blob id %s",
-                spec.path, remote.git_sha1)
+    log.warning(
+        "%s: not pinned and not an LFS file; using the Hub's git blob id %s", spec.path, remote.git_sha1
+    )
     return Expected(size=remote.size, git_sha1=remote.git_sha1, pinned=False)
 
 
-def build_plan(manifest: Manifest, specs: Iterable[FileSpec], endpoint: str, model_dir: Path,
-               commits: Optional[dict[str, str]] = None) -> tuple[list[PlanItem], dict[str, str]]:
+def build_plan(
+    manifest: Manifest,
+    specs: Iterable[FileSpec],
+    endpoint: str,
+    model_dir: Path,
+    commits: dict[str, str] | None = None,
+) -> tuple[list[PlanItem], dict[str, str]]:
     """Resolve commits, list files, cross-check, and return what to fetch from where.
 
     ``commits`` holds commits remembered from an earlier (interrupted) run, so a resumed
@@ -187,6 +220,13 @@ def build_plan(manifest: Manifest, specs: Iterable[FileSpec], endpoint: str, mod
         expected = expected_for(spec, remote, endpoint)
         source = manifest.sources[spec.source]
         url = hf_hub_url(source.repo_id, spec.remote_path, revision=commits[spec.source], endpoint=endpoint)
-        items.append(PlanItem(spec=spec, url=url, dest=local_path(model_dir, spec.path),
-                              expected=expected, commit=commits[spec.source]))
+        items.append(
+            PlanItem(
+                spec=spec,
+                url=url,
+                dest=local_path(model_dir, spec.path),
+                expected=expected,
+                commit=commits[spec.source],
+            )
+        )
     return items, commits

@@ -13,17 +13,15 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable, Optional
 
 from glmtts_desktop.models import diskspace
-from glmtts_desktop.models.errors import (DownloadCancelledError, ImportWeightsError,
-                                          InvalidInputError)
+from glmtts_desktop.models.errors import DownloadCancelledError, ImportWeightsError, InvalidInputError
 from glmtts_desktop.models.hashing import CHUNK, Expected, StreamHasher, feed_file
 from glmtts_desktop.models.layout import local_path, parse_sample_rates, part_path
 from glmtts_desktop.models.manifest import FileSpec, Manifest, load_manifest
-from glmtts_desktop.models.verify import (VerifyReport, expected_for_local, record_verified,
-                                          verify_files)
+from glmtts_desktop.models.verify import VerifyReport, expected_for_local, record_verified, verify_files
 
 log = logging.getLogger(__name__)
 
@@ -45,15 +43,16 @@ def _candidates(src: Path, spec: FileSpec) -> list[Path]:
     return out
 
 
-def find_source_file(src: Path, spec: FileSpec) -> Optional[Path]:
+def find_source_file(src: Path, spec: FileSpec) -> Path | None:
     for c in _candidates(src, spec):
         if c.is_file():
             return c
     return None
 
 
-def _copy_hashing(src: Path, part: Path, hasher: StreamHasher, cancel: threading.Event,
-                  on_bytes: Callable[[int], None]) -> None:
+def _copy_hashing(
+    src: Path, part: Path, hasher: StreamHasher, cancel: threading.Event, on_bytes: Callable[[int], None]
+) -> None:
     with open(src, "rb") as fin, open(part, "wb") as fout:
         for block in iter(lambda: fin.read(CHUNK), b""):
             if cancel.is_set():
@@ -65,15 +64,23 @@ def _copy_hashing(src: Path, part: Path, hasher: StreamHasher, cancel: threading
         os.fsync(fout.fileno())
 
 
-def import_weights(src: Path, model_dir: Path, *, sample_rates: Iterable[int] | str = (24000,),
-                   manifest: Optional[Manifest] = None, link: bool = False,
-                   cancel: Optional[threading.Event] = None,
-                   on_bytes: Callable[[int], None] = lambda n: None,
-                   on_file: Callable[[str, int, int], None] = lambda p, i, n: None) -> VerifyReport:
+def import_weights(
+    src: Path,
+    model_dir: Path,
+    *,
+    sample_rates: Iterable[int] | str = (24000,),
+    manifest: Manifest | None = None,
+    link: bool = False,
+    cancel: threading.Event | None = None,
+    on_bytes: Callable[[int], None] = lambda n: None,
+    on_file: Callable[[str, int, int], None] = lambda p, i, n: None,
+) -> VerifyReport:
     """Bring the needed files from ``src`` into ``model_dir``; raise listing any gaps."""
     src, model_dir = Path(src).expanduser(), Path(model_dir)
     if not src.is_dir():
-        raise InvalidInputError(f"The folder {src} does not exist.", hint="Choose the folder with the weights.")
+        raise InvalidInputError(
+            f"The folder {src} does not exist.", hint="Choose the folder with the weights."
+        )
     manifest = manifest or load_manifest()
     cancel = cancel or threading.Event()
     specs = manifest.files_for(parse_sample_rates(sample_rates))
@@ -81,8 +88,9 @@ def import_weights(src: Path, model_dir: Path, *, sample_rates: Iterable[int] | 
     same = src.resolve() == model_dir.resolve()
     if not same:
         found = [(s, find_source_file(src, s)) for s in specs]
-        need = sum(p.stat().st_size for s, p in found
-                   if p is not None and not local_path(model_dir, s.path).exists())
+        need = sum(
+            p.stat().st_size for s, p in found if p is not None and not local_path(model_dir, s.path).exists()
+        )
         if not link:
             diskspace.check_space(model_dir, need)
         for i, (spec, path) in enumerate(found):
@@ -124,8 +132,9 @@ def import_weights(src: Path, model_dir: Path, *, sample_rates: Iterable[int] | 
                 record_verified(model_dir, spec.path, exp)
     report = verify_files(model_dir, specs, full=True, cancel=cancel)
     if not report.complete:
-        wrong_src = [s.path for s in specs if s.path in report.missing
-                     and find_source_file(src, s) is not None]
+        wrong_src = [
+            s.path for s in specs if s.path in report.missing and find_source_file(src, s) is not None
+        ]
         missing = [p for p in report.missing if p not in wrong_src]
         wrong = sorted(set(report.wrong) | set(wrong_src))
         parts = []
@@ -135,9 +144,11 @@ def import_weights(src: Path, model_dir: Path, *, sample_rates: Iterable[int] | 
             parts.append("damaged or a different version: " + ", ".join(wrong))
         raise ImportWeightsError(
             f"The folder {src} does not contain all the weights ({'; '.join(parts)}).",
-            missing=missing, wrong=wrong,
+            missing=missing,
+            wrong=wrong,
             hint="Copy the listed files again, or download the rest; the good files were kept.",
-            detail=report.summary())
+            detail=report.summary(),
+        )
     return report
 
 

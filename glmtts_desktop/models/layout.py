@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
-from typing import Iterable
 
 from glmtts_desktop.models.errors import InvalidInputError, UnsafePathError
 
@@ -63,7 +63,8 @@ def parse_sample_rates(value: Iterable[int] | str | int) -> tuple[int, ...]:
             rate = -1
         if rate not in SAMPLE_RATES:
             raise InvalidInputError(
-                f"Sample rate {item!r} is not offered.", hint="Choose 24000, 32000 or both.")
+                f"Sample rate {item!r} is not offered.", hint="Choose 24000, 32000 or both."
+            )
         if rate not in out:
             out.append(rate)
     if not out:
@@ -78,18 +79,24 @@ def safe_relpath(name: str) -> str:
     so joining it to the model folder can never leave that folder.
     """
     if not isinstance(name, str) or not name or "\x00" in name:
-        raise UnsafePathError("A file name in the weights metadata is empty or invalid.",
-                              hint="The download source may be broken; try another source.",
-                              detail=repr(name))
+        raise UnsafePathError(
+            "A file name in the weights metadata is empty or invalid.",
+            hint="The download source may be broken; try another source.",
+            detail=repr(name),
+        )
     if "\\" in name or name.startswith("/") or (len(name) > 1 and name[1] == ":"):
-        raise UnsafePathError("A file name in the weights metadata points outside the model folder.",
-                              hint="The download source is not trustworthy; choose another source.",
-                              detail=repr(name))
+        raise UnsafePathError(
+            "A file name in the weights metadata points outside the model folder.",
+            hint="The download source is not trustworthy; choose another source.",
+            detail=repr(name),
+        )
     parts = PurePosixPath(name).parts
     if any(p in ("", ".", "..") for p in parts) or any(p in ("", ".", "..") for p in name.split("/")):
-        raise UnsafePathError("A file name in the weights metadata points outside the model folder.",
-                              hint="The download source is not trustworthy; choose another source.",
-                              detail=repr(name))
+        raise UnsafePathError(
+            "A file name in the weights metadata points outside the model folder.",
+            hint="The download source is not trustworthy; choose another source.",
+            detail=repr(name),
+        )
     return "/".join(parts)
 
 
@@ -99,8 +106,11 @@ def local_path(model_dir: Path, relpath: str) -> Path:
     root = Path(model_dir).resolve()
     target = (root / Path(*rel.split("/"))).resolve()
     if root != target and root not in target.parents:
-        raise UnsafePathError("A file name in the weights metadata points outside the model folder.",
-                              hint="Choose another source.", detail=f"{relpath} -> {target}")
+        raise UnsafePathError(
+            "A file name in the weights metadata points outside the model folder.",
+            hint="Choose another source.",
+            detail=f"{relpath} -> {target}",
+        )
     return target
 
 

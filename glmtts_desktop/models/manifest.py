@@ -14,9 +14,9 @@ import json
 import logging
 import re
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Optional
 
 from glmtts_desktop.models.errors import ManifestError, UnsafePathError
 from glmtts_desktop.models.layout import components_for, safe_relpath
@@ -33,7 +33,7 @@ class Source:
 
     name: str
     repo_id: str
-    revision: Optional[str]  # a 40-hex commit when pinned, else None (resolve ``default_ref``)
+    revision: str | None  # a 40-hex commit when pinned, else None (resolve ``default_ref``)
     default_ref: str = "main"
 
 
@@ -41,12 +41,12 @@ class Source:
 class FileSpec:
     """One file of the weights as the manifest describes it."""
 
-    path: str          # local path inside the model folder (forward slashes)
-    source: str        # key into Manifest.sources
-    remote_path: str   # path inside the source repository
-    component: str     # llm, flow, hift, vocos2d, tokenizer, speech_tokenizer, campplus
-    size: Optional[int]
-    sha256: Optional[str]
+    path: str  # local path inside the model folder (forward slashes)
+    source: str  # key into Manifest.sources
+    remote_path: str  # path inside the source repository
+    component: str  # llm, flow, hift, vocos2d, tokenizer, speech_tokenizer, campplus
+    size: int | None
+    sha256: str | None
 
     @property
     def pinned(self) -> bool:
@@ -87,22 +87,29 @@ def default_manifest_path() -> Path:
     return resources_dir() / "models" / "manifest.json"
 
 
-def load_manifest(path: Optional[Path] = None) -> Manifest:
+def load_manifest(path: Path | None = None) -> Manifest:
     """Read and validate a manifest file (the shipped one by default)."""
     path = Path(path) if path else default_manifest_path()
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise ManifestError("The list of model files that comes with the app cannot be read.",
-                            hint="Reinstall the app.", detail=f"{path}: {exc}") from exc
+        raise ManifestError(
+            "The list of model files that comes with the app cannot be read.",
+            hint="Reinstall the app.",
+            detail=f"{path}: {exc}",
+        ) from exc
     return manifest_from_dict(data, origin=str(path))
 
 
 def manifest_from_dict(data: dict, *, origin: str = "<dict>") -> Manifest:
     """Build a Manifest from its JSON form, refusing anything malformed or unsafe."""
+
     def bad(msg: str) -> ManifestError:
-        return ManifestError("The list of model files that comes with the app is damaged.",
-                             hint="Reinstall the app.", detail=f"{origin}: {msg}")
+        return ManifestError(
+            "The list of model files that comes with the app is damaged.",
+            hint="Reinstall the app.",
+            detail=f"{origin}: {msg}",
+        )
 
     try:
         version = int(data["version"])
@@ -111,8 +118,12 @@ def manifest_from_dict(data: dict, *, origin: str = "<dict>") -> Manifest:
             rev = s.get("revision")
             if rev is not None and not _COMMIT.match(rev):
                 raise bad(f"source {name}: revision must be a 40-hex commit or null")
-            sources[name] = Source(name=name, repo_id=str(s["repo_id"]), revision=rev,
-                                   default_ref=str(s.get("default_ref", "main")))
+            sources[name] = Source(
+                name=name,
+                repo_id=str(s["repo_id"]),
+                revision=rev,
+                default_ref=str(s.get("default_ref", "main")),
+            )
         files = []
         seen = set()
         for f in data["files"]:
@@ -122,9 +133,14 @@ def manifest_from_dict(data: dict, *, origin: str = "<dict>") -> Manifest:
             size = f.get("size")
             if size is not None and (not isinstance(size, int) or size < 0):
                 raise bad(f"{f.get('path')}: size must be a non-negative integer or null")
-            spec = FileSpec(path=safe_relpath(f["path"]), source=str(f["source"]),
-                            remote_path=safe_relpath(f.get("remote_path", f["path"])),
-                            component=str(f["component"]), size=size, sha256=sha)
+            spec = FileSpec(
+                path=safe_relpath(f["path"]),
+                source=str(f["source"]),
+                remote_path=safe_relpath(f.get("remote_path", f["path"])),
+                component=str(f["component"]),
+                size=size,
+                sha256=sha,
+            )
             if spec.source not in sources:
                 raise bad(f"{spec.path}: unknown source {spec.source}")
             if spec.path in seen:

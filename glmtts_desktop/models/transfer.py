@@ -18,13 +18,12 @@ import re
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Optional
 
 from glmtts_desktop.models.diskspace import disk_full_error
-from glmtts_desktop.models.errors import (DownloadCancelledError, IntegrityError, NetworkError,
-                                          StalledError)
+from glmtts_desktop.models.errors import DownloadCancelledError, IntegrityError, NetworkError, StalledError
 from glmtts_desktop.models.hashing import Expected, StreamHasher, feed_file
 from glmtts_desktop.models.layout import part_path
 
@@ -42,7 +41,7 @@ class _Busy(NetworkError):
 
 @dataclass
 class TransferSettings:
-    stall_timeout_s: float = 60.0     # no byte for this long -> drop the connection, retry
+    stall_timeout_s: float = 60.0  # no byte for this long -> drop the connection, retry
     connect_timeout_s: float = 20.0
     max_attempts_without_progress: int = 6
     backoff_s: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
@@ -54,15 +53,23 @@ def make_client(settings: TransferSettings):
 
     from glmtts_desktop import __version__
 
-    timeout = httpx2.Timeout(connect=settings.connect_timeout_s, read=settings.stall_timeout_s,
-                             write=settings.connect_timeout_s, pool=settings.connect_timeout_s)
+    timeout = httpx2.Timeout(
+        connect=settings.connect_timeout_s,
+        read=settings.stall_timeout_s,
+        write=settings.connect_timeout_s,
+        pool=settings.connect_timeout_s,
+    )
     # No keep-alive: every request opens its own connection, so the watchdog always learns the
     # socket from the connect trace (a reused connection would hide it until headers arrive).
     # The cost is one handshake per file, nothing next to gigabytes of weights.
     limits = httpx2.Limits(max_keepalive_connections=0)
-    return httpx2.Client(follow_redirects=True, timeout=timeout, trust_env=True, limits=limits,
-                         headers={"User-Agent": f"glmtts-desktop/{__version__}",
-                                  "Accept-Encoding": "identity"})
+    return httpx2.Client(
+        follow_redirects=True,
+        timeout=timeout,
+        trust_env=True,
+        limits=limits,
+        headers={"User-Agent": f"glmtts-desktop/{__version__}", "Accept-Encoding": "identity"},
+    )
 
 
 class _Watchdog:
@@ -135,10 +142,17 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def fetch_file(url: str, dest: Path, expected: Expected, *, client, cancel: threading.Event,
-               on_bytes: Callable[[int], None] = lambda n: None,
-               on_reset: Callable[[int], None] = lambda n: None,
-               settings: Optional[TransferSettings] = None) -> None:
+def fetch_file(
+    url: str,
+    dest: Path,
+    expected: Expected,
+    *,
+    client,
+    cancel: threading.Event,
+    on_bytes: Callable[[int], None] = lambda n: None,
+    on_reset: Callable[[int], None] = lambda n: None,
+    settings: TransferSettings | None = None,
+) -> None:
     """Download ``url`` to ``dest`` with resume; raise a ModelsError subclass on failure.
 
     ``on_bytes(n)`` reports newly written bytes, ``on_reset(n)`` that ``n`` bytes already
@@ -182,7 +196,7 @@ def fetch_file(url: str, dest: Path, expected: Expected, *, client, cancel: thre
         headers = {"Range": f"bytes={have}-"} if have else {}
         progressed = False
         watchdog = _Watchdog(cancel, settings.stall_timeout_s)
-        error: Optional[BaseException] = None
+        error: BaseException | None = None
         try:
             with client.stream("GET", url, headers=headers, extensions={"trace": watchdog.trace}) as resp:
                 watchdog.attach(resp.extensions.get("network_stream"))
@@ -191,11 +205,17 @@ def fetch_file(url: str, dest: Path, expected: Expected, *, client, cancel: thre
                     reset_part("server refused the range (416)")
                     continue
                 if status in RETRYABLE:
-                    raise _Busy(f"The server is busy (HTTP {status}).",
-                                       hint="Wait a moment and try again.", detail=url)
+                    raise _Busy(
+                        f"The server is busy (HTTP {status}).",
+                        hint="Wait a moment and try again.",
+                        detail=url,
+                    )
                 if status not in (200, 206):
-                    raise NetworkError(f"The server refused the download of {dest.name} (HTTP {status}).",
-                                       hint="Choose another source and try again.", detail=url)
+                    raise NetworkError(
+                        f"The server refused the download of {dest.name} (HTTP {status}).",
+                        hint="Choose another source and try again.",
+                        detail=url,
+                    )
                 mode = "ab"
                 if status == 200 and have:
                     log.warning("%s: server answered 200 to a Range request", dest.name)
@@ -211,8 +231,11 @@ def fetch_file(url: str, dest: Path, expected: Expected, *, client, cancel: thre
                     mode = "wb"
                 length = resp.headers.get("content-length")
                 if length is not None and have + int(length) > expected.size:
-                    raise NetworkError(f"The server sends a larger {dest.name} than expected.",
-                                       hint="Choose another source.", detail=f"{url} length={length}")
+                    raise NetworkError(
+                        f"The server sends a larger {dest.name} than expected.",
+                        hint="Choose another source.",
+                        detail=f"{url} length={length}",
+                    )
                 since_sync = 0
                 # unbuffered: every received block is in the file at once, so the .part size is
                 # exactly the byte a resume will ask for, even if this process is killed now
@@ -222,8 +245,11 @@ def fetch_file(url: str, dest: Path, expected: Expected, *, client, cancel: thre
                             if cancel.is_set():
                                 raise DownloadCancelledError()
                             if have + len(block) > expected.size:
-                                raise NetworkError(f"The server sent more bytes of {dest.name} than expected.",
-                                                   hint="Choose another source.", detail=url)
+                                raise NetworkError(
+                                    f"The server sent more bytes of {dest.name} than expected.",
+                                    hint="Choose another source.",
+                                    detail=url,
+                                )
                             _write_all(fh, block)
                             hasher.update(block)
                             have += len(block)
@@ -260,22 +286,36 @@ def fetch_file(url: str, dest: Path, expected: Expected, *, client, cancel: thre
             error = NetworkError("The connection ended early.", detail=f"{url} at byte {have}")
         stalled = watchdog.stalled
         attempts_without_progress = 0 if progressed else attempts_without_progress + 1
-        log.info("%s: attempt ended at byte %d/%d (%s%s)", dest.name, have, expected.size,
-                 type(error).__name__, ", stalled" if stalled else "")
+        log.info(
+            "%s: attempt ended at byte %d/%d (%s%s)",
+            dest.name,
+            have,
+            expected.size,
+            type(error).__name__,
+            ", stalled" if stalled else "",
+        )
         if attempts_without_progress >= settings.max_attempts_without_progress:
             if stalled or isinstance(error, httpx2.TimeoutException):
                 raise StalledError(
                     f"The download of {dest.name} stalled: no data arrived for "
                     f"{settings.stall_timeout_s:.0f} seconds, several times.",
                     hint="Check the connection or choose another source; the download "
-                         "continues where it stopped.", detail=f"{url}: {error}") from error
+                    "continues where it stopped.",
+                    detail=f"{url}: {error}",
+                ) from error
             if isinstance(error, NetworkError):
                 raise error
-            raise NetworkError(f"The download of {dest.name} keeps failing.",
-                               hint="Check the connection or choose another source; the download "
-                                    "continues where it stopped.", detail=f"{url}: {error}") from error
-        delay = settings.backoff_s[min(attempts_without_progress, len(settings.backoff_s) - 1)] \
-            if attempts_without_progress else 0.0
+            raise NetworkError(
+                f"The download of {dest.name} keeps failing.",
+                hint="Check the connection or choose another source; the download "
+                "continues where it stopped.",
+                detail=f"{url}: {error}",
+            ) from error
+        delay = (
+            settings.backoff_s[min(attempts_without_progress, len(settings.backoff_s) - 1)]
+            if attempts_without_progress
+            else 0.0
+        )
         if delay and cancel.wait(delay):
             raise DownloadCancelledError()
 
@@ -284,10 +324,11 @@ def fetch_file(url: str, dest: Path, expected: Expected, *, client, cancel: thre
             part.unlink()
         except OSError:
             pass
-        raise IntegrityError(f"The downloaded {dest.name} is damaged (its checksum is wrong).",
-                             hint="Start the download again; only this file is fetched again.",
-                             detail=f"{url}: got {hasher.digest()}, expected "
-                                    f"{expected.sha256 or expected.git_sha1}")
+        raise IntegrityError(
+            f"The downloaded {dest.name} is damaged (its checksum is wrong).",
+            hint="Start the download again; only this file is fetched again.",
+            detail=f"{url}: got {hasher.digest()}, expected {expected.sha256 or expected.git_sha1}",
+        )
     if not expected.has_hash:
         log.warning("%s: no hash known; accepted on size only", dest.name)
     os.replace(part, dest)

@@ -10,9 +10,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Optional
 
 from glmtts_desktop.models.hashing import Expected, StreamHasher, feed_file
 from glmtts_desktop.models.layout import local_path
@@ -26,8 +26,8 @@ log = logging.getLogger(__name__)
 class VerifyReport:
     ok: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
-    wrong: list[str] = field(default_factory=list)       # size or hash differs
-    unchecked: list[str] = field(default_factory=list)   # no hash known anywhere: size only
+    wrong: list[str] = field(default_factory=list)  # size or hash differs
+    unchecked: list[str] = field(default_factory=list)  # no hash known anywhere: size only
 
     @property
     def complete(self) -> bool:
@@ -44,7 +44,7 @@ class VerifyReport:
         return "; ".join(lines)
 
 
-def expected_for_local(spec: FileSpec, model_dir: Path) -> Optional[Expected]:
+def expected_for_local(spec: FileSpec, model_dir: Path) -> Expected | None:
     """Pinned values first, then what the last download learned from the Hub; None if unknown."""
     remembered = read_json(model_dir, DOWNLOAD_STATE).get("expected", {}).get(spec.path)
     if spec.sha256 is not None:
@@ -62,9 +62,15 @@ def expected_for_local(spec: FileSpec, model_dir: Path) -> Optional[Expected]:
     return None
 
 
-def verify_files(model_dir: Path, specs: Iterable[FileSpec], *, full: bool = True, rehash: bool = False,
-                 cancel: Optional[threading.Event] = None,
-                 on_file: Callable[[str, int, int], None] = lambda p, i, n: None) -> VerifyReport:
+def verify_files(
+    model_dir: Path,
+    specs: Iterable[FileSpec],
+    *,
+    full: bool = True,
+    rehash: bool = False,
+    cancel: threading.Event | None = None,
+    on_file: Callable[[str, int, int], None] = lambda p, i, n: None,
+) -> VerifyReport:
     """Check ``specs`` in ``model_dir``.
 
     ``full`` hashes files not yet recorded as verified (and records them); ``rehash`` ignores
@@ -92,8 +98,12 @@ def verify_files(model_dir: Path, specs: Iterable[FileSpec], *, full: bool = Tru
             continue
         rec = None if rehash else record.get(spec.path)
         digest = (exp.sha256 or exp.git_sha1) if exp else None
-        if rec and rec.get("size") == st.st_size and rec.get("mtime_ns") == st.st_mtime_ns \
-                and (digest is None or rec.get("digest") == digest):
+        if (
+            rec
+            and rec.get("size") == st.st_size
+            and rec.get("mtime_ns") == st.st_mtime_ns
+            and (digest is None or rec.get("digest") == digest)
+        ):
             report.ok.append(spec.path)
             continue
         if exp is None or not exp.has_hash:
@@ -101,8 +111,13 @@ def verify_files(model_dir: Path, specs: Iterable[FileSpec], *, full: bool = Tru
             # presence/size, say so, and remember it so the quick check does not nag.
             report.unchecked.append(spec.path)
             if full:
-                record[spec.path] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "digest": None,
-                                     "pinned": False, "verified_at": int(time.time())}
+                record[spec.path] = {
+                    "size": st.st_size,
+                    "mtime_ns": st.st_mtime_ns,
+                    "digest": None,
+                    "pinned": False,
+                    "verified_at": int(time.time()),
+                }
                 changed = True
             continue
         if not full:
@@ -112,8 +127,13 @@ def verify_files(model_dir: Path, specs: Iterable[FileSpec], *, full: bool = Tru
         feed_file(hasher, path, cancel=cancel)
         if hasher.matches():
             report.ok.append(spec.path)
-            record[spec.path] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "digest": digest,
-                                 "pinned": exp.pinned, "verified_at": int(time.time())}
+            record[spec.path] = {
+                "size": st.st_size,
+                "mtime_ns": st.st_mtime_ns,
+                "digest": digest,
+                "pinned": exp.pinned,
+                "verified_at": int(time.time()),
+            }
         else:
             report.wrong.append(spec.path)
             record.pop(spec.path, None)
@@ -129,9 +149,13 @@ def record_verified(model_dir: Path, path_rel: str, expected: Expected) -> None:
     data = read_json(model_dir, VERIFIED)
     files = data.get("files", {})
     st = local_path(model_dir, path_rel).stat()
-    files[path_rel] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns,
-                       "digest": expected.sha256 or expected.git_sha1, "pinned": expected.pinned,
-                       "verified_at": int(time.time())}
+    files[path_rel] = {
+        "size": st.st_size,
+        "mtime_ns": st.st_mtime_ns,
+        "digest": expected.sha256 or expected.git_sha1,
+        "pinned": expected.pinned,
+        "verified_at": int(time.time()),
+    }
     write_json(model_dir, VERIFIED, {"version": 1, "files": files})
 
 

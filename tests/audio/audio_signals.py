@@ -5,8 +5,16 @@ from __future__ import annotations
 import numpy as np
 
 
-def speech_like(seconds: float, sr: int, *, seed: int = 0, level: float = 0.3,
-                syllable_s: float = 0.22, pause_every: int = 4, pause_s: float = 0.35) -> np.ndarray:
+def speech_like(
+    seconds: float,
+    sr: int,
+    *,
+    seed: int = 0,
+    level: float = 0.3,
+    syllable_s: float = 0.22,
+    pause_every: int = 4,
+    pause_s: float = 0.35,
+) -> np.ndarray:
     """Harmonic 'syllables' with a varying pitch and pauses between phrases: enough
     structure for an energy VAD, deterministic for a given seed."""
     rng = np.random.default_rng(seed)

@@ -2,10 +2,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from audio_signals import noise, speech_like
 
 from glmtts_desktop.audio import analyze, auto_trim, check_reference, trim_silence
-
-from audio_signals import noise, speech_like
 
 SR = 16000
 

@@ -9,6 +9,7 @@ import textwrap
 import numpy as np
 import pytest
 import soundfile as sf
+from audio_signals import speech_like
 
 from glmtts_desktop.audio import (
     AudioDeviceError,
@@ -17,11 +18,9 @@ from glmtts_desktop.audio import (
     Player,
     Recorder,
     get_backend,
+    sd_backend,
 )
 from glmtts_desktop.audio import backend as backend_mod
-from glmtts_desktop.audio import sd_backend
-
-from audio_signals import speech_like
 
 
 # -- backends -----------------------------------------------------------------------------------
@@ -38,8 +37,7 @@ def test_null_backend_reports_reason_and_refuses_to_open():
 
 
 def test_get_backend_falls_back_to_null_when_portaudio_is_missing(monkeypatch):
-    monkeypatch.setattr(sd_backend, "import_sounddevice",
-                        lambda: (None, backend_mod.NO_PORTAUDIO_REASON))
+    monkeypatch.setattr(sd_backend, "import_sounddevice", lambda: (None, backend_mod.NO_PORTAUDIO_REASON))
     b = get_backend()
     assert isinstance(b, NullBackend) and not b.available
     assert "libportaudio2" in b.reason
@@ -156,8 +154,12 @@ CRASH_SCRIPT = textwrap.dedent("""
 @pytest.mark.skipif(os.name != "posix", reason="uses SIGKILL")
 def test_take_survives_a_killed_recorder(tmp_path):
     path = tmp_path / "crash.wav"
-    proc = subprocess.Popen([sys.executable, "-c", CRASH_SCRIPT, str(path)], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CRASH_SCRIPT, str(path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert proc.stdout.readline().strip() == "ready"
         os.kill(proc.pid, signal.SIGKILL)
@@ -180,7 +182,7 @@ def test_discard_removes_the_take(tmp_path):
 
 # -- player ------------------------------------------------------------------------------------
 def _ramp(n: int) -> np.ndarray:
-    return (np.arange(n, dtype=np.float32) / n)
+    return np.arange(n, dtype=np.float32) / n
 
 
 def test_player_plays_everything_then_stops_cleanly():
@@ -313,9 +315,15 @@ def test_sounddevice_backend_real_code_path_with_alsa_null_device(tmp_path):
         pytest.skip("PortAudio is not installed here")
     home = tmp_path / "home"
     home.mkdir()
-    (home / ".asoundrc").write_text('pcm.!default { type plug; slave.pcm "nulldev" }\n'
-                                    'pcm.nulldev { type null }\n')
+    (home / ".asoundrc").write_text(
+        'pcm.!default { type plug; slave.pcm "nulldev" }\npcm.nulldev { type null }\n'
+    )
     env = dict(os.environ, HOME=str(home))
-    proc = subprocess.run([sys.executable, "-c", REAL_DEVICE_SCRIPT, str(tmp_path / "t.wav")], env=env,
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-c", REAL_DEVICE_SCRIPT, str(tmp_path / "t.wav")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0 and proc.stdout.strip().endswith("ok"), proc.stderr[-3000:]

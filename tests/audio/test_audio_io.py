@@ -8,10 +8,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import soundfile as sf
+from audio_signals import speech_like
 
 from glmtts_desktop import fsutil
-import soundfile as sf
-
 from glmtts_desktop.audio import (
     AudioDecodeError,
     DiskFullError,
@@ -22,8 +22,6 @@ from glmtts_desktop.audio import (
     save_audio,
 )
 
-from audio_signals import speech_like
-
 
 def _stereo(sr: int, seconds: float = 1.0) -> np.ndarray:
     t = np.arange(int(sr * seconds)) / sr
@@ -32,8 +30,9 @@ def _stereo(sr: int, seconds: float = 1.0) -> np.ndarray:
     return np.stack([left, right], axis=1).astype(np.float32)
 
 
-@pytest.mark.parametrize("fmt,subtype,tol", [("WAV", "FLOAT", 1e-7), ("FLAC", "PCM_24", 1e-6),
-                                             ("OGG", "VORBIS", 0.05)])
+@pytest.mark.parametrize(
+    "fmt,subtype,tol", [("WAV", "FLOAT", 1e-7), ("FLAC", "PCM_24", 1e-6), ("OGG", "VORBIS", 0.05)]
+)
 def test_decodes_formats_written_by_soundfile(tmp_path, fmt, subtype, tol):
     sr = 22050
     x = _stereo(sr)
@@ -44,7 +43,7 @@ def test_decodes_formats_written_by_soundfile(tmp_path, fmt, subtype, tol):
     assert not clip.truncated
     if fmt == "OGG":  # lossy: compare energy, not samples
         assert abs(len(clip.samples) - len(x)) < 2048
-        assert np.sqrt(np.mean(clip.samples ** 2)) == pytest.approx(np.sqrt(np.mean(x ** 2)), rel=0.1)
+        assert np.sqrt(np.mean(clip.samples**2)) == pytest.approx(np.sqrt(np.mean(x**2)), rel=0.1)
     else:
         np.testing.assert_allclose(clip.samples, x, atol=tol)
 
@@ -105,7 +104,7 @@ def test_mp3_and_m4a_decode(tmp_path):
         clip = load_audio(path, target_sr=24000)
         assert clip.original_channels == 2 and clip.sample_rate == 24000
         assert clip.duration == pytest.approx(2.0, abs=0.15)
-        rms = np.sqrt(np.mean(clip.samples ** 2))
+        rms = np.sqrt(np.mean(clip.samples**2))
         assert rms == pytest.approx(np.sqrt(np.mean(x.mean(axis=1) ** 2)), rel=0.15)
     assert probe(m4a).decoder == "pyav"
 

@@ -17,14 +17,30 @@ from tests.conftest import voice_like
 
 
 def synth_args(ckpt: Path, ref: Path, out: Path, *extra: str) -> list[str]:
-    return ["synth", "--model-dir", str(ckpt), "--reference", str(ref), "--reference-text", "Hello, this is me.",
-            "--text", "Nice to meet you.", "-o", str(out), "--device", "cpu", *extra]
+    return [
+        "synth",
+        "--model-dir",
+        str(ckpt),
+        "--reference",
+        str(ref),
+        "--reference-text",
+        "Hello, this is me.",
+        "--text",
+        "Nice to meet you.",
+        "-o",
+        str(out),
+        "--device",
+        "cpu",
+        *extra,
+    ]
 
 
 @pytest.mark.parametrize("rate, hop", [(24000, 480), (32000, 640)])
 def test_synth_writes_audio_at_the_chosen_rate(tiny_checkpoint, reference_wav, tmp_path, rate, hop, capsys):
     out = tmp_path / f"out{rate}.wav"
-    assert main(synth_args(tiny_checkpoint, reference_wav, out, "--sample-rate", str(rate), "--seed", "3")) == 0
+    assert (
+        main(synth_args(tiny_checkpoint, reference_wav, out, "--sample-rate", str(rate), "--seed", "3")) == 0
+    )
     info = sf.info(out)
     assert info.samplerate == rate and info.channels == 1
     assert info.frames % hop == 0 and info.frames >= 2 * hop
@@ -44,8 +60,12 @@ def test_synth_with_overrides_and_phoneme_mode(tiny_checkpoint, reference_wav, t
 
 def test_the_installed_entry_point_runs(tiny_checkpoint, reference_wav, tmp_path):
     out = tmp_path / "sub.wav"
-    proc = subprocess.run([sys.executable, "-m", "glmtts_desktop", *synth_args(tiny_checkpoint, reference_wav, out)],
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "glmtts_desktop", *synth_args(tiny_checkpoint, reference_wav, out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     assert sf.info(out).samplerate == 24000
 
@@ -61,7 +81,9 @@ def test_the_installed_entry_point_runs(tiny_checkpoint, reference_wav, tmp_path
         ("empty_text", 2, "empty"),
     ],
 )
-def test_bad_input_fails_clearly_and_writes_nothing(case, code, words, tiny_checkpoint, reference_wav, tmp_path, capsys):
+def test_bad_input_fails_clearly_and_writes_nothing(
+    case, code, words, tiny_checkpoint, reference_wav, tmp_path, capsys
+):
     ckpt, ref, text = tiny_checkpoint, reference_wav, "Hello."
     if case == "missing_model":
         ckpt = tmp_path / "nowhere"
@@ -101,15 +123,29 @@ def test_batch_runs_good_lines_and_reports_bad_ones(tiny_checkpoint, reference_w
     shutil.copy(reference_wav, tmp_path / "voice.wav")
     jobs = tmp_path / "jobs.jsonl"
     lines = [
-        {"uttid": "good_1", "prompt_text": "Hello, this is me.", "prompt_speech": "voice.wav", "syn_text": "First one."},
+        {
+            "uttid": "good_1",
+            "prompt_text": "Hello, this is me.",
+            "prompt_speech": "voice.wav",
+            "syn_text": "First one.",
+        },
         "{not json",
         {"uttid": "missing_audio", "prompt_text": "x", "prompt_speech": "nope.wav", "syn_text": "Second."},
         {"uttid": "../escape", "prompt_text": "x", "prompt_speech": "voice.wav", "syn_text": "Third."},
-        {"uttid": "good_2", "prompt_text": "Hello, this is me.", "prompt_speech": "voice.wav", "syn_text": "Fourth."},
+        {
+            "uttid": "good_2",
+            "prompt_text": "Hello, this is me.",
+            "prompt_speech": "voice.wav",
+            "syn_text": "Fourth.",
+        },
     ]
-    jobs.write_text("\n".join(l if isinstance(l, str) else json.dumps(l) for l in lines) + "\n", encoding="utf-8")
+    jobs.write_text(
+        "\n".join(x if isinstance(x, str) else json.dumps(x) for x in lines) + "\n", encoding="utf-8"
+    )
     out = tmp_path / "out"
-    code = main(["batch", str(jobs), "--out", str(out), "--model-dir", str(tiny_checkpoint), "--device", "cpu"])
+    code = main(
+        ["batch", str(jobs), "--out", str(out), "--model-dir", str(tiny_checkpoint), "--device", "cpu"]
+    )
     assert code == 1  # some lines failed, the rest ran
     assert sf.info(out / "good_1.wav").samplerate == 24000
     assert sf.info(out / "good_2.wav").frames > 0
@@ -118,7 +154,9 @@ def test_batch_runs_good_lines_and_reports_bad_ones(tiny_checkpoint, reference_w
     assert (summary["total"], summary["succeeded"], summary["failed"]) == (5, 2, 3)
     failed = {item["line"]: item["error"] for item in summary["items"] if not item["ok"]}
     assert set(failed) == {2, 3, 4}
-    compare = [json.loads(l) for l in (out / "text_compare.jsonl").read_text(encoding="utf-8").splitlines()]
+    compare = [
+        json.loads(row) for row in (out / "text_compare.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
     assert [c["uttid"] for c in compare] == ["good_1", "good_2"]
 
 

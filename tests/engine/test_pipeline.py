@@ -64,7 +64,8 @@ def test_long_text_is_segmented_and_reported(tiny_engine, voice):
     text = "这是第一句话，我们用它来测试分段。" * 3
     seen = []
     result = tiny_engine.synthesize(
-        SynthesisRequest(text=text, voice=voice, method="greedy"), on_progress=seen.append,
+        SynthesisRequest(text=text, voice=voice, method="greedy"),
+        on_progress=seen.append,
         on_chunk=lambda wav, i: seen.append(("chunk", i, len(wav))),
     )
     assert len(result.segments) == len(tiny_engine.normalize(text)) > 1
@@ -83,7 +84,9 @@ def test_cancel_from_a_progress_callback_stops_the_job(tiny_engine, voice):
             token.cancel()
 
     with pytest.raises(SynthesisCancelled):
-        tiny_engine.synthesize(SynthesisRequest(text="Stop me.", voice=voice), on_progress=progress, cancel=token)
+        tiny_engine.synthesize(
+            SynthesisRequest(text="Stop me.", voice=voice), on_progress=progress, cancel=token
+        )
 
 
 def test_flow_with_given_noise_is_deterministic(tiny_engine, voice):
@@ -164,7 +167,9 @@ def test_cancel_inside_the_flow_stops_before_the_vocoder(tiny_engine, voice):
             token.cancel()
 
     with pytest.raises(SynthesisCancelled):
-        tiny_engine.synthesize(SynthesisRequest(text="Stop in the flow.", voice=voice), on_progress=progress, cancel=token)
+        tiny_engine.synthesize(
+            SynthesisRequest(text="Stop in the flow.", voice=voice), on_progress=progress, cancel=token
+        )
     assert "flow" in stages and "vocoder" not in stages
 
 

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 import torch
-
 from flow_helpers import TINY_VOCAB
 
 

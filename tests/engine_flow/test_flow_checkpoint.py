@@ -7,8 +7,8 @@ import zipfile
 
 import pytest
 import torch
-
 from flow_helpers import TINY_VOCAB, flow_inputs
+
 from glmtts_desktop.engine.errors import CorruptWeightsError, MissingWeightsError
 from glmtts_desktop.engine.flow import FlowConfig, load_flow
 
@@ -51,8 +51,10 @@ def test_model_wrapper_dict_is_accepted(tmp_path, tiny_flow_dir, tiny_flow):
     model = load_flow(d)
     pt, tk, pm, emb = flow_inputs(6, 6, 10)
     x0 = torch.randn(1, 24, 80)
-    assert torch.equal(model.synthesize(pt, tk, pm, emb, steps=2, noise=x0),
-                       tiny_flow.synthesize(pt, tk, pm, emb, steps=2, noise=x0))
+    assert torch.equal(
+        model.synthesize(pt, tk, pm, emb, steps=2, noise=x0),
+        tiny_flow.synthesize(pt, tk, pm, emb, steps=2, noise=x0),
+    )
 
 
 def _copy_with(tmp_path, tiny_flow_dir, mutate):
@@ -74,7 +76,9 @@ def test_missing_key(tmp_path, tiny_flow_dir):
 
 
 def test_unexpected_key(tmp_path, tiny_flow_dir):
-    d = _copy_with(tmp_path, tiny_flow_dir, lambda sd: sd.__setitem__("estimator.extra.weight", torch.zeros(2)))
+    d = _copy_with(
+        tmp_path, tiny_flow_dir, lambda sd: sd.__setitem__("estimator.extra.weight", torch.zeros(2))
+    )
     with pytest.raises(CorruptWeightsError, match="estimator.extra.weight"):
         load_flow(d)
 

@@ -53,8 +53,10 @@ def test_tags_are_not_executed(tmp_path):
 
 def test_big_model_and_constructor_defaults(tmp_path):
     p = tmp_path / "config.yaml"
-    p.write_text("flow: !new:flow.flow.Flow\n  spkr_emb_adaLN: True\n  remove_spkr_concat_condition: True\n"
-                 "  big_model: True\n")
+    p.write_text(
+        "flow: !new:flow.flow.Flow\n  spkr_emb_adaLN: True\n  remove_spkr_concat_condition: True\n"
+        "  big_model: True\n"
+    )
     cfg = FlowConfig.from_yaml(p)
     assert (cfg.trans_dim, cfg.depth, cfg.heads) == (1024, 22, 16)
     # official constructor defaults when the keys are absent

@@ -8,7 +8,13 @@ import pytest
 import torch
 
 from glmtts_desktop.engine.flow import FlowConfig, build_flow
-from glmtts_desktop.engine.flow.modules import GRN, RotaryEmbedding, apply_rotary, text_position_table, time_features
+from glmtts_desktop.engine.flow.modules import (
+    GRN,
+    RotaryEmbedding,
+    apply_rotary,
+    text_position_table,
+    time_features,
+)
 
 
 def test_full_model_key_table_on_meta():
@@ -17,7 +23,7 @@ def test_full_model_key_table_on_meta():
     params = sum(v.numel() for k, v in sd.items() if not k.endswith("inv_freq"))
     assert params == 225_299_792
     assert all(k.startswith("estimator.") for k in sd)
-    shapes = {k[len("estimator."):]: tuple(v.shape) for k, v in sd.items()}
+    shapes = {k[len("estimator.") :]: tuple(v.shape) for k, v in sd.items()}
     expected = {
         "time_embed.time_mlp.0.weight": (768, 256),
         "time_embed.time_mlp.2.weight": (768, 768),

@@ -7,8 +7,8 @@ from fractions import Fraction
 
 import pytest
 import torch
-
 from flow_helpers import TINY_VOCAB, flow_inputs
+
 from glmtts_desktop.engine.flow import FlowConfig, FlowModel, flow_frames, time_grid
 from glmtts_desktop.errors import InvalidInputError
 
@@ -93,7 +93,9 @@ class _Recorder(torch.nn.Module):
         return None
 
     def forward(self, x, cond, tokens, t, spk, text_emb=None):
-        self.calls.append(dict(x=x.clone(), cond=cond.clone(), tokens=tokens.clone(), t=t.clone(), spk=spk.clone()))
+        self.calls.append(
+            dict(x=x.clone(), cond=cond.clone(), tokens=tokens.clone(), t=t.clone(), spk=spk.clone())
+        )
         conditional = (spk.abs().sum(dim=1) > 0).float()[:, None, None]
         return conditional * 2.0 + (1 - conditional) * 5.0 + 0 * x
 

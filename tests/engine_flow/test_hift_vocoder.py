@@ -35,8 +35,10 @@ def test_full_key_table_on_meta():
     assert shapes["f0_predictor.classifier.weight"] == (1, 512)
     assert shapes["m_source.l_linear.weight"] == (1, 9)
     assert shapes["conv_post.parametrizations.weight.original1"] == (18, 64, 7)
-    assert not any(k.endswith(".weight") and "parametrizations" not in k and k.startswith(("conv_pre", "ups."))
-                   for k in shapes)
+    assert not any(
+        k.endswith(".weight") and "parametrizations" not in k and k.startswith(("conv_pre", "ups."))
+        for k in shapes
+    )
 
 
 @pytest.fixture(scope="module")

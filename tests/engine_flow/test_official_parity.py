@@ -39,12 +39,30 @@ def official():
 def test_flow_matches_official(official):
     cfg = FlowConfig.tiny(300)
     torch.manual_seed(0)
-    ref = official["Flow"](spkr_emb_adaLN=True, speech_token_cfg=False, remove_spkr_concat_condition=True,
-                           mel_dim=80, mel_framerate=50, input_frame_rate=25, vocab_size=300,
-                           speech_token_dim=cfg.text_emb_dim, big_model=False)
-    ref.estimator = official["DiT"](trans_dim=cfg.trans_dim, depth=cfg.depth, heads=cfg.heads, dim_head=cfg.dim_head,
-                                    ff_mult=cfg.ff_mult, mel_dim=80, text_vocab_size=300, text_emb_dim=cfg.text_emb_dim,
-                                    conv_layers=cfg.conv_layers, condition_dim=80, spkr_emb_adaLN=True)
+    ref = official["Flow"](
+        spkr_emb_adaLN=True,
+        speech_token_cfg=False,
+        remove_spkr_concat_condition=True,
+        mel_dim=80,
+        mel_framerate=50,
+        input_frame_rate=25,
+        vocab_size=300,
+        speech_token_dim=cfg.text_emb_dim,
+        big_model=False,
+    )
+    ref.estimator = official["DiT"](
+        trans_dim=cfg.trans_dim,
+        depth=cfg.depth,
+        heads=cfg.heads,
+        dim_head=cfg.dim_head,
+        ff_mult=cfg.ff_mult,
+        mel_dim=80,
+        text_vocab_size=300,
+        text_emb_dim=cfg.text_emb_dim,
+        conv_layers=cfg.conv_layers,
+        condition_dim=80,
+        spkr_emb_adaLN=True,
+    )
     ref.eval()
     with torch.no_grad():
         for name, p in ref.named_parameters():
@@ -69,11 +87,22 @@ def test_flow_matches_official(official):
 def test_hift_matches_official_bit_for_bit(official):
     torch.manual_seed(0)
     ref = official["HiFTGenerator"](
-        in_channels=80, base_channels=32, nb_harmonics=8, sampling_rate=24000, nsf_alpha=0.1, nsf_sigma=0.003,
-        nsf_voiced_threshold=10, upsample_rates=[8, 5, 3], upsample_kernel_sizes=[16, 11, 7],
-        istft_params={"n_fft": 16, "hop_len": 4}, resblock_kernel_sizes=[3, 7, 11],
-        resblock_dilation_sizes=[[1, 3, 5]] * 3, source_resblock_kernel_sizes=[7, 7, 11],
-        source_resblock_dilation_sizes=[[1, 3, 5]] * 3, lrelu_slope=0.1, audio_limit=0.99,
+        in_channels=80,
+        base_channels=32,
+        nb_harmonics=8,
+        sampling_rate=24000,
+        nsf_alpha=0.1,
+        nsf_sigma=0.003,
+        nsf_voiced_threshold=10,
+        upsample_rates=[8, 5, 3],
+        upsample_kernel_sizes=[16, 11, 7],
+        istft_params={"n_fft": 16, "hop_len": 4},
+        resblock_kernel_sizes=[3, 7, 11],
+        resblock_dilation_sizes=[[1, 3, 5]] * 3,
+        source_resblock_kernel_sizes=[7, 7, 11],
+        source_resblock_dilation_sizes=[[1, 3, 5]] * 3,
+        lrelu_slope=0.1,
+        audio_limit=0.99,
         f0_predictor=official["F0"](num_class=1, in_channels=80, cond_channels=32),
     ).eval()
     with torch.no_grad():

@@ -34,7 +34,9 @@ def voice_like(seconds: float, sr: int, f0: float, seed: int) -> np.ndarray:
     """A crude voiced signal: harmonics of f0 with a slow amplitude envelope and a little noise."""
     rng = np.random.default_rng(seed)
     t = np.arange(int(seconds * sr)) / sr
-    sig = sum(np.sin(2 * np.pi * f0 * k * t + rng.uniform(0, 6.28)) / k for k in range(1, 12) if f0 * k < sr / 2)
+    sig = sum(
+        np.sin(2 * np.pi * f0 * k * t + rng.uniform(0, 6.28)) / k for k in range(1, 12) if f0 * k < sr / 2
+    )
     env = 0.5 + 0.5 * np.sin(2 * np.pi * 3.0 * t) ** 2
     out = 0.2 * sig * env + 0.005 * rng.standard_normal(t.shape[0])
     return out.astype(np.float32)

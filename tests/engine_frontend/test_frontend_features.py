@@ -16,11 +16,19 @@ from glmtts_desktop.engine.frontend import WhisperFeatureConfig, whisper_log_mel
 
 def _hf(cfg: WhisperFeatureConfig, audios, multiple=640):
     fe = WhisperFeatureExtractor(**cfg.to_dict())
-    return fe(audios, sampling_rate=cfg.sampling_rate, return_attention_mask=True, return_tensors="np",
-              padding="longest", pad_to_multiple_of=multiple)
+    return fe(
+        audios,
+        sampling_rate=cfg.sampling_rate,
+        return_attention_mask=True,
+        return_tensors="np",
+        padding="longest",
+        pad_to_multiple_of=multiple,
+    )
 
 
-@pytest.mark.parametrize("lengths", [(16000 * 3 + 123,), (7777, 48000, 29001), (640,), (1,), (160 * 7 + 3, 480000)])
+@pytest.mark.parametrize(
+    "lengths", [(16000 * 3 + 123,), (7777, 48000, 29001), (640,), (1,), (160 * 7 + 3, 480000)]
+)
 def test_features_and_mask_equal_hf(lengths):
     rng = np.random.default_rng(sum(lengths))
     audios = [(rng.standard_normal(n) * rng.uniform(0.01, 0.5)).astype(np.float32) for n in lengths]

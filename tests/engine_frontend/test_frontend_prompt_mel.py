@@ -18,8 +18,8 @@ def _numpy_reference(audio: np.ndarray, sr: int) -> np.ndarray:
     x = np.pad(audio.astype(np.float64), (pad, pad), mode="reflect")
     window = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(n_fft) / n_fft)  # periodic Hann
     frames = 1 + (x.shape[0] - n_fft) // hop
-    spec = np.stack([np.fft.rfft(x[i * hop:i * hop + n_fft] * window) for i in range(frames)], axis=1)
-    mag = np.sqrt(spec.real ** 2 + spec.imag ** 2 + 1e-9)
+    spec = np.stack([np.fft.rfft(x[i * hop : i * hop + n_fft] * window) for i in range(frames)], axis=1)
+    mag = np.sqrt(spec.real**2 + spec.imag**2 + 1e-9)
     bank = librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=80, fmin=0, fmax=8000)
     return np.log(np.maximum(bank.astype(np.float64) @ mag, 1e-5)).T
 

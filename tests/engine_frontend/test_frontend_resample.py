@@ -13,7 +13,9 @@ from glmtts_desktop.engine.errors import ReferenceAudioError
 from glmtts_desktop.engine.frontend import resample
 
 
-@pytest.mark.parametrize("sr_in,sr_out", [(24000, 16000), (44100, 16000), (48000, 24000), (16000, 32000), (22050, 24000)])
+@pytest.mark.parametrize(
+    "sr_in,sr_out", [(24000, 16000), (44100, 16000), (48000, 24000), (16000, 32000), (22050, 24000)]
+)
 def test_equals_torchaudio_transform(sr_in, sr_out):
     audio = np.random.default_rng(sr_in + sr_out).standard_normal(sr_in + 123).astype(np.float32) * 0.2
     expect = torchaudio.transforms.Resample(sr_in, sr_out)(torch.from_numpy(audio)[None])[0].numpy()

@@ -28,8 +28,17 @@ def _copy(src, dst):
 def test_written_file_has_official_layout(tiny_tokenizer_dir):
     keys = set(_tensors(tiny_tokenizer_dir))
     assert all(k.startswith("model.encoder.") for k in keys)
-    for k in ("conv1.weight", "conv2.bias", "embed_positions.weight", "embed_positions2.weight", "codebook.weight",
-              "ema_count", "ema_weight", "layers.1.self_attn.k_proj.weight", "layers.0.fc2.bias"):
+    for k in (
+        "conv1.weight",
+        "conv2.bias",
+        "embed_positions.weight",
+        "embed_positions2.weight",
+        "codebook.weight",
+        "ema_count",
+        "ema_weight",
+        "layers.1.self_attn.k_proj.weight",
+        "layers.0.fc2.bias",
+    ):
         assert "model.encoder." + k in keys
     assert "model.encoder.layers.0.self_attn.k_proj.bias" not in keys
     cfg = json.loads((tiny_tokenizer_dir / "config.json").read_text())
@@ -149,7 +158,11 @@ def test_loaded_without_random_init_and_codebook_fp32(tiny_tokenizer_dir):
 def test_streaming_writer_round_trip_and_atomicity(tmp_path):
     from glmtts_desktop.engine.frontend.safetensors_stream import write_safetensors_streaming
 
-    made = {"a": torch.randn(3, 5), "b": torch.arange(7, dtype=torch.int64), "c": torch.randn(4).to(torch.bfloat16)}
+    made = {
+        "a": torch.randn(3, 5),
+        "b": torch.arange(7, dtype=torch.int64),
+        "c": torch.randn(4).to(torch.bfloat16),
+    }
     specs = [(k, tuple(v.shape), v.dtype) for k, v in made.items()]
     path = tmp_path / "x.safetensors"
     write_safetensors_streaming(path, specs, made.__getitem__, metadata={"format": "pt"})

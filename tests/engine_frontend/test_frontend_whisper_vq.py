@@ -18,14 +18,23 @@ from glmtts_desktop.engine.frontend.whisper_vq_model import WhisperVQEncoder  # 
 
 
 def _hf_encoder(cfg, state, n_layers: int) -> WhisperEncoder:
-    hf_cfg = WhisperConfig(d_model=cfg.d_model, encoder_layers=n_layers, encoder_attention_heads=cfg.encoder_attention_heads,
-                           encoder_ffn_dim=cfg.encoder_ffn_dim, num_mel_bins=cfg.num_mel_bins,
-                           max_source_positions=cfg.max_source_positions, activation_function="gelu",
-                           dropout=0.0, attention_dropout=0.0, activation_dropout=0.0)
+    hf_cfg = WhisperConfig(
+        d_model=cfg.d_model,
+        encoder_layers=n_layers,
+        encoder_attention_heads=cfg.encoder_attention_heads,
+        encoder_ffn_dim=cfg.encoder_ffn_dim,
+        num_mel_bins=cfg.num_mel_bins,
+        max_source_positions=cfg.max_source_positions,
+        activation_function="gelu",
+        dropout=0.0,
+        attention_dropout=0.0,
+        activation_dropout=0.0,
+    )
     hf_cfg._attn_implementation = "eager"
     enc = WhisperEncoder(hf_cfg).eval()
-    missing, unexpected = enc.load_state_dict({k: v.float() for k, v in state.items() if k != "codebook.weight"},
-                                              strict=False)
+    missing, unexpected = enc.load_state_dict(
+        {k: v.float() for k, v in state.items() if k != "codebook.weight"}, strict=False
+    )
     assert set(missing) == {"layer_norm.weight", "layer_norm.bias"} and not unexpected
     return enc
 
@@ -46,7 +55,9 @@ def test_full_attention_matches_hf_encoder(tok):
     ours.load_state_dict(tok.encoder.state_dict())
     hf = _hf_encoder(cfg, tok.encoder.state_dict(), cfg.n_layers)
     captured = {}
-    hf.layers[-1].register_forward_hook(lambda m, i, o: captured.__setitem__("h", o[0] if isinstance(o, tuple) else o))
+    hf.layers[-1].register_forward_hook(
+        lambda m, i, o: captured.__setitem__("h", o[0] if isinstance(o, tuple) else o)
+    )
     audio = np.random.default_rng(0).standard_normal(tok.features.n_samples).astype(np.float32) * 0.1
     feats, mask = whisper_log_mel(audio, tok.features)
     with torch.no_grad():
@@ -63,8 +74,9 @@ def _official_style_mask(frame_mask: torch.Tensor, block: int) -> torch.Tensor:
     """Additive mask as the reference builds it: (tril | block diagonal) & key mask, else finfo.min."""
     t = frame_mask.shape[1]
     tril = torch.tril(torch.ones(t, t, dtype=torch.bool))
-    blocks = torch.block_diag(*[torch.ones(min(block, t - s), min(block, t - s), dtype=torch.bool)
-                                for s in range(0, t, block)])
+    blocks = torch.block_diag(
+        *[torch.ones(min(block, t - s), min(block, t - s), dtype=torch.bool) for s in range(0, t, block)]
+    )
     allowed = (tril | blocks)[None] & frame_mask.bool()[:, None, :]
     return ((1.0 - allowed.float()) * torch.finfo(torch.float32).min)[:, None]
 

@@ -19,7 +19,9 @@ class ScriptedLM:
     """Stands in for SpeechLM: returns fixed logits and records how it was driven."""
 
     def __init__(self, logits: torch.Tensor, max_positions: int = 2048) -> None:
-        self.config = dataclasses.replace(LlmConfig.tiny(logits.shape[-1]), max_position_embeddings=max_positions)
+        self.config = dataclasses.replace(
+            LlmConfig.tiny(logits.shape[-1]), max_position_embeddings=max_positions
+        )
         self.device = CPU
         self.logits = logits.view(1, -1)
         self.fed: list[int] = []
@@ -49,7 +51,12 @@ def _eoa_loving(special, bias: float) -> torch.Tensor:
 def test_stops_at_min_len_when_eoa_dominates(special, method):
     lm = ScriptedLM(_eoa_loving(special, 30.0))
     out = generate_speech_tokens(
-        lm, [7, 8, 9, 6], text_len=3, special=special, method=method, generator=torch.Generator().manual_seed(0)
+        lm,
+        [7, 8, 9, 6],
+        text_len=3,
+        special=special,
+        method=method,
+        generator=torch.Generator().manual_seed(0),
     )
     assert len(out.ids) == 6  # int(3 * 2): eoa banned before, then taken at once and not appended
     assert not out.hit_max_length
@@ -63,8 +70,15 @@ def test_runs_to_max_len_without_eoa(special, method):
     lm = ScriptedLM(_eoa_loving(special, -30.0))
     steps: list[tuple[int, int]] = []
     out = generate_speech_tokens(
-        lm, [7, 8, 6], text_len=2, special=special, method=method, generator=torch.Generator().manual_seed(0),
-        min_ratio=1, max_ratio=7.5, on_step=lambda done, total: steps.append((done, total)),
+        lm,
+        [7, 8, 6],
+        text_len=2,
+        special=special,
+        method=method,
+        generator=torch.Generator().manual_seed(0),
+        min_ratio=1,
+        max_ratio=7.5,
+        on_step=lambda done, total: steps.append((done, total)),
     )
     assert len(out.ids) == 15 and out.hit_max_length
     assert steps == [(i, 15) for i in range(1, 16)]
@@ -74,7 +88,9 @@ def test_runs_to_max_len_without_eoa(special, method):
 
 def test_context_limit_caps_max_len(special):
     lm = ScriptedLM(_eoa_loving(special, -30.0), max_positions=50)
-    out = generate_speech_tokens(lm, list(range(7, 37)), text_len=5, special=special, generator=torch.Generator())
+    out = generate_speech_tokens(
+        lm, list(range(7, 37)), text_len=5, special=special, generator=torch.Generator()
+    )
     assert len(out.ids) == 20 and out.hit_max_length  # 50 positions - 30 prompt
     with pytest.raises(TextInputError):
         generate_speech_tokens(lm, [7] * 50, text_len=5, special=special, generator=torch.Generator())
@@ -85,7 +101,9 @@ def test_bad_arguments(special):
     with pytest.raises(TextInputError):
         generate_speech_tokens(lm, [7, 6], text_len=0, special=special, generator=torch.Generator())
     with pytest.raises(ValueError):
-        generate_speech_tokens(lm, [7, 6], text_len=1, special=special, method="beam", generator=torch.Generator())
+        generate_speech_tokens(
+            lm, [7, 6], text_len=1, special=special, method="beam", generator=torch.Generator()
+        )
     with pytest.raises(ValueError):
         generate_speech_tokens(lm, [7, 300], text_len=1, special=special, generator=torch.Generator())
 
@@ -100,7 +118,13 @@ def test_cancel_stops_generation(special):
 
     with pytest.raises(SynthesisCancelled):
         generate_speech_tokens(
-            lm, [7, 6], text_len=10, special=special, generator=torch.Generator(), cancel=token, on_step=on_step
+            lm,
+            [7, 6],
+            text_len=10,
+            special=special,
+            generator=torch.Generator(),
+            cancel=token,
+            on_step=on_step,
         )
     assert len(lm.fed) == 3  # stopped at the next step, not at max_len (200)
 
@@ -110,7 +134,9 @@ def test_cancel_before_start(special):
     token = CancelToken()
     token.cancel()
     with pytest.raises(SynthesisCancelled):
-        generate_speech_tokens(lm, [7, 6], text_len=2, special=special, generator=torch.Generator(), cancel=token)
+        generate_speech_tokens(
+            lm, [7, 6], text_len=2, special=special, generator=torch.Generator(), cancel=token
+        )
     assert not hasattr(lm, "prompt")
 
 
@@ -121,7 +147,12 @@ def test_real_model_is_deterministic_per_seed_and_in_range(lively_dir, special, 
 
     def run(seed):
         return generate_speech_tokens(
-            model, ids, text_len=4, special=special, method=method, generator=torch.Generator().manual_seed(seed)
+            model,
+            ids,
+            text_len=4,
+            special=special,
+            method=method,
+            generator=torch.Generator().manual_seed(seed),
         ).ids
 
     a, b, c = run(0), run(0), run(1)

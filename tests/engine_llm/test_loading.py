@@ -112,7 +112,9 @@ def test_truncated_shard(ckpt):
     assert "incomplete" in str(e.value)
 
 
-@pytest.mark.parametrize("content", [b"", b"\x05\x00", b"\xff" * 8 + b"{}", b"\x10\x00\x00\x00\x00\x00\x00\x00not json at all!"])
+@pytest.mark.parametrize(
+    "content", [b"", b"\x05\x00", b"\xff" * 8 + b"{}", b"\x10\x00\x00\x00\x00\x00\x00\x00not json at all!"]
+)
 def test_garbage_shard(ckpt, content):
     (ckpt / SHARD).write_bytes(content)
     with pytest.raises(CorruptWeightsError, match=SHARD):
@@ -171,13 +173,30 @@ def test_config_with_unsupported_features_is_rejected(ckpt):
 def test_official_config_fields_parse_to_full():
     # The field values of the published llm/config.json (spec §7.1), as HF writes them.
     official = {
-        "architectures": ["LlamaForCausalLM"], "attention_bias": False, "attention_dropout": 0.0,
-        "bos_token_id": 1, "eos_token_id": 2, "head_dim": 128, "hidden_act": "silu",
-        "hidden_size": 2048, "initializer_range": 0.02, "intermediate_size": 6144,
-        "max_position_embeddings": 8192, "mlp_bias": False, "model_type": "llama",
-        "num_attention_heads": 16, "num_hidden_layers": 28, "num_key_value_heads": 4,
-        "pretraining_tp": 1, "rms_norm_eps": 1e-05, "rope_scaling": None, "rope_theta": 10000.0,
-        "tie_word_embeddings": True, "torch_dtype": "float32", "use_cache": True, "vocab_size": 98304,
+        "architectures": ["LlamaForCausalLM"],
+        "attention_bias": False,
+        "attention_dropout": 0.0,
+        "bos_token_id": 1,
+        "eos_token_id": 2,
+        "head_dim": 128,
+        "hidden_act": "silu",
+        "hidden_size": 2048,
+        "initializer_range": 0.02,
+        "intermediate_size": 6144,
+        "max_position_embeddings": 8192,
+        "mlp_bias": False,
+        "model_type": "llama",
+        "num_attention_heads": 16,
+        "num_hidden_layers": 28,
+        "num_key_value_heads": 4,
+        "pretraining_tp": 1,
+        "rms_norm_eps": 1e-05,
+        "rope_scaling": None,
+        "rope_theta": 10000.0,
+        "tie_word_embeddings": True,
+        "torch_dtype": "float32",
+        "use_cache": True,
+        "vocab_size": 98304,
     }
     assert LlmConfig.from_hf_dict(official) == LlmConfig.full()
     written = LlmConfig.full().to_hf_dict()

@@ -17,7 +17,9 @@ REL_TOL = 1e-4
 
 
 def _hf(path):
-    model = transformers.LlamaForCausalLM.from_pretrained(path, dtype=torch.float32, attn_implementation="eager")
+    model = transformers.LlamaForCausalLM.from_pretrained(
+        path, dtype=torch.float32, attn_implementation="eager"
+    )
     return model.eval()
 
 
@@ -61,7 +63,9 @@ def test_cache_is_reusable_across_segments(lively_dir):
     for j in range(5):
         model.decode_step(long_ids[:, j : j + 1])
     model.reset_cache(48)
-    got = [model.prefill(short_ids[:, :5])[0]] + [model.decode_step(short_ids[:, j : j + 1])[0] for j in range(5, 8)]
+    got = [model.prefill(short_ids[:, :5])[0]] + [
+        model.decode_step(short_ids[:, j : j + 1])[0] for j in range(5, 8)
+    ]
     expected = model.forward_full(short_ids)[0, 4:]
     assert torch.allclose(torch.stack(got), expected, rtol=0, atol=1e-4 * float(expected.abs().max()))
 
@@ -129,7 +133,9 @@ def test_decode_guards(tiny_dir):
     with pytest.raises(RuntimeError, match="before prefill"):
         model.decode_step(torch.tensor([[5]]))
     logits = model.prefill(torch.tensor([[1, 2, 3]]))  # allocates again, just enough for the prompt
-    assert model.cache_capacity == 3 and torch.allclose(logits, model.forward_full(torch.tensor([[1, 2, 3]]))[:, -1])
+    assert model.cache_capacity == 3 and torch.allclose(
+        logits, model.forward_full(torch.tensor([[1, 2, 3]]))[:, -1]
+    )
 
 
 def test_state_dict_keys_are_the_checkpoint_names(tiny_dir):
@@ -138,9 +144,16 @@ def test_state_dict_keys_are_the_checkpoint_names(tiny_dir):
     assert "lm_head.weight" not in keys
     assert "model.embed_tokens.weight" in keys and "model.norm.weight" in keys
     per_layer = {
-        "input_layernorm", "post_attention_layernorm", "self_attn.q_proj", "self_attn.k_proj",
-        "self_attn.v_proj", "self_attn.o_proj", "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj",
+        "input_layernorm",
+        "post_attention_layernorm",
+        "self_attn.q_proj",
+        "self_attn.k_proj",
+        "self_attn.v_proj",
+        "self_attn.o_proj",
+        "mlp.gate_proj",
+        "mlp.up_proj",
+        "mlp.down_proj",
     }
     assert keys == {"model.embed_tokens.weight", "model.norm.weight"} | {
-        f"model.layers.{l}.{p}.weight" for l in range(2) for p in per_layer
+        f"model.layers.{i}.{p}.weight" for i in range(2) for p in per_layer
     }

@@ -116,11 +116,15 @@ def test_topk_bans_eoa_but_keeps_its_slot():
     gen = torch.Generator().manual_seed(5)
     probs = [9.0 * 435] + [30.0 - i for i in range(1, 30)]  # id 0 (eoa) has 90 %, then 29 > 28 > ...
     valid = torch.ones(30, dtype=torch.bool)
-    banned = torch.tensor([topk_sample(_logp(probs), valid, gen, eoa=0, ban_eoa=True, k=25) for _ in range(2000)])
+    banned = torch.tensor(
+        [topk_sample(_logp(probs), valid, gen, eoa=0, ban_eoa=True, k=25) for _ in range(2000)]
+    )
     assert (banned != 0).all()
     # eoa kept one of the 25 slots, so only the next 24 (ids 1..24) can come out
     assert set(banned.tolist()) <= set(range(1, 25))
-    free = torch.tensor([topk_sample(_logp(probs), valid, gen, eoa=0, ban_eoa=False, k=25) for _ in range(200)])
+    free = torch.tensor(
+        [topk_sample(_logp(probs), valid, gen, eoa=0, ban_eoa=False, k=25) for _ in range(200)]
+    )
     assert (free == 0).float().mean() > 0.8
 
 

@@ -22,7 +22,9 @@ EOA = 4000
 DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
 
 
-def official_ras(logp: torch.Tensor, decoded: list[int], gen: torch.Generator, fallbacks: list | None = None) -> int:
+def official_ras(
+    logp: torch.Tensor, decoded: list[int], gen: torch.Generator, fallbacks: list | None = None
+) -> int:
     probs = logp.softmax(0)
     values, order = probs.sort(descending=True, stable=True)
     kept, ids, total = [], [], 0.0
@@ -112,9 +114,9 @@ def test_banned_eoa_is_redrawn_not_masked():
     lp = lp.log_softmax(-1)
     g_ref, g_ours = _gen(11, "cpu"), _gen(11, "cpu")
     for _ in range(20):
-        assert topk_sample(lp, torch.ones(V, dtype=torch.bool), g_ours, eoa=EOA, ban_eoa=True) == official_topk(
-            lp, True, g_ref
-        )
+        assert topk_sample(
+            lp, torch.ones(V, dtype=torch.bool), g_ours, eoa=EOA, ban_eoa=True
+        ) == official_topk(lp, True, g_ref)
     assert torch.equal(g_ours.get_state(), g_ref.get_state())
 
 
@@ -151,7 +153,7 @@ def test_generate_ras_follows_the_official_loop():
     out = generate_speech_tokens(
         lm, [1, 2, 3], text_len=text_len, special=special, method="ras", generator=_gen(0, "cpu")
     )
-    g_ref, ref, fed = _gen(0, "cpu"), [], []
+    g_ref, ref, _fed = _gen(0, "cpu"), [], []
     lg = steps[0]
     for i in range(text_len * 20):
         lp = lg.float().log_softmax(-1)
@@ -216,9 +218,19 @@ def _literal_count(values: list[float]) -> int:
 
 def test_nucleus_count_uses_the_official_fp32_running_sum():
     # fp32 values where the fp32 running sum reaches 0.8 one entry before the exact sum does
-    values = [0.15673336386680603, 0.1493188887834549, 0.11156287044286728, 0.10306799411773682,
-              0.10269689559936523, 0.06546853482723236, 0.06329915672540665, 0.047852277755737305,
-              0.037267640233039856, 0.034756846725940704, 0.02860020101070404]
+    values = [
+        0.15673336386680603,
+        0.1493188887834549,
+        0.11156287044286728,
+        0.10306799411773682,
+        0.10269689559936523,
+        0.06546853482723236,
+        0.06329915672540665,
+        0.047852277755737305,
+        0.037267640233039856,
+        0.034756846725940704,
+        0.02860020101070404,
+    ]
     exact_prefix = np.cumsum(np.array(values, dtype=np.float64))
     exact_count = int(np.sum(np.concatenate(([0.0], exact_prefix[:-1])).astype(np.float32) < np.float32(0.8)))
     assert nucleus_count(values) == _literal_count(values)

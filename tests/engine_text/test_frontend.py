@@ -18,7 +18,8 @@ HANG = "<|H|><|ANG2|>"
 def test_prepare_plain_text(frontend, tiny_tok):
     segs = frontend.prepare("今天是2025年12月11日，气温-3~5℃，价格是12.5元/斤。")
     assert [s.normalized for s in segs] == [
-        "今天是二零二五年十二月十一日，气温三到五摄氏度，价格是每斤十二点五元。"]
+        "今天是二零二五年十二月十一日，气温三到五摄氏度，价格是每斤十二点五元。"
+    ]
     assert segs[0].model_text == segs[0].normalized
     assert list(segs[0].token_ids) == tiny_tok.encode(segs[0].model_text)
 
@@ -85,8 +86,9 @@ def test_unmappable_chars(frontend):
 
 
 def test_segments_of_a_long_text(frontend):
-    text = ("人工智能正在改变我们的生活方式，从智能手机到自动驾驶汽车，各种新技术层出不穷。"
-            "2025年的增长是12.5%。") * 375
+    text = (
+        "人工智能正在改变我们的生活方式，从智能手机到自动驾驶汽车，各种新技术层出不穷。2025年的增长是12.5%。"
+    ) * 375
     assert 19000 < len(text) < 22000
     t0 = time.perf_counter()
     segs = frontend.segments(text)

@@ -25,8 +25,7 @@ def g2p():
 def test_spec_syllables():
     # spec: 你好吗？我不爱参数 -> n i3 - h ao3 - m a5 ， uo3 - b u4 - ai4 - c an1 - sh u4
     assert syllables("你好吗") == [("n", "i3"), ("h", "ao3"), ("m", "a5")]
-    assert syllables("我不爱参数") == [("", "uo3"), ("b", "u4"), ("", "ai4"), ("c", "an1"),
-                                   ("sh", "u4")]
+    assert syllables("我不爱参数") == [("", "uo3"), ("b", "u4"), ("", "ai4"), ("c", "an1"), ("sh", "u4")]
 
 
 def test_i_remap_after_retroflex_and_dental_initials():
@@ -51,7 +50,7 @@ def test_spec_example_shape(g2p):
 
 
 def test_zero_initial_emits_only_the_final(g2p):
-    assert g2p("成为") .endswith("<|UEI2|>")
+    assert g2p("成为").endswith("<|UEI2|>")
 
 
 def test_replace_dict_longest_first_and_verbatim(g2p):
@@ -108,8 +107,16 @@ def test_generator_same_reading():
 def test_generator_rule_on_a_small_dictionary():
     gen = _generator()
     readings = {"甲": "jia3", "乙": "yi3", "丙": "bing3", "丁": "ding1", "戊": "wu4"}
-    words = [("甲", 10000), ("甲乙", 5), ("乙", 100), ("乙丙", 50), ("丙", 3), ("丁", 10),
-             ("戊", 1), ("x甲", 99999)]
+    words = [
+        ("甲", 10000),
+        ("甲乙", 5),
+        ("乙", 100),
+        ("乙丙", 50),
+        ("丙", 3),
+        ("丁", 10),
+        ("戊", 1),
+        ("x甲", 99999),
+    ]
     special = {"甲乙": ["jia4", "yi3"], "乙丙": ["yi2", "bing3"]}
 
     def read(word):

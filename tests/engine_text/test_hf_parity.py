@@ -36,8 +36,9 @@ def _hf_tokenizer(folder):
         def __init__(self, **kw):
             self.ranks = ranks
             self.by_id = {v: k for k, v in ranks.items()}
-            self.bpe = tiktoken.Encoding(name="ref", pat_str=PAT_STR, mergeable_ranks=ranks,
-                                         special_tokens={})
+            self.bpe = tiktoken.Encoding(
+                name="ref", pat_str=PAT_STR, mergeable_ranks=ranks, special_tokens={}
+            )
             super().__init__(**kw)
 
         @property
@@ -60,21 +61,50 @@ def _hf_tokenizer(folder):
 
         def convert_tokens_to_string(self, tokens):
             return b"".join(t if isinstance(t, bytes) else t.encode() for t in tokens).decode(
-                "utf-8", "replace")
+                "utf-8", "replace"
+            )
 
     cfg = json.loads((folder / "tokenizer_config.json").read_text(encoding="utf-8"))
     added = {
-        int(k): AddedToken(v["content"], lstrip=v["lstrip"], rstrip=v["rstrip"],
-                           normalized=v["normalized"], single_word=v["single_word"],
-                           special=v["special"])
+        int(k): AddedToken(
+            v["content"],
+            lstrip=v["lstrip"],
+            rstrip=v["rstrip"],
+            normalized=v["normalized"],
+            single_word=v["single_word"],
+            special=v["special"],
+        )
         for k, v in cfg["added_tokens_decoder"].items()
     }
     return GlmLike(added_tokens_decoder=added, clean_up_tokenization_spaces=False)
 
 
-PIECES = ["hello", " world", "你好", "，", "<|user|>", "<|SH|>", "<|ANG1|>", "<|audio_1|>",
-          "<|audio_10|>", "0", "<|audio_5|", "  ", "\n", "😀", "[gMASK]", "<sop>", "It's",
-          " 12345", "<|begin_of_audio|>", "<|", "|>", "a<|", "ＡＢ", "\t"]
+PIECES = [
+    "hello",
+    " world",
+    "你好",
+    "，",
+    "<|user|>",
+    "<|SH|>",
+    "<|ANG1|>",
+    "<|audio_1|>",
+    "<|audio_10|>",
+    "0",
+    "<|audio_5|",
+    "  ",
+    "\n",
+    "😀",
+    "[gMASK]",
+    "<sop>",
+    "It's",
+    " 12345",
+    "<|begin_of_audio|>",
+    "<|",
+    "|>",
+    "a<|",
+    "ＡＢ",
+    "\t",
+]
 
 
 def _corpus(n=150, seed=0):

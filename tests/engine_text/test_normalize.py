@@ -15,10 +15,14 @@ from glmtts_desktop.engine.text.normalize import (
 from glmtts_desktop.engine.text.rules_zh import int_to_chinese, number_to_chinese
 
 SPEC_EXAMPLES = [
-    ("今天是2025年12月11日，气温-3~5℃，价格是12.5元/斤。",
-     "今天是二零二五年十二月十一日，气温三到五摄氏度，价格是每斤十二点五元。"),
-    ("For homework, please finish Exercise 3 on Page 45.",
-     "for homework, please finish exercise three on page forty five."),
+    (
+        "今天是2025年12月11日，气温-3~5℃，价格是12.5元/斤。",
+        "今天是二零二五年十二月十一日，气温三到五摄氏度，价格是每斤十二点五元。",
+    ),
+    (
+        "For homework, please finish Exercise 3 on Page 45.",
+        "for homework, please finish exercise three on page forty five.",
+    ),
     ("我最爱吃人参果，你喜欢吃吗？", "我最爱吃人参果，你喜欢吃吗?"),
 ]
 
@@ -83,9 +87,19 @@ def test_endings():
 
 
 def test_chinese_numbers():
-    cases = {0: "零", 10: "十", 15: "十五", 105: "一百零五", 1000: "一千", 1001: "一千零一",
-             10000: "一万", 10010: "一万零一十", 20300: "二万零三百",
-             100000000: "一亿", -8: "负八"}
+    cases = {
+        0: "零",
+        10: "十",
+        15: "十五",
+        105: "一百零五",
+        1000: "一千",
+        1001: "一千零一",
+        10000: "一万",
+        10010: "一万零一十",
+        20300: "二万零三百",
+        100000000: "一亿",
+        -8: "负八",
+    }
     for n, words in cases.items():
         assert int_to_chinese(n) == words
     assert number_to_chinese("2.50") == "二点五"

@@ -62,6 +62,6 @@ def test_protect_rejects_stale_offsets_and_overlaps():
 
 
 def test_typed_placeholder_characters_are_dropped():
-    text = "a\U000F0001b"
+    text = "a\U000f0001b"
     prot = protect(text, [PO("b", "B", (2,))])
     assert prot.substitute(prot.text) == "aB"

@@ -32,15 +32,19 @@ def make_window(qtbot, tmp_path):
     windows = []
 
     def make(*, model_dir=None, backend=None, data_dir=None, show_wizard_on_failure=False, load=False):
-        w = create_main_window(data_dir=Path(data_dir or tmp_path / "data"), model_dir=model_dir,
-                               backend=backend if backend is not None else FakeBackend(),
-                               show_wizard_on_failure=show_wizard_on_failure)
+        w = create_main_window(
+            data_dir=Path(data_dir or tmp_path / "data"),
+            model_dir=model_dir,
+            backend=backend if backend is not None else FakeBackend(),
+            show_wizard_on_failure=show_wizard_on_failure,
+        )
         qtbot.addWidget(w)
         windows.append(w)
         w.show()
         if load:
-            with qtbot.waitSignal(w.client.stateChanged, check_params_cb=lambda s: s in ("ready", "failed"),
-                                  timeout=60000):
+            with qtbot.waitSignal(
+                w.client.stateChanged, check_params_cb=lambda s: s in ("ready", "failed"), timeout=60000
+            ):
                 w.load_model()
         return w
 

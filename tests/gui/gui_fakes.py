@@ -43,9 +43,16 @@ class FakeEngine:
 
     def prepare_voice(self, audio, sr, transcript) -> VoicePrompt:
         self.prepared += 1
-        return VoicePrompt(transcript, transcript, np.zeros(3, np.int64), np.zeros(5, np.int64),
-                           np.zeros((10, 80), np.float32), np.zeros(192, np.float32), self.sample_rate,
-                           len(audio) / sr)
+        return VoicePrompt(
+            transcript,
+            transcript,
+            np.zeros(3, np.int64),
+            np.zeros(5, np.int64),
+            np.zeros((10, 80), np.float32),
+            np.zeros(192, np.float32),
+            self.sample_rate,
+            len(audio) / sr,
+        )
 
     def synthesize(self, request, *, on_progress=None, cancel=None, on_chunk=None) -> SynthesisResult:
         self.thread_names.append(threading.current_thread().name)
@@ -61,8 +68,12 @@ class FakeEngine:
         audio = np.full(2400, 0.1, np.float32)
         if on_chunk:
             on_chunk(audio, 0)
-        return SynthesisResult(audio, self.sample_rate, request.seed,
-                               (SegmentResult(0, request.text, request.text, 1, 1, len(audio), False),))
+        return SynthesisResult(
+            audio,
+            self.sample_rate,
+            request.seed,
+            (SegmentResult(0, request.text, request.text, 1, 1, len(audio), False),),
+        )
 
     def close(self) -> None:
         self.closed = True
@@ -71,7 +82,9 @@ class FakeEngine:
 def fake_factory(engine: FakeEngine):
     def make(job, on_progress=None):
         if not job.model_dir.exists():
-            raise CheckpointError(f"The model folder {job.model_dir} does not exist.", hint="Choose the folder again.")
+            raise CheckpointError(
+                f"The model folder {job.model_dir} does not exist.", hint="Choose the folder again."
+            )
         return engine
 
     return make

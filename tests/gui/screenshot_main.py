@@ -14,19 +14,24 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 def main() -> int:
     out, data_dir, language = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
     model_dir = Path(sys.argv[4]) if len(sys.argv) > 4 else None
+    from gui_fakes import speechy
     from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtGui import QGuiApplication
 
     from glmtts_desktop.audio import FakeBackend
     from glmtts_desktop.gui.app import create_main_window, ensure_app
     from glmtts_desktop.gui.settings import AppSettings
-    from gui_fakes import speechy
 
     app = ensure_app()
     settings = AppSettings()
     settings.language = language
-    w = create_main_window(data_dir=data_dir, model_dir=model_dir, settings=settings, backend=FakeBackend(),
-                           show_wizard_on_failure=False)
+    w = create_main_window(
+        data_dir=data_dir,
+        model_dir=model_dir,
+        settings=settings,
+        backend=FakeBackend(),
+        show_wizard_on_failure=False,
+    )
     w.resize(1400, 860)
     w.show()
     loop = QEventLoop()

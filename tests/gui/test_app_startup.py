@@ -30,9 +30,16 @@ print("RESULT", elapsed, ",".join(heavy))
 
 
 def test_window_opens_without_torch_and_quickly(tmp_path):
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT),
-               XDG_CONFIG_HOME=str(tmp_path / "c"), XDG_DATA_HOME=str(tmp_path / "d"))
-    proc = subprocess.run([sys.executable, "-c", _PROBE], env=env, capture_output=True, text=True, timeout=120)
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        PYTHONPATH=str(ROOT),
+        XDG_CONFIG_HOME=str(tmp_path / "c"),
+        XDG_DATA_HOME=str(tmp_path / "d"),
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", _PROBE], env=env, capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     line = next(x for x in proc.stdout.splitlines() if x.startswith("RESULT"))
     _, elapsed, heavy = (line.split(" ") + [""])[:3]
@@ -65,11 +72,21 @@ def test_every_ui_string_has_a_chinese_translation():
 
 
 def test_self_test_flag_exits_zero(tmp_path):
-    env = dict(os.environ, PYTHONPATH=str(ROOT), XDG_CONFIG_HOME=str(tmp_path / "c"),
-               XDG_DATA_HOME=str(tmp_path / "d"))
+    env = dict(
+        os.environ,
+        PYTHONPATH=str(ROOT),
+        XDG_CONFIG_HOME=str(tmp_path / "c"),
+        XDG_DATA_HOME=str(tmp_path / "d"),
+    )
     env.pop("QT_QPA_PLATFORM", None)  # --self-test must go headless by itself
     env.pop("DISPLAY", None)
-    proc = subprocess.run([sys.executable, "-m", "glmtts_desktop", "--self-test"], env=env, capture_output=True,
-                          text=True, timeout=300, cwd=tmp_path)
+    proc = subprocess.run(
+        [sys.executable, "-m", "glmtts_desktop", "--self-test"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr[-2000:]
     assert "self-test: OK" in proc.stdout

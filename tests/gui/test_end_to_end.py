@@ -12,11 +12,11 @@ import time
 import numpy as np
 import pytest
 import soundfile as sf
+from gui_fakes import speechy
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextCursor
 
 from glmtts_desktop.audio import FakeBackend
-from gui_fakes import speechy
 
 pytestmark = pytest.mark.slow
 
@@ -177,8 +177,9 @@ def test_unload_frees_and_reload_restores(qtbot, make_window, tiny_checkpoint):
     rates = [w.generate_panel.sample_rate.itemData(i) for i in range(w.generate_panel.sample_rate.count())]
     assert rates == list(w.client.model_info.sample_rates)
     if 32000 in rates:
-        with qtbot.waitSignal(w.client.modelInfoChanged, check_params_cb=lambda i: i and i.sample_rate == 32000,
-                              timeout=60000):
+        with qtbot.waitSignal(
+            w.client.modelInfoChanged, check_params_cb=lambda i: i and i.sample_rate == 32000, timeout=60000
+        ):
             w.generate_panel.sample_rate.setCurrentIndex(rates.index(32000))
             w.generate_panel.sample_rate.activated.emit(rates.index(32000))
         assert "32 kHz" in w.model_status.device_label.text()

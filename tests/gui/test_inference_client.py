@@ -6,11 +6,11 @@ import threading
 
 import numpy as np
 import pytest
+from gui_fakes import FakeEngine, fake_factory
 
 from glmtts_desktop.engine.errors import CheckpointError, GpuOutOfMemoryError
 from glmtts_desktop.gui.inference import EngineClient, GenerateJob, NormalizeJob
 from glmtts_desktop.gui.inference.client import FAILED, READY, UNLOADED
-from gui_fakes import FakeEngine, fake_factory
 
 
 class Recorder:
@@ -46,7 +46,9 @@ def make_client(qtbot):
 
 
 def _job(**kw) -> GenerateJob:
-    return GenerateJob(text="你好。", reference=np.zeros(24000, np.float32), reference_sr=24000, transcript="嗯", **kw)
+    return GenerateJob(
+        text="你好。", reference=np.zeros(24000, np.float32), reference_sr=24000, transcript="嗯", **kw
+    )
 
 
 def test_load_generate_and_thread_is_not_gui_thread(qtbot, make_client, tmp_path):

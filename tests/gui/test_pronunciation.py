@@ -12,18 +12,21 @@ from glmtts_desktop.gui.pronunciation.overrides import OverrideSet, read_jsonl, 
 from glmtts_desktop.gui.pronunciation.readings import readings, syllable_tokens, tokens_to_pinyin
 
 
-@pytest.mark.parametrize("tone3, tokens", [
-    ("xing2", "<|X|><|ING2|>"),      # spec example
-    ("hang2", "<|H|><|ANG2|>"),
-    ("cui1", "<|C|><|UEI1|>"),       # 衰 in the shipped replace dict
-    ("xian2", "<|X|><|IAN2|>"),      # 弦 in the shipped replace dict
-    ("yi4", "<|I4|>"),               # 弈: zero initial
-    ("shen1", "<|SH|><|EN1|>"),      # 参 in the spec's G2P example
-    ("shi4", "<|SH|><|III4|>"),      # i after retroflex
-    ("zi4", "<|Z|><|II4|>"),         # i after dental
-    ("lv4", "<|L|><|V4|>"),
-    ("ma", "<|M|><|A5|>"),           # neutral tone is 5
-])
+@pytest.mark.parametrize(
+    "tone3, tokens",
+    [
+        ("xing2", "<|X|><|ING2|>"),  # spec example
+        ("hang2", "<|H|><|ANG2|>"),
+        ("cui1", "<|C|><|UEI1|>"),  # 衰 in the shipped replace dict
+        ("xian2", "<|X|><|IAN2|>"),  # 弦 in the shipped replace dict
+        ("yi4", "<|I4|>"),  # 弈: zero initial
+        ("shen1", "<|SH|><|EN1|>"),  # 参 in the spec's G2P example
+        ("shi4", "<|SH|><|III4|>"),  # i after retroflex
+        ("zi4", "<|Z|><|II4|>"),  # i after dental
+        ("lv4", "<|L|><|V4|>"),
+        ("ma", "<|M|><|A5|>"),  # neutral tone is 5
+    ],
+)
 def test_syllable_tokens_follow_official_g2p(tone3, tokens):
     assert syllable_tokens(tone3) == tokens
 
@@ -58,7 +61,7 @@ def test_here_only_override_moves_with_edits_and_dies_when_edited():
     assert new[here.occurrences[0]] == "行"
     # delete that character: the "here" override disappears, "everywhere" stays
     pos = here.occurrences[0]
-    edited = new[:pos] + new[pos + 1:]
+    edited = new[:pos] + new[pos + 1 :]
     s.text_changed(edited, pos, 1, 0)
     assert [o.occurrences for o in s] == [None]
 
@@ -78,7 +81,9 @@ def test_jsonl_round_trip_in_official_format(tmp_path):
     assert [json.loads(x) for x in lines] == [{"弦": "<|X|><|IAN2|>"}, {"行": "<|H|><|ANG2|>"}]
     back = read_jsonl(path)
     assert {(o.text, o.replacement, o.occurrences) for o in back} == {
-        ("弦", "<|X|><|IAN2|>", None), ("行", "<|H|><|ANG2|>", None)}
+        ("弦", "<|X|><|IAN2|>", None),
+        ("行", "<|H|><|ANG2|>", None),
+    }
 
 
 def test_jsonl_bad_line_names_the_line(tmp_path):

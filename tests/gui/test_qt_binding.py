@@ -23,4 +23,5 @@ def test_signal_emit_keeps_reference_counts():
     for _ in range(200):
         e.ping.emit(1)
     assert sys.getrefcount(True) - before > -50, (
-        "this PySide6 build loses a reference to True per Signal.emit(); use PySide6-Essentials 6.11.x")
+        "this PySide6 build loses a reference to True per Signal.emit(); use PySide6-Essentials 6.11.x"
+    )

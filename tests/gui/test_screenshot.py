@@ -20,8 +20,12 @@ def xvfb_display():
     if exe is None:
         pytest.skip("Xvfb is not installed")
     read_fd, write_fd = os.pipe()
-    proc = subprocess.Popen([exe, "-displayfd", str(write_fd), "-screen", "0", "1440x900x24", "-nolisten", "tcp"],
-                            pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [exe, "-displayfd", str(write_fd), "-screen", "0", "1440x900x24", "-nolisten", "tcp"],
+        pass_fds=(write_fd,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     os.close(write_fd)
     with os.fdopen(read_fd) as fh:  # Xvfb writes the display number once it accepts clients
         number = fh.readline().strip()
@@ -40,8 +44,14 @@ def test_main_window_screenshot(xvfb_display, tmp_path, tiny_checkpoint, languag
     ARTIFACTS.mkdir(exist_ok=True)
     out = ARTIFACTS / f"main-window-{language}.png"
     out.unlink(missing_ok=True)
-    env = dict(os.environ, DISPLAY=xvfb_display, QT_QPA_PLATFORM="xcb", XDG_CONFIG_HOME=str(tmp_path / "cfg"),
-               XDG_DATA_HOME=str(tmp_path / "share"), PYTHONPATH=str(Path(__file__).resolve().parents[2]))
+    env = dict(
+        os.environ,
+        DISPLAY=xvfb_display,
+        QT_QPA_PLATFORM="xcb",
+        XDG_CONFIG_HOME=str(tmp_path / "cfg"),
+        XDG_DATA_HOME=str(tmp_path / "share"),
+        PYTHONPATH=str(Path(__file__).resolve().parents[2]),
+    )
     args = [sys.executable, str(HELPER), str(out), str(tmp_path / "data"), language]
     if language == "en":
         args.append(str(tiny_checkpoint))  # one shot with the model loaded (status bar: ready)

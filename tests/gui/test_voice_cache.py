@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from gui_fakes import FakeEngine, fake_factory
 
 from glmtts_desktop.engine.types import VoicePrompt
 from glmtts_desktop.gui.inference import EngineClient, GenerateJob
 from glmtts_desktop.gui.inference.voice_cache import VoicePromptCache, voice_key
-from gui_fakes import FakeEngine, fake_factory
 
 
 def _voice(n: int = 5) -> VoicePrompt:
-    return VoicePrompt("t", "t", np.arange(3), np.arange(n), np.ones((10, 80), np.float32),
-                       np.ones(192, np.float32), 24000, 1.0)
+    return VoicePrompt(
+        "t",
+        "t",
+        np.arange(3),
+        np.arange(n),
+        np.ones((10, 80), np.float32),
+        np.ones(192, np.float32),
+        24000,
+        1.0,
+    )
 
 
 AUDIO = np.linspace(-0.5, 0.5, 16000, dtype=np.float32)
@@ -22,9 +30,13 @@ AUDIO = np.linspace(-0.5, 0.5, 16000, dtype=np.float32)
 def test_key_depends_on_everything_the_analysis_depends_on():
     base = voice_key(AUDIO, 16000, "hello", 24000, "w1")
     assert base == voice_key(AUDIO.copy(), 16000, "hello", 24000, "w1")
-    changed = [voice_key(AUDIO * 0.5, 16000, "hello", 24000, "w1"), voice_key(AUDIO, 22050, "hello", 24000, "w1"),
-               voice_key(AUDIO, 16000, "hello!", 24000, "w1"), voice_key(AUDIO, 16000, "hello", 32000, "w1"),
-               voice_key(AUDIO, 16000, "hello", 24000, "w2")]
+    changed = [
+        voice_key(AUDIO * 0.5, 16000, "hello", 24000, "w1"),
+        voice_key(AUDIO, 22050, "hello", 24000, "w1"),
+        voice_key(AUDIO, 16000, "hello!", 24000, "w1"),
+        voice_key(AUDIO, 16000, "hello", 32000, "w1"),
+        voice_key(AUDIO, 16000, "hello", 24000, "w2"),
+    ]
     assert base not in changed and len(set(changed)) == len(changed)
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import soundfile as sf
+from gui_fakes import speechy
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QTextCursor
 
 from glmtts_desktop.audio import FakeBackend
-from gui_fakes import speechy
 
 
 def _set_reference(qtbot, w, seconds=4.0, sr=24000, transcript="你好世界"):
@@ -67,7 +67,7 @@ def test_forty_minute_file_loads_its_start_and_says_so(qtbot, make_window, tmp_p
     sr = 8000
     path = tmp_path / "long.wav"
     with sf.SoundFile(path, "w", samplerate=sr, channels=1, subtype="PCM_16") as f:
-        block = (speechy(60.0, sr) * 0.8)
+        block = speechy(60.0, sr) * 0.8
         for _ in range(40):
             f.write(block)
     w = make_window()
@@ -148,7 +148,8 @@ def test_pronunciation_popup_creates_here_only_override(qtbot, make_window):
     row = next(i for i, t in enumerate(labels) if t.startswith("háng"))
     popup.choose(row)
     assert [(o.text, o.replacement, o.occurrences) for o in w.text_panel.overrides] == [
-        ("行", "<|H|><|ANG2|>", (pos,))]
+        ("行", "<|H|><|ANG2|>", (pos,))
+    ]
     table = w.text_panel.table
     assert table.rowCount() == 1 and table.item(0, 1).text() == "h ang2"
     assert len(editor.extraSelections()) == 1
@@ -172,7 +173,9 @@ def test_too_long_selection_is_refused_with_a_way_out(qtbot, make_window):
     w.session.generate()
     assert "45 s" in w.messages.text() and "auto-trim" in w.messages.text().lower()
     w.voice_panel.auto_trim()
-    qtbot.waitUntil(lambda: w.voice_panel.selection()[1] - w.voice_panel.selection()[0] <= 10.5, timeout=10000)
+    qtbot.waitUntil(
+        lambda: w.voice_panel.selection()[1] - w.voice_panel.selection()[0] <= 10.5, timeout=10000
+    )
 
 
 def test_playback_seek_and_loop_with_the_fake_sound_card(qtbot, make_window):
@@ -210,8 +213,9 @@ def test_dark_palette_reaches_the_waveforms(qtbot, make_window):
     light = app.palette()
     try:
         app.setPalette(dark_palette())
-        qtbot.waitUntil(lambda: w.result_panel.waveform._plot.backgroundBrush().color().lightness() < 80,
-                        timeout=5000)
+        qtbot.waitUntil(
+            lambda: w.result_panel.waveform._plot.backgroundBrush().color().lightness() < 80, timeout=5000
+        )
         assert w.palette().color(QPalette.Window).lightness() < 80
     finally:
         app.setPalette(light)

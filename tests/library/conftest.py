@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import soundfile as sf
+from library_helpers import tone
 
 from glmtts_desktop.library import Library
-from library_helpers import tone
 
 
 @pytest.fixture

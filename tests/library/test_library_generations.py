@@ -7,10 +7,10 @@ import threading
 
 import numpy as np
 import pytest
+import soundfile as sf
+from library_helpers import tone
 
 from glmtts_desktop import fsutil
-import soundfile as sf
-
 from glmtts_desktop.library import (
     SCHEMA_VERSION,
     DiskFullError,
@@ -18,8 +18,6 @@ from glmtts_desktop.library import (
     LibraryVersionError,
     NotFoundError,
 )
-
-from library_helpers import tone
 
 SETTINGS = {"method": "ras", "flow_steps": 10, "use_phoneme": False, "normalized": ["你好。"]}
 MODEL = {"revision": "abc123", "llm_sha256": "f" * 64, "sample_rate": 24000}

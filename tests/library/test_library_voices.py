@@ -6,6 +6,7 @@ import sqlite3
 import numpy as np
 import pytest
 import soundfile as sf
+from library_helpers import tone
 
 from glmtts_desktop.library import (
     ConsentRecord,
@@ -14,8 +15,6 @@ from glmtts_desktop.library import (
     NotFoundError,
     StorageError,
 )
-
-from library_helpers import tone
 
 
 def sha(path) -> str:
@@ -44,7 +43,9 @@ def test_add_voice_from_file_keeps_the_original_byte_for_byte(lib, original_wav)
 
 def test_add_voice_from_trimmed_samples_with_original(lib, original_wav):
     clip = tone(3.0, 24000)
-    v = lib.add_voice("Grandma", clip, "Hello.", sample_rate=24000, original_path=original_wav, trim=(1.0, 4.0))
+    v = lib.add_voice(
+        "Grandma", clip, "Hello.", sample_rate=24000, original_path=original_wav, trim=(1.0, 4.0)
+    )
     assert v.trim == (1.0, 4.0) and v.reference_sample_rate == 24000
     assert v.original_sha256 == sha(original_wav)
     ref, sr = lib.load_voice_reference(v.id)
@@ -65,16 +66,33 @@ def test_same_original_is_stored_once_and_survives_purge_of_one_voice(lib, origi
 def test_voices_survive_restart(tmp_path, original_wav):
     root = tmp_path / "lib"
     with Library(root) as lib:
-        consent = ConsentRecord(who="王秀英", how="Spoken consent, recorded", when="2026-05-01",
-                                basis="permission", relationship="grandmother", scope="family only")
-        v = lib.add_voice("奶奶", original_wav, "你好，我的宝贝。", consent=consent, notes="from 2009",
-                          language="zh")
-        lib.set_voice_pronunciations(v.id, [{"text": "行", "replacement": "<|H|><|ANG2|>", "occurrences": [3]}])
+        consent = ConsentRecord(
+            who="王秀英",
+            how="Spoken consent, recorded",
+            when="2026-05-01",
+            basis="permission",
+            relationship="grandmother",
+            scope="family only",
+        )
+        v = lib.add_voice(
+            "奶奶", original_wav, "你好，我的宝贝。", consent=consent, notes="from 2009", language="zh"
+        )
+        lib.set_voice_pronunciations(
+            v.id, [{"text": "行", "replacement": "<|H|><|ANG2|>", "occurrences": [3]}]
+        )
         lib.set_voice_prompt_cache(v.id, "rev1:24000", b"\x00\x01prompt")
     with Library(root) as lib2:
         [w] = lib2.list_voices()
-        assert (w.id, w.name, w.transcript, w.notes, w.language) == (v.id, "奶奶", "你好，我的宝贝。", "from 2009", "zh")
-        assert w.consent.who == "王秀英" and w.consent.when == "2026-05-01" and w.consent.basis == "permission"
+        assert (w.id, w.name, w.transcript, w.notes, w.language) == (
+            v.id,
+            "奶奶",
+            "你好，我的宝贝。",
+            "from 2009",
+            "zh",
+        )
+        assert (
+            w.consent.who == "王秀英" and w.consent.when == "2026-05-01" and w.consent.basis == "permission"
+        )
         assert w.consent.relationship == "grandmother" and w.consent.recorded_at
         assert w.pronunciations == ({"text": "行", "replacement": "<|H|><|ANG2|>", "occurrences": [3]},)
         assert lib2.get_voice_prompt_cache(v.id, "rev1:24000") == b"\x00\x01prompt"
@@ -126,8 +144,13 @@ def test_consent_validation_set_and_revoke(lib):
     with pytest.raises(InvalidEntryError):
         lib.add_voice("A", tone(3.0, 16000), "a", sample_rate=16000, consent=ConsentRecord(who="", how="x"))
     with pytest.raises(InvalidEntryError):
-        lib.add_voice("A", tone(3.0, 16000), "a", sample_rate=16000,
-                      consent=ConsentRecord(who="x", how="x", basis="because"))
+        lib.add_voice(
+            "A",
+            tone(3.0, 16000),
+            "a",
+            sample_rate=16000,
+            consent=ConsentRecord(who="x", how="x", basis="because"),
+        )
     assert lib.list_voices() == []
     v = lib.add_voice("A", tone(3.0, 16000), "a", sample_rate=16000)
     assert v.consent is None
@@ -173,8 +196,16 @@ def test_pronunciation_validation(lib):
 def test_prompt_cache_holds_a_real_voice_prompt(lib):
     from glmtts_desktop.engine.types import VoicePrompt
 
-    vp = VoicePrompt("hi", "hi", np.arange(3), np.arange(50), np.zeros((20, 80), np.float32),
-                     np.ones(192, np.float32), 24000, 2.0)
+    vp = VoicePrompt(
+        "hi",
+        "hi",
+        np.arange(3),
+        np.arange(50),
+        np.zeros((20, 80), np.float32),
+        np.ones(192, np.float32),
+        24000,
+        2.0,
+    )
     v = lib.add_voice("A", tone(3.0, 16000), "hi", sample_rate=16000)
     lib.set_voice_prompt_cache(v.id, "m", vp.to_bytes())
     back = VoicePrompt.from_bytes(lib.get_voice_prompt_cache(v.id, "m"))

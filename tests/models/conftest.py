@@ -14,13 +14,13 @@ os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 import pytest  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).parent))
-from fakehub import hub, manifest, manifest_dict, repos  # noqa: E402,F401  (shared fixtures)
+from fakehub import hub, manifest, manifest_dict, repos  # noqa: E402,F401,F811  (shared fixtures)
 
 from glmtts_desktop.models.transfer import TransferSettings  # noqa: E402
 
 
 @pytest.fixture
-def manifest_path(tmp_path, manifest_dict):
+def manifest_path(tmp_path, manifest_dict):  # noqa: F811
     p = tmp_path / "manifest.json"
     p.write_text(json.dumps(manifest_dict))
     return p
@@ -28,8 +28,9 @@ def manifest_path(tmp_path, manifest_dict):
 
 @pytest.fixture
 def fast():
-    return TransferSettings(stall_timeout_s=1.0, connect_timeout_s=2.0,
-                            max_attempts_without_progress=3, backoff_s=(0.05, 0.1))
+    return TransferSettings(
+        stall_timeout_s=1.0, connect_timeout_s=2.0, max_attempts_without_progress=3, backoff_s=(0.05, 0.1)
+    )
 
 
 @pytest.fixture(autouse=True)

@@ -16,7 +16,6 @@ import random
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Optional
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -36,13 +35,13 @@ class FakeRepo:
 
 @dataclass
 class Knobs:
-    cut_after: dict[str, int] = field(default_factory=dict)     # path -> close after N bytes (once)
-    pause_after: dict[str, int] = field(default_factory=dict)   # path -> pause after N bytes until release
-    stall_at: dict[str, int] = field(default_factory=dict)      # path -> every request hangs at byte N
-    ignore_range: set[str] = field(default_factory=set)         # path -> answer 200 to Range
-    hang_headers: set[str] = field(default_factory=set)         # path -> never answer (until release)
-    corrupt: dict[str, int] = field(default_factory=dict)       # path -> flip the byte at this offset
-    corrupt_times: int = 1_000_000                              # how many GETs get the corrupt bytes
+    cut_after: dict[str, int] = field(default_factory=dict)  # path -> close after N bytes (once)
+    pause_after: dict[str, int] = field(default_factory=dict)  # path -> pause after N bytes until release
+    stall_at: dict[str, int] = field(default_factory=dict)  # path -> every request hangs at byte N
+    ignore_range: set[str] = field(default_factory=set)  # path -> answer 200 to Range
+    hang_headers: set[str] = field(default_factory=set)  # path -> never answer (until release)
+    corrupt: dict[str, int] = field(default_factory=dict)  # path -> flip the byte at this offset
+    corrupt_times: int = 1_000_000  # how many GETs get the corrupt bytes
     released: threading.Event = field(default_factory=threading.Event)
 
 
@@ -54,14 +53,15 @@ class FakeHub:
         self._lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02},
-                                       daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}"
 
-    def start(self) -> "FakeHub":
+    def start(self) -> FakeHub:
         self.thread.start()
         return self
 
@@ -70,10 +70,13 @@ class FakeHub:
         self.server.shutdown()
         self.server.server_close()
 
-    def requests(self, method: Optional[str] = None, path_contains: str = "") -> list[dict]:
+    def requests(self, method: str | None = None, path_contains: str = "") -> list[dict]:
         with self._lock:
-            return [r for r in self.log if (method is None or r["method"] == method)
-                    and path_contains in r["path"]]
+            return [
+                r
+                for r in self.log
+                if (method is None or r["method"] == method) and path_contains in r["path"]
+            ]
 
     # ------------------------------------------------------------------------------
     def _handler(hub):  # noqa: N805 - closure over the hub
@@ -85,8 +88,14 @@ class FakeHub:
 
             def _record(self, status: int) -> None:
                 with hub._lock:
-                    hub.log.append({"method": self.command, "path": unquote(urlsplit(self.path).path),
-                                    "range": self.headers.get("Range"), "status": status})
+                    hub.log.append(
+                        {
+                            "method": self.command,
+                            "path": unquote(urlsplit(self.path).path),
+                            "range": self.headers.get("Range"),
+                            "status": status,
+                        }
+                    )
 
             def _json(self, obj, status: int = 200, error_code: str = "") -> None:
                 body = json.dumps(obj).encode()
@@ -112,14 +121,14 @@ class FakeHub:
             def do_GET(self):
                 path = unquote(urlsplit(self.path).path)
                 if path.startswith("/api/models/"):
-                    self._api(path[len("/api/models/"):])
+                    self._api(path[len("/api/models/") :])
                 else:
                     self._resolve(head=False)
 
             def _repo_and_rest(self, path: str):
                 for repo_id, repo in hub.repos.items():
                     if path == repo_id or path.startswith(repo_id + "/"):
-                        return repo, path[len(repo_id):].lstrip("/")
+                        return repo, path[len(repo_id) :].lstrip("/")
                 return None, ""
 
             def _api(self, path: str) -> None:
@@ -127,21 +136,30 @@ class FakeHub:
                 if repo is None:
                     return self._json({"error": "Repository not found"}, 404, "RepoNotFound")
                 if rest == "" or rest.startswith("revision/"):
-                    rev = rest[len("revision/"):] if rest else "main"
+                    rev = rest[len("revision/") :] if rest else "main"
                     if rev not in ("main", repo.commit):
                         return self._json({"error": "Invalid rev id"}, 404, "RevisionNotFound")
-                    return self._json({"id": repo.repo_id, "modelId": repo.repo_id, "sha": repo.commit,
-                                       "siblings": [{"rfilename": p} for p in repo.files]})
+                    return self._json(
+                        {
+                            "id": repo.repo_id,
+                            "modelId": repo.repo_id,
+                            "sha": repo.commit,
+                            "siblings": [{"rfilename": p} for p in repo.files],
+                        }
+                    )
                 if rest.startswith("tree/"):
-                    rev = rest[len("tree/"):].split("/", 1)[0]
+                    rev = rest[len("tree/") :].split("/", 1)[0]
                     if rev not in ("main", repo.commit):
                         return self._json({"error": "Invalid rev id"}, 404, "RevisionNotFound")
                     entries = []
                     for p, data in sorted(repo.files.items()):
                         e = {"type": "file", "path": p, "size": len(data), "oid": git_blob_sha1(data)}
                         if p in repo.lfs:
-                            e["lfs"] = {"oid": hashlib.sha256(data).hexdigest(), "size": len(data),
-                                        "pointerSize": 134}
+                            e["lfs"] = {
+                                "oid": hashlib.sha256(data).hexdigest(),
+                                "size": len(data),
+                                "pointerSize": 134,
+                            }
                         entries.append(e)
                     dirs = sorted({p.rsplit("/", 1)[0] for p in repo.files if "/" in p})
                     entries += [{"type": "directory", "path": d, "oid": "0" * 40, "size": 0} for d in dirs]
@@ -153,7 +171,7 @@ class FakeHub:
                 repo, rest = self._repo_and_rest(path)
                 if repo is None or not rest.startswith("resolve/"):
                     return self._not_found()
-                rev, _, fpath = rest[len("resolve/"):].partition("/")
+                rev, _, fpath = rest[len("resolve/") :].partition("/")
                 if rev not in ("main", repo.commit) or fpath not in repo.files:
                     return self._not_found()
                 data = repo.files[fpath]
@@ -168,8 +186,11 @@ class FakeHub:
                     buf = bytearray(data)
                     buf[knobs.corrupt[fpath]] ^= 0xFF
                     data = bytes(buf)
-                etag = hashlib.sha256(repo.files[fpath]).hexdigest() if fpath in repo.lfs \
+                etag = (
+                    hashlib.sha256(repo.files[fpath]).hexdigest()
+                    if fpath in repo.lfs
                     else git_blob_sha1(repo.files[fpath])
+                )
                 start, status = 0, 200
                 rng = self.headers.get("Range")
                 if rng and fpath not in knobs.ignore_range:
@@ -225,6 +246,7 @@ class FakeHub:
                     self.wfile.write(data[sent:])
                 except (BrokenPipeError, ConnectionResetError):
                     self.close_connection = True
+
         return Handler
 
 
@@ -232,12 +254,19 @@ def make_files(seed: int = 1) -> dict[str, bytes]:
     """Small stand-ins for the GLM-TTS files, deterministic per seed."""
     rnd = random.Random(seed)
     sizes = {
-        "llm/config.json": 674, "llm/model.safetensors.index.json": 2091,
-        "llm/model-00001-of-00002.safetensors": 600_000, "llm/model-00002-of-00002.safetensors": 300_000,
-        "flow/config.yaml": 180, "flow/flow.pt": 400_000, "hift/hift.pt": 120_000,
-        "vocos2d/generator_jit.ckpt": 90_000, "vq32k-phoneme-tokenizer/tokenizer.model": 50_000,
-        "vq32k-phoneme-tokenizer/tokenizer_config.json": 3000, "speech_tokenizer/config.json": 1941,
-        "speech_tokenizer/preprocessor_config.json": 340, "speech_tokenizer/model.safetensors": 250_000,
+        "llm/config.json": 674,
+        "llm/model.safetensors.index.json": 2091,
+        "llm/model-00001-of-00002.safetensors": 600_000,
+        "llm/model-00002-of-00002.safetensors": 300_000,
+        "flow/config.yaml": 180,
+        "flow/flow.pt": 400_000,
+        "hift/hift.pt": 120_000,
+        "vocos2d/generator_jit.ckpt": 90_000,
+        "vq32k-phoneme-tokenizer/tokenizer.model": 50_000,
+        "vq32k-phoneme-tokenizer/tokenizer_config.json": 3000,
+        "speech_tokenizer/config.json": 1941,
+        "speech_tokenizer/preprocessor_config.json": 340,
+        "speech_tokenizer/model.safetensors": 250_000,
         "README.md": 500,
     }
     return {p: rnd.randbytes(n) for p, n in sizes.items()}
@@ -252,11 +281,14 @@ CAM_COMMIT = "2" * 40
 
 def build_repos(seed: int = 1) -> list[FakeRepo]:
     files = make_files(seed)
-    glm = FakeRepo("zai-org/GLM-TTS", GLM_COMMIT, files,
-                   lfs={p for p in files if p.endswith(LFS_SUFFIXES)})
+    glm = FakeRepo("zai-org/GLM-TTS", GLM_COMMIT, files, lfs={p for p in files if p.endswith(LFS_SUFFIXES)})
     cam_bytes = make_files(seed + 100)["flow/flow.pt"][:70_000]
-    cam = FakeRepo("FunAudioLLM/CosyVoice2-0.5B", CAM_COMMIT, {"campplus.onnx": cam_bytes, "flow.pt": b"x" * 10},
-                   lfs={"campplus.onnx", "flow.pt"})
+    cam = FakeRepo(
+        "FunAudioLLM/CosyVoice2-0.5B",
+        CAM_COMMIT,
+        {"campplus.onnx": cam_bytes, "flow.pt": b"x" * 10},
+        lfs={"campplus.onnx", "flow.pt"},
+    )
     return [glm, cam]
 
 
@@ -278,12 +310,14 @@ def manifest_dict_for(repos: list[FakeRepo]) -> dict:
             f["sha256"] = hashlib.sha256(data).hexdigest()
             f["size"] = len(data)
         files.append(f)
-    return {"version": 1,
-            "sources": {"glm-tts": {"repo_id": glm.repo_id, "revision": None, "default_ref": "main"},
-                        "campplus": {"repo_id": cam.repo_id, "revision": CAM_COMMIT}},
-            "files": files}
-
-
+    return {
+        "version": 1,
+        "sources": {
+            "glm-tts": {"repo_id": glm.repo_id, "revision": None, "default_ref": "main"},
+            "campplus": {"repo_id": cam.repo_id, "revision": CAM_COMMIT},
+        },
+        "files": files,
+    }
 
 
 # --- pytest fixtures shared by tests/models and tests/wizard (imported into their conftests) ---

@@ -26,8 +26,18 @@ def test_download_verify_import_cli(tmp_path, hub, manifest_path, capsys):
     usb = tmp_path / "usb"
     shutil.copytree(d, usb, ignore=shutil.ignore_patterns(".glmtts", "hift"))
     other = tmp_path / "other"
-    rc = main(["import-weights", str(usb), "--model-dir", str(other), "--manifest", str(manifest_path),
-               "--sample-rate", "24000"])
+    rc = main(
+        [
+            "import-weights",
+            str(usb),
+            "--model-dir",
+            str(other),
+            "--manifest",
+            str(manifest_path),
+            "--sample-rate",
+            "24000",
+        ]
+    )
     assert rc == 7
     assert "hift/hift.pt" in capsys.readouterr().err
 
@@ -41,12 +51,23 @@ def test_bad_endpoint_and_unreachable_source(tmp_path, manifest_path, capsys):
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
     s.close()  # nothing listens there now
-    rc = main(["download", "--endpoint", f"http://127.0.0.1:{port}", "--model-dir", str(tmp_path / "m"),
-               "--manifest", str(manifest_path)])
+    rc = main(
+        [
+            "download",
+            "--endpoint",
+            f"http://127.0.0.1:{port}",
+            "--model-dir",
+            str(tmp_path / "m"),
+            "--manifest",
+            str(manifest_path),
+        ]
+    )
     err = capsys.readouterr().err
     assert rc == 4 and "Could not reach" in err and "another source" in err
 
 
 def test_test_connection_cli(hub, manifest_path, capsys):
-    assert main(["download", "--endpoint", hub.url, "--manifest", str(manifest_path), "--test-connection"]) == 0
+    assert (
+        main(["download", "--endpoint", hub.url, "--manifest", str(manifest_path), "--test-connection"]) == 0
+    )
     assert "Connected to" in capsys.readouterr().out

@@ -13,8 +13,14 @@ import pytest
 from glmtts_desktop import models
 from glmtts_desktop.models import diskspace, transfer
 from glmtts_desktop.models.download import Downloader, test_connection
-from glmtts_desktop.models.errors import (DiskSpaceError, DownloadCancelledError, IntegrityError,
-                                          SourceMismatchError, StalledError, UnsafePathError)
+from glmtts_desktop.models.errors import (
+    DiskSpaceError,
+    DownloadCancelledError,
+    IntegrityError,
+    SourceMismatchError,
+    StalledError,
+    UnsafePathError,
+)
 from glmtts_desktop.models.layout import part_path
 
 SHARD = "llm/model-00001-of-00002.safetensors"
@@ -25,8 +31,9 @@ def sha(b: bytes) -> str:
 
 
 def run(tmp_path, hub, manifest, fast, rates="both", **kw):
-    return Downloader(tmp_path / "models", endpoint=hub.url, manifest=manifest, sample_rates=rates,
-                      settings=fast, **kw).run()
+    return Downloader(
+        tmp_path / "models", endpoint=hub.url, manifest=manifest, sample_rates=rates, settings=fast, **kw
+    ).run()
 
 
 def resolve_gets(hub, path=""):
@@ -158,7 +165,9 @@ def test_unsafe_names_in_metadata_are_refused(tmp_path, hub, repos, manifest, fa
     assert resolve_gets(hub) == []
 
 
-def test_not_enough_space_is_a_clear_message_and_keeps_parts(tmp_path, hub, repos, manifest, fast, monkeypatch):
+def test_not_enough_space_is_a_clear_message_and_keeps_parts(
+    tmp_path, hub, repos, manifest, fast, monkeypatch
+):
     dest = tmp_path / "models" / SHARD
     dest.parent.mkdir(parents=True)
     part_path(dest).write_bytes(repos[0].files[SHARD][:1000])
@@ -194,8 +203,13 @@ def test_disk_filling_up_midway_keeps_what_was_written(tmp_path, hub, repos, man
 
     def fake_open(path, mode="r", *a, **k):
         fh = real_open(path, mode, *a, **k)
-        return Full(fh) if str(path).endswith(SHARD + ".part") and "a" in mode or \
-            (str(path).endswith(SHARD + ".part") and "w" in mode) else fh
+        return (
+            Full(fh)
+            if str(path).endswith(SHARD + ".part")
+            and "a" in mode
+            or (str(path).endswith(SHARD + ".part") and "w" in mode)
+            else fh
+        )
 
     monkeypatch.setattr(transfer, "open", fake_open, raising=False)
     with pytest.raises(DiskSpaceError) as ei:
@@ -219,8 +233,16 @@ def test_cancel_stops_quickly_and_resume_continues_from_that_byte(tmp_path, hub,
             cancel.set()
 
     with pytest.raises(DownloadCancelledError):
-        Downloader(tmp_path / "models", endpoint=hub.url, manifest=manifest, sample_rates="both",
-                   settings=fast, cancel=cancel, on_progress=on_progress, progress_interval_s=0).run()
+        Downloader(
+            tmp_path / "models",
+            endpoint=hub.url,
+            manifest=manifest,
+            sample_rates="both",
+            settings=fast,
+            cancel=cancel,
+            on_progress=on_progress,
+            progress_interval_s=0,
+        ).run()
     part = part_path(tmp_path / "models" / SHARD)
     assert part.stat().st_size == 300_000
     hub.knobs.pause_after.clear()
@@ -231,8 +253,15 @@ def test_cancel_stops_quickly_and_resume_continues_from_that_byte(tmp_path, hub,
 
 def test_progress_reports_overall_and_per_file(tmp_path, hub, manifest, fast):
     seen = []
-    Downloader(tmp_path / "m", endpoint=hub.url, manifest=manifest, sample_rates=24000, settings=fast,
-               on_progress=seen.append, progress_interval_s=0).run()
+    Downloader(
+        tmp_path / "m",
+        endpoint=hub.url,
+        manifest=manifest,
+        sample_rates=24000,
+        settings=fast,
+        on_progress=seen.append,
+        progress_interval_s=0,
+    ).run()
     total = seen[-1].total
     assert seen[-1].phase == "done" and seen[-1].done == total > 0
     dl = [p for p in seen if p.phase == "downloading"]
@@ -290,8 +319,9 @@ def test_garbage_in_a_leftover_part_is_caught_and_that_file_refetched(tmp_path, 
     assert dest.read_bytes() == repos[0].files[SHARD]
 
 
-def test_remembered_commit_gone_from_mirror_resolves_again_and_drops_stale_parts(tmp_path, hub, repos,
-                                                                                 manifest, fast):
+def test_remembered_commit_gone_from_mirror_resolves_again_and_drops_stale_parts(
+    tmp_path, hub, repos, manifest, fast
+):
     fast.max_attempts_without_progress = 1
     hub.knobs.stall_at[SHARD] = 100_000
     with pytest.raises(StalledError):
@@ -319,6 +349,14 @@ def test_throttled_progress_still_shows_the_last_bytes_when_the_stream_stops(tmp
             cancel.set()  # only reachable if the trailing snapshot is delivered
 
     with pytest.raises(DownloadCancelledError):
-        Downloader(tmp_path / "m", endpoint=hub.url, manifest=manifest, sample_rates=24000, settings=fast,
-                   cancel=cancel, on_progress=on_progress, progress_interval_s=0.5).run()
+        Downloader(
+            tmp_path / "m",
+            endpoint=hub.url,
+            manifest=manifest,
+            sample_rates=24000,
+            settings=fast,
+            cancel=cancel,
+            on_progress=on_progress,
+            progress_interval_s=0.5,
+        ).run()
     assert seen[-1].file_done == 250_000

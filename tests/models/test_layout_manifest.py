@@ -13,7 +13,9 @@ from glmtts_desktop.models.layout import local_path, parse_sample_rates, safe_re
 from glmtts_desktop.models.manifest import default_manifest_path, load_manifest, manifest_from_dict
 
 
-@pytest.mark.parametrize("bad", ["../x", "/etc/passwd", "a/../../x", "a\\b", "C:/x", "", "a//b", "./a", "a/."])
+@pytest.mark.parametrize(
+    "bad", ["../x", "/etc/passwd", "a/../../x", "a\\b", "C:/x", "", "a//b", "./a", "a/."]
+)
 def test_unsafe_relpaths_refused(bad):
     with pytest.raises(UnsafePathError):
         safe_relpath(bad)
@@ -39,11 +41,18 @@ def test_shipped_manifest_sets():
     assert "hift/hift.pt" in r24 and "vocos2d/generator_jit.ckpt" not in r24
     assert "vocos2d/generator_jit.ckpt" in r32 and "hift/hift.pt" not in r32
     assert r24 - {"hift/hift.pt"} == r32 - {"vocos2d/generator_jit.ckpt"}
-    for need in ("llm/model-00001-of-00002.safetensors", "flow/flow.pt", "speech_tokenizer/model.safetensors",
-                 "vq32k-phoneme-tokenizer/tokenizer.model", "frontend/campplus.onnx"):
+    for need in (
+        "llm/model-00001-of-00002.safetensors",
+        "flow/flow.pt",
+        "speech_tokenizer/model.safetensors",
+        "vq32k-phoneme-tokenizer/tokenizer.model",
+        "frontend/campplus.onnx",
+    ):
         assert need in r24
     cam = m.by_path()["frontend/campplus.onnx"]
-    assert m.sources[cam.source].repo_id == "FunAudioLLM/CosyVoice2-0.5B" and cam.remote_path == "campplus.onnx"
+    assert (
+        m.sources[cam.source].repo_id == "FunAudioLLM/CosyVoice2-0.5B" and cam.remote_path == "campplus.onnx"
+    )
     assert cam.pinned and m.by_path()["vq32k-phoneme-tokenizer/tokenizer.model"].pinned
     raw = json.loads(default_manifest_path().read_text())
     assert all("sha256" in f and "size" in f for f in raw["files"])  # unknown values are explicit nulls
@@ -52,13 +61,23 @@ def test_shipped_manifest_sets():
 def test_manifest_refuses_bad_entries():
     base = {"version": 1, "sources": {"s": {"repo_id": "a/b", "revision": None}}}
     with pytest.raises(ManifestError):
-        manifest_from_dict({**base, "files": [{"path": "../x", "source": "s", "component": "llm",
-                                                "size": 1, "sha256": None}]})
+        manifest_from_dict(
+            {
+                **base,
+                "files": [{"path": "../x", "source": "s", "component": "llm", "size": 1, "sha256": None}],
+            }
+        )
     with pytest.raises(ManifestError):
-        manifest_from_dict({**base, "files": [{"path": "x", "source": "s", "component": "llm",
-                                                "size": 1, "sha256": "nothex"}]})
+        manifest_from_dict(
+            {
+                **base,
+                "files": [{"path": "x", "source": "s", "component": "llm", "size": 1, "sha256": "nothex"}],
+            }
+        )
     with pytest.raises(ManifestError):
-        manifest_from_dict({"version": 1, "sources": {"s": {"repo_id": "a/b", "revision": "main"}}, "files": []})
+        manifest_from_dict(
+            {"version": 1, "sources": {"s": {"repo_id": "a/b", "revision": "main"}}, "files": []}
+        )
 
 
 def test_endpoints():

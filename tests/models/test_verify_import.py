@@ -8,7 +8,8 @@ import shutil
 import pytest
 
 from glmtts_desktop import models
-from glmtts_desktop.models import hashing, verify as verify_mod
+from glmtts_desktop.models import hashing
+from glmtts_desktop.models import verify as verify_mod
 from glmtts_desktop.models.download import Downloader
 from glmtts_desktop.models.errors import ImportWeightsError
 from glmtts_desktop.models.importer import import_weights
@@ -98,16 +99,19 @@ def test_orphans_from_other_tools_are_cleaned_but_our_parts_kept(tmp_path, manif
     hf_inc = d / ".cache/huggingface/download/llm/x.incomplete"
     cache_inc = tmp_path / "hf-home/hub/models--zai-org--GLM-TTS/blobs/abc.1234.incomplete"
     stray = d / "llm/old-name.bin.part"
-    ours = d / "flow/flow.pt.part"            # a resume point of a manifest file: kept
-    fresh = d / "flow/busy.incomplete"        # another program's download in progress: kept
+    ours = d / "flow/flow.pt.part"  # a resume point of a manifest file: kept
+    fresh = d / "flow/busy.incomplete"  # another program's download in progress: kept
     for p in (hf_inc, cache_inc, stray, ours, fresh):
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_bytes(b"x" * 10)
     old = time.time() - 3600
     for p in (hf_inc, cache_inc, stray, ours):
         os.utime(p, (old, old))
-    removed = clean_orphans(d, keep_parts=[f.path for f in manifest.files],
-                            repo_ids=[s.repo_id for s in manifest.sources.values()])
+    removed = clean_orphans(
+        d,
+        keep_parts=[f.path for f in manifest.files],
+        repo_ids=[s.repo_id for s in manifest.sources.values()],
+    )
     assert sorted(removed) == sorted([hf_inc, cache_inc, stray])
     assert ours.exists() and fresh.exists()
 

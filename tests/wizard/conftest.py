@@ -21,8 +21,9 @@ from glmtts_desktop.models.transfer import TransferSettings  # noqa: E402
 
 @pytest.fixture
 def fast():
-    return TransferSettings(stall_timeout_s=2.0, connect_timeout_s=2.0,
-                            max_attempts_without_progress=2, backoff_s=(0.05, 0.1))
+    return TransferSettings(
+        stall_timeout_s=2.0, connect_timeout_s=2.0, max_attempts_without_progress=2, backoff_s=(0.05, 0.1)
+    )
 
 
 @pytest.fixture

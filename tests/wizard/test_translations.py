@@ -27,8 +27,12 @@ KNOWN_DYNAMIC = {"text", "ep.warning"}
 def _tr_calls():
     for path in sorted(WIZARD.glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "tr"
-                    and node.args):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id == "tr"
+                and node.args
+            ):
                 yield path, node.args[0]
 
 
@@ -55,7 +59,9 @@ def test_every_wizard_string_has_a_chinese_translation():
     assert len(keys) > 40 and "" not in keys
     missing = sorted(k for k in keys if k not in table)
     assert not missing, f"missing zh_CN wizard entries: {missing}"
-    untranslated = sorted(k for k in keys if table[k] == k and re.search(r"[A-Za-z]{3}", k.replace("kHz", "")))
+    untranslated = sorted(
+        k for k in keys if table[k] == k and re.search(r"[A-Za-z]{3}", k.replace("kHz", ""))
+    )
     assert not untranslated, f"entries left in English: {untranslated}"
     bad = sorted(k for k, v in table.items() if _placeholders(k) != _placeholders(v))
     assert not bad, f"placeholders differ between English and Chinese: {bad}"
@@ -69,8 +75,12 @@ def test_chinese_wizard_shows_chinese_titles(qtbot, tmp_path, manifest, fake_gpu
     before = translator()
     set_translator(Translator("zh_CN"))
     try:
-        w = FirstRunWizard(tmp_path / "models", manifest=manifest, hardware_probe=fake_gpu,
-                           state_path=tmp_path / "wizard.json")
+        w = FirstRunWizard(
+            tmp_path / "models",
+            manifest=manifest,
+            hardware_probe=fake_gpu,
+            state_path=tmp_path / "wizard.json",
+        )
         qtbot.addWidget(w)
         assert w.windowTitle() == table["Set up GLM-TTS Desktop"]
         assert w.page(0).title() == table["Welcome to GLM-TTS Desktop"]

@@ -17,8 +17,13 @@ SHARD = "llm/model-00001-of-00002.safetensors"
 
 
 def make(qtbot, tmp_path, manifest, fast, fake_gpu, model_dir="models"):
-    w = FirstRunWizard(tmp_path / model_dir if model_dir else None, manifest=manifest, hardware_probe=fake_gpu,
-                       state_path=tmp_path / "wizard.json", transfer_settings=fast)
+    w = FirstRunWizard(
+        tmp_path / model_dir if model_dir else None,
+        manifest=manifest,
+        hardware_probe=fake_gpu,
+        state_path=tmp_path / "wizard.json",
+        transfer_settings=fast,
+    )
     qtbot.addWidget(w)
     w.show()
     return w
@@ -60,8 +65,9 @@ def test_complete_download_through_every_page(qtbot, tmp_path, hub, manifest, fa
     assert not (tmp_path / "wizard.json").exists()
 
 
-def test_closing_mid_download_and_reopening_resumes_from_the_byte(qtbot, tmp_path, hub, manifest, fast,
-                                                                 fake_gpu):
+def test_closing_mid_download_and_reopening_resumes_from_the_byte(
+    qtbot, tmp_path, hub, manifest, fast, fake_gpu
+):
     hub.knobs.pause_after[SHARD] = 200_000
     w = make(qtbot, tmp_path, manifest, fast, fake_gpu)
     page = to_source_page(qtbot, w)

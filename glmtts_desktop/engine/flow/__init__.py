@@ -8,4 +8,12 @@ from glmtts_desktop.engine.flow.checkpoint import build_flow, load_flow, write_r
 from glmtts_desktop.engine.flow.config import FlowConfig
 from glmtts_desktop.engine.flow.model import FlowModel, flow_frames, time_grid
 
-__all__ = ["FlowConfig", "FlowModel", "build_flow", "flow_frames", "load_flow", "time_grid", "write_random_flow"]
+__all__ = [
+    "FlowConfig",
+    "FlowModel",
+    "build_flow",
+    "flow_frames",
+    "load_flow",
+    "time_grid",
+    "write_random_flow",
+]

@@ -38,7 +38,9 @@ def build_flow(cfg: FlowConfig, *, device: torch.device | str = "cpu", seed: int
     return model.eval()
 
 
-def load_flow(flow_dir: Path, *, device: torch.device | str = "cpu", dtype: torch.dtype = torch.float32) -> FlowModel:
+def load_flow(
+    flow_dir: Path, *, device: torch.device | str = "cpu", dtype: torch.dtype = torch.float32
+) -> FlowModel:
     """Read ``flow_dir/config.yaml`` as data and strictly load ``flow_dir/flow.pt`` into our DiT."""
     flow_dir = Path(flow_dir)
     cfg = FlowConfig.from_yaml(flow_dir / CONFIG_NAME)

@@ -81,35 +81,47 @@ class FlowConfig:
             raise ValueError("trans_dim must be divisible by conv_pos_groups")
 
     @classmethod
-    def full(cls) -> "FlowConfig":
+    def full(cls) -> FlowConfig:
         return cls()
 
     @classmethod
-    def tiny(cls, vocab_size: int = 1024) -> "FlowConfig":
+    def tiny(cls, vocab_size: int = 1024) -> FlowConfig:
         """Small enough for CPU tests in milliseconds; two heads so RoPE-on-head-0 stays visible."""
-        return cls(trans_dim=128, depth=2, heads=2, dim_head=64, ff_mult=2, conv_layers=2,
-                   text_emb_dim=64, vocab_size=vocab_size, conv_pos_groups=16)
+        return cls(
+            trans_dim=128,
+            depth=2,
+            heads=2,
+            dim_head=64,
+            ff_mult=2,
+            conv_layers=2,
+            text_emb_dim=64,
+            vocab_size=vocab_size,
+            conv_pos_groups=16,
+        )
 
     # ------------------------------------------------------------------ yaml
     @classmethod
-    def from_yaml(cls, path: Path) -> "FlowConfig":
+    def from_yaml(cls, path: Path) -> FlowConfig:
         path = Path(path)
         if not path.is_file():
             raise MissingWeightsError(f"The flow config file {path} is missing.", hint=_HINT)
         try:
             data = yaml.load(path.read_text(encoding="utf-8"), Loader=_PlainLoader)  # noqa: S506 - safe subclass
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-            raise CorruptWeightsError(f"The flow config file {path} cannot be read.", hint=_HINT,
-                                      detail=str(exc)) from exc
+            raise CorruptWeightsError(
+                f"The flow config file {path} cannot be read.", hint=_HINT, detail=str(exc)
+            ) from exc
         if not isinstance(data, dict) or not isinstance(data.get("flow"), dict):
             raise CorruptWeightsError(f"The flow config file {path} has no 'flow' section.", hint=_HINT)
         try:
             return cls.from_mapping(data["flow"])
         except (TypeError, ValueError) as exc:
-            raise CorruptWeightsError(f"The flow config file {path} has invalid values: {exc}", hint=_HINT) from exc
+            raise CorruptWeightsError(
+                f"The flow config file {path} has invalid values: {exc}", hint=_HINT
+            ) from exc
 
     @classmethod
-    def from_mapping(cls, raw: dict[str, Any]) -> "FlowConfig":
+    def from_mapping(cls, raw: dict[str, Any]) -> FlowConfig:
         """Map the official constructor arguments (and our dev keys) onto a config."""
         if not bool(raw.get("spkr_emb_adaLN", False)):
             raise ValueError("only spkr_emb_adaLN: True is supported (the released model)")
@@ -134,8 +146,17 @@ class FlowConfig:
         for key in _DEV_KEYS:
             if key in raw:
                 kw[key] = int(raw[key])
-        known = set(kw) | {"speech_token_dim", "big_model", "spkr_emb_adaLN", "remove_spkr_concat_condition",
-                           "use_wavlm_emb"} | _TRAINING_ONLY
+        known = (
+            set(kw)
+            | {
+                "speech_token_dim",
+                "big_model",
+                "spkr_emb_adaLN",
+                "remove_spkr_concat_condition",
+                "use_wavlm_emb",
+            }
+            | _TRAINING_ONLY
+        )
         for key in raw:
             if key not in known:
                 log.debug("flow config: ignoring unknown key %r", key)
@@ -162,12 +183,19 @@ class FlowConfig:
         for key in _DEV_KEYS:
             if getattr(self, key) != getattr(ref, key):
                 lines.append(f"    {key}: {getattr(self, key)}")
-        for f in ("cfg_rate", "spk_dim", "conv_pos_kernel", "conv_pos_groups", "max_text_pos", "time_freq_dim"):
+        for f in (
+            "cfg_rate",
+            "spk_dim",
+            "conv_pos_kernel",
+            "conv_pos_groups",
+            "max_text_pos",
+            "time_freq_dim",
+        ):
             if getattr(self, f) != getattr(ref, f):
                 raise ValueError(f"{f} cannot be stored in config.yaml (fixed in the official model)")
         return "\n".join(lines) + "\n"
 
-    def replace(self, **changes: Any) -> "FlowConfig":
+    def replace(self, **changes: Any) -> FlowConfig:
         return dataclasses.replace(self, **changes)
 
 

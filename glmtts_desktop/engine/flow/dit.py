@@ -32,9 +32,12 @@ class DiT(nn.Module):
         self.cfg = cfg
         dim, cond_dim = cfg.trans_dim, cfg.trans_dim + cfg.spk_dim
         self.time_embed = TimestepEmbedding(dim, cfg.time_freq_dim)
-        self.text_emb_layer = TextEmbedding(cfg.vocab_size, cfg.text_emb_dim, cfg.conv_layers, cfg.max_text_pos)
-        self.emb_concator = EmbeddingConcater(cfg.mel_dim * 2 + cfg.text_emb_dim, dim,
-                                              cfg.conv_pos_kernel, cfg.conv_pos_groups)
+        self.text_emb_layer = TextEmbedding(
+            cfg.vocab_size, cfg.text_emb_dim, cfg.conv_layers, cfg.max_text_pos
+        )
+        self.emb_concator = EmbeddingConcater(
+            cfg.mel_dim * 2 + cfg.text_emb_dim, dim, cfg.conv_pos_kernel, cfg.conv_pos_groups
+        )
         self.rotary_embed = RotaryEmbedding(cfg.dim_head)
         self.transformer_blocks = nn.ModuleList(
             [DiTBlock(dim, cfg.heads, cfg.dim_head, cfg.ff_mult, cond_dim) for _ in range(cfg.depth)]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
-from typing import Callable, Optional
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
@@ -67,7 +67,7 @@ class FlowModel(nn.Module):
         *,
         cfg_rate: float,
         batched: bool = True,
-        text_emb: Optional[torch.Tensor] = None,
+        text_emb: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """CFG-combined velocity ``(1+r)·v(cond, spk) − r·v(0, 0)`` for a batch-1 state x (1, T, mel).
 
@@ -93,8 +93,14 @@ class FlowModel(nn.Module):
             v_c, v_u = out[:1], out[1:]
         else:
             v_c = est(x, cond, tokens, t1, spk, text_emb)
-            v_u = est(x, torch.zeros_like(cond), uncond_tokens, t1, torch.zeros_like(spk),
-                      None if self.cfg.speech_token_cfg else text_emb)
+            v_u = est(
+                x,
+                torch.zeros_like(cond),
+                uncond_tokens,
+                t1,
+                torch.zeros_like(spk),
+                None if self.cfg.speech_token_cfg else text_emb,
+            )
         return (1.0 + cfg_rate) * v_c.float() - cfg_rate * v_u.float()
 
     @torch.inference_mode()
@@ -107,10 +113,10 @@ class FlowModel(nn.Module):
         *,
         steps: int = 10,
         cfg_rate: float = 0.7,
-        noise: Optional[torch.Tensor] = None,
-        generator: Optional[torch.Generator] = None,
+        noise: torch.Tensor | None = None,
+        generator: torch.Generator | None = None,
         batched_cfg: bool = True,
-        on_step: Optional[Callable[[int, int], None]] = None,
+        on_step: Callable[[int, int], None] | None = None,
     ) -> torch.Tensor:
         """Mel (1, 80, T − Tp) for ``tokens`` spoken in the voice of the prompt.
 
@@ -124,7 +130,9 @@ class FlowModel(nn.Module):
         x0 on every device). The DiT runs in the module dtype; x accumulates in float32.
         """
         dev, dtype, cfg = self.device, self.dtype, self.cfg
-        prompt_tokens, tokens, prompt_mel, embedding = _check_inputs(cfg, prompt_tokens, tokens, prompt_mel, embedding)
+        prompt_tokens, tokens, prompt_mel, embedding = _check_inputs(
+            cfg, prompt_tokens, tokens, prompt_mel, embedding
+        )
         if steps < 1:
             raise InvalidInputError(f"The flow needs at least one step (got {steps}).")
         all_tokens = torch.cat((prompt_tokens.to(dev), tokens.to(dev)), dim=1)
@@ -134,7 +142,7 @@ class FlowModel(nn.Module):
         cond = torch.zeros(1, n_frames, cfg.mel_dim, device=dev, dtype=dtype)
         c = min(tp, n_frames)
         if c > 0:
-            cond[:, :c] = prompt_mel[:, tp - c:].to(dev, dtype)
+            cond[:, :c] = prompt_mel[:, tp - c :].to(dev, dtype)
         spk = F.normalize(embedding.to(dev).float(), dim=1).to(dtype)
 
         if noise is not None:
@@ -152,8 +160,16 @@ class FlowModel(nn.Module):
         grid = time_grid(steps, cfg.t_scheduler, device=dev)
         t, dt = grid[0], grid[1] - grid[0]
         for step in range(1, steps + 1):
-            v = self.velocity(x.to(dtype), cond, all_tokens, t, spk, cfg_rate=cfg_rate,
-                              batched=batched_cfg, text_emb=text_emb)
+            v = self.velocity(
+                x.to(dtype),
+                cond,
+                all_tokens,
+                t,
+                spk,
+                cfg_rate=cfg_rate,
+                batched=batched_cfg,
+                text_emb=text_emb,
+            )
             x = x + dt * v
             t = t + dt  # accumulated like the release, dt re-derived from the grid
             if step < steps:
@@ -164,7 +180,10 @@ class FlowModel(nn.Module):
 
 
 def _check_inputs(
-    cfg: FlowConfig, prompt_tokens: torch.Tensor, tokens: torch.Tensor, prompt_mel: torch.Tensor,
+    cfg: FlowConfig,
+    prompt_tokens: torch.Tensor,
+    tokens: torch.Tensor,
+    prompt_mel: torch.Tensor,
     embedding: torch.Tensor,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """Shapes and id ranges, with messages that say which input is wrong."""
@@ -181,7 +200,11 @@ def _check_inputs(
     if prompt_tokens.shape[1] + tokens.shape[1] == 0:
         raise InvalidInputError("The flow got no speech tokens at all.")
     if prompt_mel.dim() != 3 or prompt_mel.shape[0] != 1 or prompt_mel.shape[2] != cfg.mel_dim:
-        raise InvalidInputError(f"The prompt mel must be (1, frames, {cfg.mel_dim}), got {tuple(prompt_mel.shape)}.")
+        raise InvalidInputError(
+            f"The prompt mel must be (1, frames, {cfg.mel_dim}), got {tuple(prompt_mel.shape)}."
+        )
     if embedding.numel() != cfg.spk_dim:
-        raise InvalidInputError(f"The speaker embedding must have {cfg.spk_dim} values, got {embedding.numel()}.")
+        raise InvalidInputError(
+            f"The speaker embedding must have {cfg.spk_dim} values, got {embedding.numel()}."
+        )
     return prompt_tokens.long(), tokens.long(), prompt_mel, embedding.reshape(1, cfg.spk_dim)

@@ -135,7 +135,11 @@ class RotaryEmbedding(nn.Module):
     def _apply(self, fn, recurse=True):  # type: ignore[override]
         keep = self.inv_freq
         out = super()._apply(fn, recurse)
-        if self.inv_freq.dtype != torch.float32 and keep.dtype == torch.float32 and keep.device.type != "meta":
+        if (
+            self.inv_freq.dtype != torch.float32
+            and keep.dtype == torch.float32
+            and keep.device.type != "meta"
+        ):
             self.inv_freq = keep.to(self.inv_freq.device)
         elif self.inv_freq.is_floating_point() and self.inv_freq.dtype != torch.float32:
             self.inv_freq = self.inv_freq.float()

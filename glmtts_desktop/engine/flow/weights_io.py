@@ -13,18 +13,19 @@ import pickle
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
-
-from glmtts_desktop import fsutil
 from typing import Any
 
 import torch
 from torch import nn
 
+from glmtts_desktop import fsutil
 from glmtts_desktop.engine.errors import CorruptWeightsError, MissingWeightsError
 
 log = logging.getLogger(__name__)
 
-REDOWNLOAD_HINT = "Download the model again (glmtts-desktop download) or run glmtts-desktop verify to repair it."
+REDOWNLOAD_HINT = (
+    "Download the model again (glmtts-desktop download) or run glmtts-desktop verify to repair it."
+)
 
 
 def require_file(path: Path, *, what: str, hint: str = REDOWNLOAD_HINT) -> Path:
@@ -62,7 +63,9 @@ def read_state_dict(path: Path, *, what: str, hint: str = REDOWNLOAD_HINT) -> di
         isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in obj.items()
     ):
         raise CorruptWeightsError(
-            f"The {what} file {path} does not hold a table of named tensors.", hint=hint, detail=type(obj).__name__
+            f"The {what} file {path} does not hold a table of named tensors.",
+            hint=hint,
+            detail=type(obj).__name__,
         )
     return dict(obj)
 
@@ -79,7 +82,11 @@ def _load(path: Path, *, mmap: bool) -> Any:
 
 
 def check_state_dict(
-    expected: Mapping[str, torch.Tensor], found: Mapping[str, torch.Tensor], *, path: Path, what: str,
+    expected: Mapping[str, torch.Tensor],
+    found: Mapping[str, torch.Tensor],
+    *,
+    path: Path,
+    what: str,
     hint: str = REDOWNLOAD_HINT,
 ) -> None:
     """Strict key and shape comparison, reporting the first few differences by name."""

@@ -36,9 +36,11 @@ def find_campplus(model_dir: Path) -> Path:
             return path
     raise MissingWeightsError(
         f"The speaker model campplus.onnx is missing: looked for {candidates[0]} and {candidates[1]}.",
-        hint=("It is not part of the Hugging Face download: get frontend/campplus.onnx from the "
-              "GLM-TTS GitHub repository (github.com/zai-org/GLM-TTS) or CosyVoice's campplus.onnx "
-              "(the same CAM++ model) and put it in the model folder's frontend/ folder."),
+        hint=(
+            "It is not part of the Hugging Face download: get frontend/campplus.onnx from the "
+            "GLM-TTS GitHub repository (github.com/zai-org/GLM-TTS) or CosyVoice's campplus.onnx "
+            "(the same CAM++ model) and put it in the model folder's frontend/ folder."
+        ),
     )
 
 
@@ -65,8 +67,10 @@ class SpeakerEncoder:
 
         self.path = Path(onnx_path)
         if not self.path.is_file():
-            raise MissingWeightsError(f"The speaker model is missing: {self.path}",
-                                      hint="Put campplus.onnx in the model folder's frontend/ folder.")
+            raise MissingWeightsError(
+                f"The speaker model is missing: {self.path}",
+                hint="Put campplus.onnx in the model folder's frontend/ folder.",
+            )
         opts = ort.SessionOptions()
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         opts.intra_op_num_threads = 1
@@ -78,14 +82,18 @@ class SpeakerEncoder:
         try:
             self.session = ort.InferenceSession(str(self.path), sess_options=opts, providers=providers)
         except Exception as exc:  # onnxruntime raises its own pybind exception types
-            raise CorruptWeightsError(f"The speaker model cannot be loaded: {self.path}",
-                                      hint="The file is damaged; download campplus.onnx again.",
-                                      detail=str(exc)) from exc
+            raise CorruptWeightsError(
+                f"The speaker model cannot be loaded: {self.path}",
+                hint="The file is damaged; download campplus.onnx again.",
+                detail=str(exc),
+            ) from exc
         inputs = self.session.get_inputs()
         shape = inputs[0].shape if inputs else []
         if len(shape) != 3 or (isinstance(shape[2], int) and shape[2] != FBANK_BINS):
-            raise CorruptWeightsError(f"The speaker model has an unexpected input {shape}: {self.path}",
-                                      hint="This is not a CAM++ speaker model; use campplus.onnx.")
+            raise CorruptWeightsError(
+                f"The speaker model has an unexpected input {shape}: {self.path}",
+                hint="This is not a CAM++ speaker model; use campplus.onnx.",
+            )
         self.input_name = inputs[0].name
         self.provider = self.session.get_providers()[0]
         log.info("speaker model %s on %s", self.path.name, self.provider)
@@ -98,5 +106,6 @@ class SpeakerEncoder:
         if flat.shape[0] != EMBEDDING_DIM:
             raise CorruptWeightsError(
                 f"The speaker model returned {flat.shape[0]} values instead of {EMBEDDING_DIM}: {self.path}",
-                hint="This is not the CAM++ speaker model; use campplus.onnx.")
+                hint="This is not the CAM++ speaker model; use campplus.onnx.",
+            )
         return flat.copy()

@@ -38,13 +38,18 @@ class _Block(nn.Module):
 class SpeakerNet(nn.Module):
     """fbank [B, T, 80] -> embedding [B, 192]."""
 
-    def __init__(self, channels: int, blocks: int, pooled: int, hidden: int, n_mels: int = 80, dim: int = 192):
+    def __init__(
+        self, channels: int, blocks: int, pooled: int, hidden: int, n_mels: int = 80, dim: int = 192
+    ):
         super().__init__()
-        self.front = nn.Sequential(nn.Conv1d(n_mels, channels, 5, padding=2), nn.BatchNorm1d(channels), nn.ReLU())
+        self.front = nn.Sequential(
+            nn.Conv1d(n_mels, channels, 5, padding=2), nn.BatchNorm1d(channels), nn.ReLU()
+        )
         self.blocks = nn.Sequential(*[_Block(channels, 1 + i % 3) for i in range(blocks)])
         self.expand = nn.Sequential(nn.Conv1d(channels, pooled, 1), nn.BatchNorm1d(pooled), nn.ReLU())
-        self.head = nn.Sequential(nn.Linear(2 * pooled, hidden), nn.BatchNorm1d(hidden), nn.ReLU(),
-                                  nn.Linear(hidden, dim))
+        self.head = nn.Sequential(
+            nn.Linear(2 * pooled, hidden), nn.BatchNorm1d(hidden), nn.ReLU(), nn.Linear(hidden, dim)
+        )
 
     def forward(self, feats: torch.Tensor) -> torch.Tensor:
         x = self.expand(self.blocks(self.front(feats.transpose(1, 2))))
@@ -79,8 +84,16 @@ def write_random_campplus(path: Path, *, size: str = "tiny", seed: int = 0) -> N
         with torch.no_grad(), warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
             # the legacy exporter: the dynamo one needs onnxscript, which we do not ship
-            torch.onnx.export(net, (example,), str(tmp), input_names=["feats"], output_names=["embedding"],
-                              dynamic_axes={"feats": {1: "frames"}}, opset_version=17, dynamo=False)
+            torch.onnx.export(
+                net,
+                (example,),
+                str(tmp),
+                input_names=["feats"],
+                output_names=["embedding"],
+                dynamic_axes={"feats": {1: "frames"}},
+                opset_version=17,
+                dynamo=False,
+            )
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, path)

@@ -19,12 +19,20 @@ log = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=32)
-def _slaney_bank_np(sr: int, n_fft: int, n_mels: int, fmin: float, fmax: float, compute_dtype: str) -> np.ndarray:
+def _slaney_bank_np(
+    sr: int, n_fft: int, n_mels: int, fmin: float, fmax: float, compute_dtype: str
+) -> np.ndarray:
     # librosa writes the triangles into an array of ``compute_dtype`` and normalises in place,
     # so float32 and float64 banks differ in the last bit; callers pick the one their
     # reference used (librosa default float32 for the prompt mel, float64 for Whisper/HF).
     bank = librosa.filters.mel(
-        sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax, htk=False, norm="slaney",
+        sr=sr,
+        n_fft=n_fft,
+        n_mels=n_mels,
+        fmin=fmin,
+        fmax=fmax,
+        htk=False,
+        norm="slaney",
         dtype=np.dtype(compute_dtype),
     )
     bank = np.ascontiguousarray(bank, dtype=np.float32)
@@ -55,8 +63,9 @@ def slaney_mel_bank(
 
     Treat the result as read-only: it is shared through the cache.
     """
-    return _slaney_bank_torch(int(sr), int(n_fft), int(n_mels), float(fmin), float(fmax),
-                              compute_dtype, str(torch.device(device)))
+    return _slaney_bank_torch(
+        int(sr), int(n_fft), int(n_mels), float(fmin), float(fmax), compute_dtype, str(torch.device(device))
+    )
 
 
 @lru_cache(maxsize=16)

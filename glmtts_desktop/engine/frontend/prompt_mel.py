@@ -51,8 +51,15 @@ def prompt_mel_tensor(wave: torch.Tensor, sample_rate: int) -> torch.Tensor:
     device = wave.device
     x = torch.nn.functional.pad(wave.reshape(1, 1, -1), (pad, pad), mode="reflect").reshape(1, -1)
     spec = torch.stft(
-        x, n_fft, hop_length=hop, win_length=n_fft, window=hann_window(n_fft, device=device),
-        center=False, normalized=False, onesided=True, return_complex=True,
+        x,
+        n_fft,
+        hop_length=hop,
+        win_length=n_fft,
+        window=hann_window(n_fft, device=device),
+        center=False,
+        normalized=False,
+        onesided=True,
+        return_complex=True,
     )
     spec = torch.view_as_real(spec)
     mag = torch.sqrt(spec.pow(2).sum(-1) + 1e-9)  # (1, bins, frames)

@@ -29,8 +29,11 @@ _lock = threading.Lock()
 def _resampler(sr_in: int, sr_out: int, device: str) -> torch.nn.Module:
     log.debug("building resampler %d -> %d on %s", sr_in, sr_out, device)
     module = torchaudio.transforms.Resample(
-        orig_freq=sr_in, new_freq=sr_out,
-        resampling_method="sinc_interp_hann", lowpass_filter_width=6, rolloff=0.99,
+        orig_freq=sr_in,
+        new_freq=sr_out,
+        resampling_method="sinc_interp_hann",
+        lowpass_filter_width=6,
+        rolloff=0.99,
     )
     return module.to(device).eval()
 

@@ -13,23 +13,28 @@ import json
 import logging
 import os
 import struct
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Optional, Sequence
 
 import numpy as np
 import torch
 
 log = logging.getLogger(__name__)
 
-_DTYPES = {torch.float32: ("F32", 4), torch.float16: ("F16", 2), torch.bfloat16: ("BF16", 2),
-           torch.int64: ("I64", 8), torch.int32: ("I32", 4)}
+_DTYPES = {
+    torch.float32: ("F32", 4),
+    torch.float16: ("F16", 2),
+    torch.bfloat16: ("BF16", 2),
+    torch.int64: ("I64", 8),
+    torch.int32: ("I32", 4),
+}
 
 
 def write_safetensors_streaming(
     path: Path,
     specs: Sequence[tuple[str, tuple[int, ...], torch.dtype]],
     produce: Callable[[str], torch.Tensor],
-    metadata: Optional[dict[str, str]] = None,
+    metadata: dict[str, str] | None = None,
 ) -> None:
     """Write tensors named in ``specs`` (name, shape, dtype), calling ``produce(name)`` for each."""
     path = Path(path)
@@ -53,7 +58,9 @@ def write_safetensors_streaming(
             for name, shape, dtype in specs:
                 tensor = produce(name)
                 if tuple(tensor.shape) != tuple(shape) or tensor.dtype != dtype:
-                    raise ValueError(f"{name}: produced {tuple(tensor.shape)}/{tensor.dtype}, declared {shape}/{dtype}")
+                    raise ValueError(
+                        f"{name}: produced {tuple(tensor.shape)}/{tensor.dtype}, declared {shape}/{dtype}"
+                    )
                 data = tensor.detach().to("cpu").contiguous()
                 if dtype == torch.bfloat16:
                     data = data.view(torch.int16)

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import torch
@@ -40,7 +40,7 @@ class WhisperFeatureConfig:
         return self.chunk_length * self.sampling_rate
 
     @classmethod
-    def from_dict(cls, data: dict) -> "WhisperFeatureConfig":
+    def from_dict(cls, data: dict) -> WhisperFeatureConfig:
         return cls(
             feature_size=int(data.get("feature_size", 80)),
             sampling_rate=int(data.get("sampling_rate", 16000)),
@@ -51,7 +51,7 @@ class WhisperFeatureConfig:
         )
 
     @classmethod
-    def from_file(cls, path: Path) -> "WhisperFeatureConfig":
+    def from_file(cls, path: Path) -> WhisperFeatureConfig:
         path = Path(path)
         if not path.is_file():
             raise MissingWeightsError(
@@ -66,7 +66,8 @@ class WhisperFeatureConfig:
         except (OSError, ValueError, TypeError) as exc:
             raise CorruptWeightsError(
                 f"The speech tokenizer's feature settings cannot be read: {path}",
-                hint="Download the model again.", detail=str(exc),
+                hint="Download the model again.",
+                detail=str(exc),
             ) from exc
         if cfg.padding_value != 0.0 or data.get("do_normalize"):
             raise CorruptWeightsError(
@@ -125,11 +126,23 @@ def whisper_log_mel(
     batch = batch.to(device)
 
     with torch.inference_mode():
-        stft = torch.stft(batch, config.n_fft, config.hop_length,
-                          window=hann_window(config.n_fft, device=device), return_complex=True)
+        stft = torch.stft(
+            batch,
+            config.n_fft,
+            config.hop_length,
+            window=hann_window(config.n_fft, device=device),
+            return_complex=True,
+        )
         power = (stft[..., :-1].abs() ** 2).contiguous()
-        bank = slaney_mel_bank(config.sampling_rate, config.n_fft, config.feature_size, 0.0, 8000.0,
-                               device=device, compute_dtype="float64")
+        bank = slaney_mel_bank(
+            config.sampling_rate,
+            config.n_fft,
+            config.feature_size,
+            0.0,
+            8000.0,
+            device=device,
+            compute_dtype="float64",
+        )
         mel = bank @ power
         log_spec = torch.clamp(mel, min=1e-10).log10()
         peak = log_spec.amax(dim=(1, 2), keepdim=True)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Union
 
 import numpy as np
 import torch
@@ -30,7 +29,7 @@ PREFIX = "model.encoder."
 _UNUSED_KEYS = ("embed_positions2.weight", "ema_count", "ema_weight")
 _BATCH = 128  # pieces per feature-extractor call in the reference (affects padding only)
 
-DTypeLike = Union[torch.dtype, str]
+DTypeLike = torch.dtype | str
 
 
 def _resolve_device(device: torch.device | str) -> torch.device:
@@ -38,16 +37,25 @@ def _resolve_device(device: torch.device | str) -> torch.device:
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     dev = torch.device(device)
     if dev.type == "cuda" and not torch.cuda.is_available():
-        raise DeviceError("CUDA was requested for the speech tokenizer but no GPU is available.",
-                          hint="Choose the CPU device.")
+        raise DeviceError(
+            "CUDA was requested for the speech tokenizer but no GPU is available.",
+            hint="Choose the CPU device.",
+        )
     return dev
 
 
 def _resolve_dtype(dtype: DTypeLike) -> torch.dtype:
     if isinstance(dtype, torch.dtype):
         return dtype
-    table = {"auto": torch.float32, "float32": torch.float32, "fp32": torch.float32,
-             "bfloat16": torch.bfloat16, "bf16": torch.bfloat16, "float16": torch.float16, "fp16": torch.float16}
+    table = {
+        "auto": torch.float32,
+        "float32": torch.float32,
+        "fp32": torch.float32,
+        "bfloat16": torch.bfloat16,
+        "bf16": torch.bfloat16,
+        "float16": torch.float16,
+        "fp16": torch.float16,
+    }
     try:
         return table[str(dtype)]
     except KeyError:
@@ -58,8 +66,10 @@ def expected_shapes(cfg: WhisperVQConfig) -> dict[str, tuple[int, ...]]:
     """Renamed key -> shape of every tensor the token path needs."""
     d, f = cfg.d_model, cfg.encoder_ffn_dim
     shapes: dict[str, tuple[int, ...]] = {
-        "conv1.weight": (d, cfg.num_mel_bins, 3), "conv1.bias": (d,),
-        "conv2.weight": (d, d, 3), "conv2.bias": (d,),
+        "conv1.weight": (d, cfg.num_mel_bins, 3),
+        "conv1.bias": (d,),
+        "conv2.weight": (d, d, 3),
+        "conv2.bias": (d,),
         "embed_positions.weight": (cfg.max_source_positions, d),
         "codebook.weight": (cfg.quantize_vocab_size, d),
     }
@@ -81,7 +91,7 @@ def renamed_key(key: str, cfg: WhisperVQConfig) -> str | None:
     """The official renaming; None for keys the encoder-only model does not load."""
     if not key.startswith(PREFIX):
         return None
-    new = key[len(PREFIX):]
+    new = key[len(PREFIX) :]
     if new.startswith("layer_norm"):
         return None
     if new.startswith("layers."):
@@ -93,8 +103,9 @@ def renamed_key(key: str, cfg: WhisperVQConfig) -> str | None:
     return new
 
 
-def load_encoder_state(folder: Path, cfg: WhisperVQConfig, *, device: torch.device,
-                       dtype: torch.dtype) -> dict[str, torch.Tensor]:
+def load_encoder_state(
+    folder: Path, cfg: WhisperVQConfig, *, device: torch.device, dtype: torch.dtype
+) -> dict[str, torch.Tensor]:
     """Read and check the encoder tensors; the codebook stays fp32 for exact nearest-code search."""
     files = sorted(folder.glob("model*.safetensors"))
     if not files:
@@ -138,14 +149,16 @@ def load_encoder_state(folder: Path, cfg: WhisperVQConfig, *, device: torch.devi
         except (SafetensorError, OSError, RuntimeError, ValueError) as exc:
             raise CorruptWeightsError(
                 f"The speech tokenizer weights cannot be read: {path}",
-                hint="The file is damaged or incomplete; download the model again.", detail=str(exc),
+                hint="The file is damaged or incomplete; download the model again.",
+                detail=str(exc),
             ) from exc
     names = ", ".join(p.name for p in files)
     missing = sorted(set(want) - set(state))
     if missing:
         raise CorruptWeightsError(
             f"The speech tokenizer weights are incomplete ({len(missing)} tensors missing) in {folder} ({names}).",
-            hint="Download the model again.", detail="missing: " + ", ".join(PREFIX + m for m in missing[:20]),
+            hint="Download the model again.",
+            detail="missing: " + ", ".join(PREFIX + m for m in missing[:20]),
         )
     if unexpected:
         raise CorruptWeightsError(
@@ -164,7 +177,9 @@ class SpeechTokenizer:
 
     sample_rate = 16000
 
-    def __init__(self, encoder: WhisperVQEncoder, features: WhisperFeatureConfig, *, device: torch.device) -> None:
+    def __init__(
+        self, encoder: WhisperVQEncoder, features: WhisperFeatureConfig, *, device: torch.device
+    ) -> None:
         self.encoder = encoder.eval()
         self.features = features
         self.device = device
@@ -181,7 +196,7 @@ class SpeechTokenizer:
 
     def _pieces(self, audio: np.ndarray) -> list[np.ndarray]:
         n = self.features.n_samples
-        return [audio[i:i + n] for i in range(0, audio.shape[0], n)]
+        return [audio[i : i + n] for i in range(0, audio.shape[0], n)]
 
     def tokenize(self, audio_16k: np.ndarray) -> np.ndarray:
         """int64 ids; each 30 s piece gives ceil(piece_samples / 640) ids, concatenated."""
@@ -194,9 +209,14 @@ class SpeechTokenizer:
             # longest one; the padding reaches the last real frames through the STFT and the
             # convolutions, so reproduce the length each piece would be padded to there.
             start = idx - idx % _BATCH
-            longest = max(p.shape[0] for p in pieces[start:start + _BATCH])
-            feats, mask = whisper_log_mel([piece], self.features, pad_to_multiple_of=self.stride,
-                                          pad_to_length=longest, device=self.device)
+            longest = max(p.shape[0] for p in pieces[start : start + _BATCH])
+            feats, mask = whisper_log_mel(
+                [piece],
+                self.features,
+                pad_to_multiple_of=self.stride,
+                pad_to_length=longest,
+                device=self.device,
+            )
             with torch.inference_mode():
                 ids, id_mask = self.encoder(feats.to(dtype), mask)
             keep = id_mask[0].bool()
@@ -204,25 +224,36 @@ class SpeechTokenizer:
         return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
 
 
-def load_speech_tokenizer(folder: Path, *, device: torch.device | str = "cpu",
-                          dtype: DTypeLike = torch.float32) -> SpeechTokenizer:
+def load_speech_tokenizer(
+    folder: Path, *, device: torch.device | str = "cpu", dtype: DTypeLike = torch.float32
+) -> SpeechTokenizer:
     """Load ``speech_tokenizer/`` (config.json, preprocessor_config.json, model*.safetensors)."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise MissingWeightsError(f"The speech tokenizer folder is missing: {folder}",
-                                  hint="Download the model again or import a complete model folder.")
+        raise MissingWeightsError(
+            f"The speech tokenizer folder is missing: {folder}",
+            hint="Download the model again or import a complete model folder.",
+        )
     cfg = WhisperVQConfig.from_file(folder / "config.json")
     feats = WhisperFeatureConfig.from_file(folder / "preprocessor_config.json")
     if feats.feature_size != cfg.num_mel_bins:
         raise CorruptWeightsError(
             f"The speech tokenizer's feature size ({feats.feature_size}) does not match its "
-            f"model ({cfg.num_mel_bins} mel bins) in {folder}.", hint="Download the model again.")
+            f"model ({cfg.num_mel_bins} mel bins) in {folder}.",
+            hint="Download the model again.",
+        )
     dev, dt = _resolve_device(device), _resolve_dtype(dtype)
     state = load_encoder_state(folder, cfg, device=dev, dtype=dt)
     with torch.device("meta"):
         encoder = WhisperVQEncoder(cfg)
     encoder.load_state_dict(state, strict=True, assign=True)
     encoder.requires_grad_(False)
-    log.info("speech tokenizer loaded from %s (%d layers, codebook %d) on %s/%s",
-             folder, cfg.n_layers, cfg.quantize_vocab_size, dev, dt)
+    log.info(
+        "speech tokenizer loaded from %s (%d layers, codebook %d) on %s/%s",
+        folder,
+        cfg.n_layers,
+        cfg.quantize_vocab_size,
+        dev,
+        dt,
+    )
     return SpeechTokenizer(encoder, feats, device=dev)

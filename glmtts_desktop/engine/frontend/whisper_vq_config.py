@@ -13,7 +13,6 @@ import json
 import logging
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Optional
 
 from glmtts_desktop.engine.errors import CorruptWeightsError, MissingWeightsError
 
@@ -29,16 +28,16 @@ class WhisperVQConfig:
     num_mel_bins: int = 128
     max_source_positions: int = 1500
     activation_function: str = "gelu"
-    pooling_kernel_size: Optional[int] = 2
+    pooling_kernel_size: int | None = 2
     pooling_type: str = "avg"
-    pooling_position: Optional[int] = 16
+    pooling_position: int | None = 16
     quantize_position: int = 16
     quantize_vocab_size: int = 32768
-    quantize_causal_block_size: Optional[int] = 200
+    quantize_causal_block_size: int | None = 200
     quantize_causal_encoder: bool = False
     encoder_causal_attention: bool = False
     encoder_causal_convolution: bool = False
-    quantize_ema_decay: Optional[float] = 0.99
+    quantize_ema_decay: float | None = 0.99
     scale_embedding: bool = False
 
     @property
@@ -79,26 +78,34 @@ class WhisperVQConfig:
             )
 
     @classmethod
-    def from_dict(cls, data: dict, source: str = "config.json") -> "WhisperVQConfig":
+    def from_dict(cls, data: dict, source: str = "config.json") -> WhisperVQConfig:
         fields = cls.__dataclass_fields__
         kwargs = {k: data[k] for k in fields if k in data}
         try:
             cfg = cls(**kwargs)
-            ints = ("d_model", "encoder_attention_heads", "encoder_ffn_dim", "num_mel_bins",
-                    "max_source_positions", "quantize_position", "quantize_vocab_size")
+            ints = (
+                "d_model",
+                "encoder_attention_heads",
+                "encoder_ffn_dim",
+                "num_mel_bins",
+                "max_source_positions",
+                "quantize_position",
+                "quantize_vocab_size",
+            )
             for name in ints:
                 if not isinstance(getattr(cfg, name), int):
                     raise TypeError(f"{name} must be an integer")
         except TypeError as exc:
             raise CorruptWeightsError(
                 f"The speech tokenizer configuration is malformed: {source}",
-                hint="Download the model again.", detail=str(exc),
+                hint="Download the model again.",
+                detail=str(exc),
             ) from exc
         cfg.validate(source)
         return cfg
 
     @classmethod
-    def from_file(cls, path: Path) -> "WhisperVQConfig":
+    def from_file(cls, path: Path) -> WhisperVQConfig:
         path = Path(path)
         if not path.is_file():
             raise MissingWeightsError(
@@ -112,19 +119,25 @@ class WhisperVQConfig:
         except (OSError, ValueError) as exc:
             raise CorruptWeightsError(
                 f"The speech tokenizer configuration cannot be read: {path}",
-                hint="Download the model again.", detail=str(exc),
+                hint="Download the model again.",
+                detail=str(exc),
             ) from exc
         return cls.from_dict(data, source=str(path))
 
     def to_dict(self) -> dict:
         """HF-style config content (WhisperConfig fields the official file carries, plus VQ fields)."""
         d = asdict(self)
-        d.update({
-            "model_type": "whisper",
-            "architectures": ["WhisperVQForConditionalGeneration"],
-            "num_hidden_layers": self.encoder_layers,
-            "quantize_encoder_only": False,
-            "dropout": 0.0, "attention_dropout": 0.0, "activation_dropout": 0.0,
-            "encoder_layerdrop": 0.0, "torch_dtype": "float32",
-        })
+        d.update(
+            {
+                "model_type": "whisper",
+                "architectures": ["WhisperVQForConditionalGeneration"],
+                "num_hidden_layers": self.encoder_layers,
+                "quantize_encoder_only": False,
+                "dropout": 0.0,
+                "attention_dropout": 0.0,
+                "activation_dropout": 0.0,
+                "encoder_layerdrop": 0.0,
+                "torch_dtype": "float32",
+            }
+        )
         return d

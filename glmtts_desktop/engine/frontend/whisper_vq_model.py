@@ -9,7 +9,6 @@ the checkpoint keys after the official renaming (``conv1.weight``, ``layers.3.se
 from __future__ import annotations
 
 import logging
-from typing import Optional
 
 import torch
 import torch.nn.functional as F
@@ -58,7 +57,7 @@ class _EncoderLayer(nn.Module):
         return x + self.fc2(F.gelu(self.fc1(self.final_layer_norm(x))))
 
 
-def block_causal_allowed(key_mask: torch.Tensor, block: Optional[int]) -> torch.Tensor:
+def block_causal_allowed(key_mask: torch.Tensor, block: int | None) -> torch.Tensor:
     """(B, 1, T, T) bool: query i may see key j iff j is real and (j <= i or same block of ``block``).
 
     Without a block size the encoder is bidirectional and only padding keys are hidden.
@@ -117,8 +116,9 @@ class WhisperVQEncoder(nn.Module):
         """Nearest codebook row by squared L2 in fp32; the first index wins ties (torch.min)."""
         flat = h.reshape(-1, h.shape[-1]).float()
         book = self.codebook.weight.float()
-        dist = torch.addmm((book * book).sum(1) + (flat * flat).sum(1, keepdim=True),
-                           flat, book.t(), alpha=-2.0, beta=1.0)
+        dist = torch.addmm(
+            (book * book).sum(1) + (flat * flat).sum(1, keepdim=True), flat, book.t(), alpha=-2.0, beta=1.0
+        )
         return dist.min(dim=1).indices.reshape(h.shape[0], h.shape[1])
 
     def forward(self, feats: torch.Tensor, frame_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -27,8 +27,16 @@ from glmtts_desktop.engine.frontend.whisper_vq_config import WhisperVQConfig
 log = logging.getLogger(__name__)
 
 FULL = WhisperVQConfig()  # the defaults are the official geometry (spec §4.1)
-TINY = replace(FULL, d_model=64, encoder_attention_heads=4, encoder_ffn_dim=128, encoder_layers=4,
-               pooling_position=2, quantize_position=2, quantize_vocab_size=256)
+TINY = replace(
+    FULL,
+    d_model=64,
+    encoder_attention_heads=4,
+    encoder_ffn_dim=128,
+    encoder_layers=4,
+    pooling_position=2,
+    quantize_position=2,
+    quantize_vocab_size=256,
+)
 
 
 def _sinusoids(length: int, channels: int) -> torch.Tensor:
@@ -49,8 +57,9 @@ def _atomic_json(path: Path, data: dict) -> None:
     os.replace(tmp, path)
 
 
-def write_random_speech_tokenizer(folder: Path, *, size: str = "tiny", codebook_size: int | None = None,
-                                  seed: int = 0) -> None:
+def write_random_speech_tokenizer(
+    folder: Path, *, size: str = "tiny", codebook_size: int | None = None, seed: int = 0
+) -> None:
     """Write config.json, preprocessor_config.json and model.safetensors with random weights.
 
     ``size="full"``: the official geometry (≈1.63 GB fp32; codebook 32 768 by default).
@@ -76,11 +85,11 @@ def write_random_speech_tokenizer(folder: Path, *, size: str = "tiny", codebook_
         shapes["ema_weight"] = (cfg.quantize_vocab_size, cfg.d_model)
 
     def draw(name: str, shape: tuple[int, ...], std: float) -> torch.Tensor:
-        gen = torch.Generator().manual_seed((seed * 1_000_003 + zlib.crc32(name.encode())) % (2 ** 63))
+        gen = torch.Generator().manual_seed((seed * 1_000_003 + zlib.crc32(name.encode())) % (2**63))
         return torch.randn(shape, generator=gen, dtype=torch.float32) * std
 
     def produce(key: str) -> torch.Tensor:
-        name = key[len(PREFIX):]
+        name = key[len(PREFIX) :]
         shape = shapes[name]
         if name in ("embed_positions.weight", "embed_positions2.weight"):
             return _sinusoids(cfg.max_source_positions, cfg.d_model)[: shape[0]].contiguous()
@@ -99,6 +108,10 @@ def write_random_speech_tokenizer(folder: Path, *, size: str = "tiny", codebook_
         return draw(name, shape, 0.02)
 
     specs = [(PREFIX + n, tuple(s), torch.float32) for n, s in shapes.items()]
-    write_safetensors_streaming(folder / "model.safetensors", specs, produce,
-                                metadata={"format": "pt", "note": "random weights (glmtts_desktop)"})
+    write_safetensors_streaming(
+        folder / "model.safetensors",
+        specs,
+        produce,
+        metadata={"format": "pt", "note": "random weights (glmtts_desktop)"},
+    )
     log.info("random %s speech tokenizer written to %s", size, folder)

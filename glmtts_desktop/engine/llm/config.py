@@ -62,7 +62,7 @@ class LlmConfig:
 
     # --- presets -------------------------------------------------------------------------
     @classmethod
-    def full(cls) -> "LlmConfig":
+    def full(cls) -> LlmConfig:
         """The configuration of the published GLM-TTS checkpoint (1.55 B parameters)."""
         return cls(
             hidden_size=2048,
@@ -79,7 +79,7 @@ class LlmConfig:
         )
 
     @classmethod
-    def tiny(cls, vocab_size: int) -> "LlmConfig":
+    def tiny(cls, vocab_size: int) -> LlmConfig:
         """A few-hundred-kilobyte model with the same structure, for tests."""
         return cls(
             hidden_size=64,
@@ -118,7 +118,7 @@ class LlmConfig:
         return dict(sorted(d.items()))
 
     @classmethod
-    def from_hf_dict(cls, d: dict[str, Any], *, source: str = "config.json") -> "LlmConfig":
+    def from_hf_dict(cls, d: dict[str, Any], *, source: str = "config.json") -> LlmConfig:
         """Build from an HF Llama config dict; raise CorruptWeightsError on what we can't run."""
         if not isinstance(d, dict):
             raise _bad(source, "it is not a JSON object")
@@ -158,7 +158,7 @@ class LlmConfig:
             raise _bad(source, str(exc)) from exc
 
     @classmethod
-    def from_json(cls, path: Path) -> "LlmConfig":
+    def from_json(cls, path: Path) -> LlmConfig:
         """Read ``config.json``; missing -> MissingWeightsError, unreadable -> CorruptWeightsError."""
         path = Path(path)
         if not path.is_file():

@@ -11,8 +11,9 @@ every step.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Optional, Protocol, Sequence
+from typing import Protocol
 
 import torch
 
@@ -66,8 +67,8 @@ def generate_speech_tokens(
     generator: torch.Generator,
     min_ratio: float = 2,
     max_ratio: float = 20,
-    cancel: Optional[CancelToken] = None,
-    on_step: Optional[Callable[[int, int], None]] = None,
+    cancel: CancelToken | None = None,
+    on_step: Callable[[int, int], None] | None = None,
 ) -> GenerationOutput:
     """Generate speech tokens for one segment.
 
@@ -79,7 +80,9 @@ def generate_speech_tokens(
     if method not in METHODS:
         raise ValueError(f"unknown sampling method {method!r}; expected one of {METHODS}")
     if text_len <= 0:
-        raise TextInputError("There is no text to speak in this segment.", hint="Enter some text and try again.")
+        raise TextInputError(
+            "There is no text to speak in this segment.", hint="Enter some text and try again."
+        )
     dev = model.device
     if torch.device(generator.device).type != dev.type:
         raise ValueError(f"the generator is on {generator.device}, the model on {dev}")
@@ -129,5 +132,7 @@ def generate_speech_tokens(
             if i + 1 < max_len:
                 sampler.push(tid)
                 logits = model.decode_step(torch.tensor([[tid]], dtype=torch.long, device=dev))
-    log.debug("generated %d speech tokens (prompt %d, max %d, stop=%s)", len(out), n_prompt, max_len, not hit_max)
+    log.debug(
+        "generated %d speech tokens (prompt %d, max %d, stop=%s)", len(out), n_prompt, max_len, not hit_max
+    )
     return GenerationOutput(ids=out, hit_max_length=hit_max, n_prefill=n_prompt)

@@ -14,8 +14,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, Optional
 
 import torch
 
@@ -108,7 +108,11 @@ def check_checkpoint(llm_dir: Path, cfg: LlmConfig) -> dict[Path, dict[str, Tens
             )
         want = expected.get(name)
         if want is None:
-            if name == _TOLERATED and cfg.tie_word_embeddings and info.shape == expected["model.embed_tokens.weight"]:
+            if (
+                name == _TOLERATED
+                and cfg.tie_word_embeddings
+                and info.shape == expected["model.embed_tokens.weight"]
+            ):
                 continue  # redundant copy of the tied head
             raise CorruptWeightsError(
                 f"The weight file {shard} holds an unexpected tensor {name!r}; it does not belong to this model.",
@@ -145,7 +149,7 @@ def load_llm(
     *,
     device: torch.device,
     dtype: torch.dtype,
-    on_progress: Optional[Callable[[int, int], None]] = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> SpeechLM:
     """Build the SpeechLM from ``llm_dir`` (config.json + safetensors) on ``device`` in ``dtype``.
 
@@ -178,7 +182,9 @@ def load_llm(
                     detail=str(shard),
                 ) from exc
     if done != total:  # check_checkpoint guarantees this; keep the invariant explicit
-        raise CorruptWeightsError(f"Only {done} of {total} tensors were loaded from {llm_dir}.", hint=HINT_REDOWNLOAD)
+        raise CorruptWeightsError(
+            f"Only {done} of {total} tensors were loaded from {llm_dir}.", hint=HINT_REDOWNLOAD
+        )
     model.requires_grad_(False)
     model.eval()
     log.info("loaded speech LLM from %s (%d tensors, %s, %s)", llm_dir, total, device, dtype)
@@ -233,7 +239,10 @@ def save_llm(model: SpeechLM, llm_dir: Path, *, max_shard_bytes: int = MAX_SHARD
     """Write ``model``'s weights (as fp32) and config in the official folder layout."""
     state = model.state_dict()
     _write_checkpoint(
-        model.config, Path(llm_dir), lambda name, _shape: state[name].detach().to("cpu", torch.float32), max_shard_bytes
+        model.config,
+        Path(llm_dir),
+        lambda name, _shape: state[name].detach().to("cpu", torch.float32),
+        max_shard_bytes,
     )
 
 
@@ -259,7 +268,14 @@ def _write_checkpoint(
             total += 4 * numel
     index = {"metadata": {"total_size": total}, "weight_map": dict(sorted(weight_map.items()))}
     atomic_write_bytes(llm_dir / INDEX_NAME, (json.dumps(index, indent=2) + "\n").encode("utf-8"))
-    gen_cfg = {"_from_model_config": True, "bos_token_id": 1, "eos_token_id": 2, "transformers_version": "4.47.1"}
-    atomic_write_bytes(llm_dir / "generation_config.json", (json.dumps(gen_cfg, indent=2) + "\n").encode("utf-8"))
+    gen_cfg = {
+        "_from_model_config": True,
+        "bos_token_id": 1,
+        "eos_token_id": 2,
+        "transformers_version": "4.47.1",
+    }
+    atomic_write_bytes(
+        llm_dir / "generation_config.json", (json.dumps(gen_cfg, indent=2) + "\n").encode("utf-8")
+    )
     atomic_write_bytes(llm_dir / CONFIG_NAME, (json.dumps(cfg.to_hf_dict(), indent=2) + "\n").encode("utf-8"))
     log.debug("wrote %s: %d shard(s), %d bytes", llm_dir, n, total)

@@ -14,7 +14,6 @@ exactly the checkpoint's, so ``state_dict()`` keys equal the safetensors keys.
 from __future__ import annotations
 
 import logging
-from typing import Optional
 
 import torch
 import torch.nn.functional as F
@@ -76,7 +75,7 @@ class Attention(nn.Module):
         x: torch.Tensor,
         cos: torch.Tensor,
         sin: torch.Tensor,
-        kv_cache: Optional[tuple[torch.Tensor, torch.Tensor]] = None,
+        kv_cache: tuple[torch.Tensor, torch.Tensor] | None = None,
     ) -> torch.Tensor:
         """Causal attention over x itself (positions 0..S-1); optionally store K/V at 0..S-1."""
         q, k, v = self._qkv(x, cos, sin)
@@ -146,20 +145,20 @@ class SpeechLM(nn.Module):
     Logits are returned in float32 whatever the weight dtype.
     """
 
-    def __init__(self, cfg: LlmConfig, *, device=None, dtype: Optional[torch.dtype] = None) -> None:
+    def __init__(self, cfg: LlmConfig, *, device=None, dtype: torch.dtype | None = None) -> None:
         super().__init__()
         self.config = cfg
         self.model = LlamaBackbone(cfg, device, dtype)
-        self.lm_head: Optional[nn.Linear] = None
+        self.lm_head: nn.Linear | None = None
         if not cfg.tie_word_embeddings:
             self.lm_head = nn.Linear(cfg.hidden_size, cfg.vocab_size, bias=False, device=device, dtype=dtype)
         # Runtime state, deliberately not registered (never part of state_dict()).
-        self._rope: Optional[tuple[torch.Tensor, torch.Tensor]] = None  # fp32 [P, D] cos, sin
+        self._rope: tuple[torch.Tensor, torch.Tensor] | None = None  # fp32 [P, D] cos, sin
         self._kv: list[tuple[torch.Tensor, torch.Tensor]] = []
         self._cache_len = 0  # allocated length
         self._pos_host = 0  # next position, tracked on the host without syncing
-        self._pos: Optional[torch.Tensor] = None  # same value on the device, [1] long
-        self._arange: Optional[torch.Tensor] = None
+        self._pos: torch.Tensor | None = None  # same value on the device, [1] long
+        self._arange: torch.Tensor | None = None
 
     # --- helpers -------------------------------------------------------------------------
     @property
@@ -170,7 +169,7 @@ class SpeechLM(nn.Module):
     def dtype(self) -> torch.dtype:
         return self.model.embed_tokens.weight.dtype
 
-    def init_weights(self, generator: Optional[torch.Generator] = None, std: float = 0.02) -> None:
+    def init_weights(self, generator: torch.Generator | None = None, std: float = 0.02) -> None:
         """Random init like HF Llama (normal(0, std) matrices, unit norms); for tests and tools."""
         with torch.no_grad():
             for name, p in self.named_parameters():
@@ -234,7 +233,12 @@ class SpeechLM(nn.Module):
             raise ValueError("max_len must be positive")
         max_len = min(int(max_len), cfg.max_position_embeddings)
         dev, dt = self.device, self.dtype
-        if self._cache_len < max_len or not self._kv or self._kv[0][0].device != dev or self._kv[0][0].dtype != dt:
+        if (
+            self._cache_len < max_len
+            or not self._kv
+            or self._kv[0][0].device != dev
+            or self._kv[0][0].dtype != dt
+        ):
             self._kv = []  # free the old cache before allocating the new one
             shape = (1, cfg.num_key_value_heads, max_len, cfg.head_dim)
             self._kv = [
@@ -289,7 +293,9 @@ class SpeechLM(nn.Module):
         if self._pos is None or self._pos_host == 0:
             raise RuntimeError("decode_step() before prefill()")
         if self._pos_host >= self._cache_len:
-            raise RuntimeError(f"KV cache full ({self._cache_len} positions); call reset_cache with more room")
+            raise RuntimeError(
+                f"KV cache full ({self._cache_len} positions); call reset_cache with more room"
+            )
         out = self._step(token.reshape(1, 1).to(self.device), self._pos)
         self._pos.add_(1)
         self._pos_host += 1

@@ -12,7 +12,7 @@ evicted. Entries are plain int lists, so a one-token text entry concatenates lik
 from __future__ import annotations
 
 import logging
-from typing import Sequence
+from collections.abc import Sequence
 
 log = logging.getLogger(__name__)
 

@@ -13,14 +13,13 @@ import json
 import logging
 import os
 import struct
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Optional
-
-from glmtts_desktop import fsutil
 
 import torch
 
+from glmtts_desktop import fsutil
 from glmtts_desktop.engine.errors import CorruptWeightsError
 
 log = logging.getLogger(__name__)
@@ -28,7 +27,18 @@ log = logging.getLogger(__name__)
 HINT_REDOWNLOAD = "Re-download the model (or run the model verification) and try again."
 _MAX_HEADER = 100 * 1024 * 1024
 
-DTYPE_SIZES = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1, "U8": 1, "BOOL": 1}
+DTYPE_SIZES = {
+    "F64": 8,
+    "F32": 4,
+    "F16": 2,
+    "BF16": 2,
+    "I64": 8,
+    "I32": 4,
+    "I16": 2,
+    "I8": 1,
+    "U8": 1,
+    "BOOL": 1,
+}
 _TORCH_NAMES = {torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16"}
 
 
@@ -109,7 +119,7 @@ def read_into(
     dest: torch.Tensor,
     path: Path,
     chunk_bytes: int = READ_CHUNK_BYTES,
-    scratch: Optional[torch.Tensor] = None,
+    scratch: torch.Tensor | None = None,
 ) -> None:
     """Copy one tensor from the open file ``f`` into ``dest`` (any device/dtype), chunk by chunk.
 
@@ -175,7 +185,11 @@ def write_streaming(
         nbytes = DTYPE_SIZES[_TORCH_NAMES[dtype]]
         for d in shape:
             nbytes *= d
-        header[name] = {"dtype": _TORCH_NAMES[dtype], "shape": list(shape), "data_offsets": [offset, offset + nbytes]}
+        header[name] = {
+            "dtype": _TORCH_NAMES[dtype],
+            "shape": list(shape),
+            "data_offsets": [offset, offset + nbytes],
+        }
         offset += nbytes
     raw = json.dumps(header, separators=(",", ":")).encode("utf-8")
     raw += b" " * (-len(raw) % 8)

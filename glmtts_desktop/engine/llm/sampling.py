@@ -32,7 +32,7 @@ would not make), and top-k takes the best valid entry of the same race.
 from __future__ import annotations
 
 import logging
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import torch
@@ -213,7 +213,9 @@ class TokenSampler:
         self.eoa = int(eoa)
         self.generator = generator
         self.win_size = int(win_size)
-        self.valid = valid_token_mask(vocab_size, ats=ats, n_audio_tokens=n_audio_tokens, eoa=eoa, device=device)
+        self.valid = valid_token_mask(
+            vocab_size, ats=ats, n_audio_tokens=n_audio_tokens, eoa=eoa, device=device
+        )
         self.history: list[int] = []  # the last win_size appended ids, oldest first
 
     def __call__(self, logits: torch.Tensor, *, ban_eoa: bool) -> int:

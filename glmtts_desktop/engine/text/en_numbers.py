@@ -18,8 +18,17 @@ _ONES = (
 ).split()
 _TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
 _SCALES = (
-    "", " thousand", " million", " billion", " trillion", " quadrillion", " quintillion",
-    " sextillion", " septillion", " octillion", " nonillion",
+    "",
+    " thousand",
+    " million",
+    " billion",
+    " trillion",
+    " quadrillion",
+    " quintillion",
+    " sextillion",
+    " septillion",
+    " octillion",
+    " nonillion",
 )
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import logging
 import time
 import unicodedata
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable, Optional
 
 from glmtts_desktop.engine.errors import TextInputError
 from glmtts_desktop.engine.text import placeholders, wetext_tn
@@ -40,15 +40,13 @@ class TextFrontend:
     (resources/text/g2p_replace_dict.jsonl, the three entries the official release ships).
     """
 
-    def __init__(
-        self, tokenizer: TextTokenizer, *, replace_dict: Optional[dict[str, str]] = None
-    ) -> None:
+    def __init__(self, tokenizer: TextTokenizer, *, replace_dict: dict[str, str] | None = None) -> None:
         self.tokenizer = tokenizer
         if replace_dict is None:
             path = resource_path(DEFAULT_REPLACE_DICT)
             replace_dict = load_replace_dict(path) if path.is_file() else {}
         self.replace_dict = dict(replace_dict)
-        self._g2p: Optional[G2P] = None
+        self._g2p: G2P | None = None
 
     # ------------------------------------------------------------------ stages
     def normalize(self, text: str) -> str:
@@ -86,13 +84,16 @@ class TextFrontend:
         for seg in segs:
             model_text = self._g2p_for()(seg, self.replace_dict) if use_phoneme else seg
             model_text = prot.substitute(model_text)
-            out.append(TextSegment(
-                normalized=prot.restore(seg),
-                model_text=model_text,
-                token_ids=tuple(self.tokenizer.encode(model_text)),
-            ))
-        log.debug("prepared %d chars into %d segments in %.2f s",
-                  len(text), len(out), time.perf_counter() - t0)
+            out.append(
+                TextSegment(
+                    normalized=prot.restore(seg),
+                    model_text=model_text,
+                    token_ids=tuple(self.tokenizer.encode(model_text)),
+                )
+            )
+        log.debug(
+            "prepared %d chars into %d segments in %.2f s", len(text), len(out), time.perf_counter() - t0
+        )
         return out
 
     def prompt_ids(self, transcript: str) -> tuple[str, list[int]]:
@@ -140,7 +141,7 @@ class TextFrontend:
             self._g2p_for()("中")
 
     # ------------------------------------------------------------------ internals
-    def _segments(self, text: str, surfaces: Optional[dict[str, str]]) -> list[str]:
+    def _segments(self, text: str, surfaces: dict[str, str] | None) -> list[str]:
         whole = text_normalize(text, surfaces)
         out = []
         for piece in split_by_len(whole, surfaces=surfaces):
@@ -183,7 +184,7 @@ class TextFrontend:
         return True
 
 
-def load_frontend(tokenizer_dir: Path, replace_dict: Optional[Path] = None) -> TextFrontend:
+def load_frontend(tokenizer_dir: Path, replace_dict: Path | None = None) -> TextFrontend:
     """Convenience for tools: tokenizer folder (+ optional dictionary file) to a frontend."""
     tok = TextTokenizer.from_dir(tokenizer_dir)
     mapping = load_replace_dict(replace_dict) if replace_dict is not None else None

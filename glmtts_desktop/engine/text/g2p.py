@@ -16,7 +16,7 @@ import functools
 import json
 import logging
 import threading
-from typing import Callable, Iterable, Optional
+from collections.abc import Callable, Iterable
 
 from glmtts_desktop.engine.text.resources import resource_path
 
@@ -33,9 +33,14 @@ def is_chinese(ch: str) -> bool:
     """The official G2P definition of a Chinese character (wider than the TN one)."""
     cp = ord(ch)
     return (
-        0x4E00 <= cp <= 0x9FFF or 0x3400 <= cp <= 0x4DBF or 0x20000 <= cp <= 0x2A6DF
-        or 0x2A700 <= cp <= 0x2EBEF or 0x30000 <= cp <= 0x323AF or 0xF900 <= cp <= 0xFAFF
-        or 0x2F800 <= cp <= 0x2FA1F or 0x2E80 <= cp <= 0x2EFF
+        0x4E00 <= cp <= 0x9FFF
+        or 0x3400 <= cp <= 0x4DBF
+        or 0x20000 <= cp <= 0x2A6DF
+        or 0x2A700 <= cp <= 0x2EBEF
+        or 0x30000 <= cp <= 0x323AF
+        or 0xF900 <= cp <= 0xFAFF
+        or 0x2F800 <= cp <= 0x2FA1F
+        or 0x2E80 <= cp <= 0x2EFF
     )
 
 
@@ -54,7 +59,7 @@ def _posseg() -> Callable[[str], list]:
     return psg.lcut
 
 
-def syllables(run: str) -> list[Optional[tuple[str, str]]]:
+def syllables(run: str) -> list[tuple[str, str] | None]:
     """(initial, final) per character of a Chinese run, None where unknown.
 
     Finals use pypinyin's strict TONE3 form with 5 for the neutral tone, remapped to the
@@ -65,7 +70,7 @@ def syllables(run: str) -> list[Optional[tuple[str, str]]]:
     text = run.translate(_PHONEME_SUBST)
     with _jieba_lock:  # jieba's lazy dictionary load is not thread-safe
         words = [w for w, _ in _posseg()(text)]
-    out: list[Optional[tuple[str, str]]] = []
+    out: list[tuple[str, str] | None] = []
     for word in words:
         initials = pinyin(word, style=Style.INITIALS, strict=True, neutral_tone_with_five=True)
         finals = pinyin(word, style=Style.FINALS_TONE3, strict=True, neutral_tone_with_five=True)
@@ -97,15 +102,17 @@ class G2P:
     split into meaningless BPE pieces, so such a character stays a character.
     """
 
-    def __init__(self, known_tokens: Iterable[str], keep: Optional[frozenset[str]] = None):
+    def __init__(self, known_tokens: Iterable[str], keep: frozenset[str] | None = None):
         self._known = frozenset(known_tokens)
         self._keep = keep if keep is not None else keep_chars()
         self._reported: set[str] = set()
         if len(self._known) < 21:  # not even the initials: this tokenizer has no phonemes
-            log.warning("the text tokenizer has %d phoneme tokens; phoneme mode will keep "
-                        "most characters as text", len(self._known))
+            log.warning(
+                "the text tokenizer has %d phoneme tokens; phoneme mode will keep most characters as text",
+                len(self._known),
+            )
 
-    def __call__(self, text: str, replace_dict: Optional[dict[str, str]] = None) -> str:
+    def __call__(self, text: str, replace_dict: dict[str, str] | None = None) -> str:
         out: list[str] = []
         for fragment, replaced in split_by_dict(text, replace_dict or {}):
             if replaced:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Mapping, Optional
+from collections.abc import Mapping
 
 import emoji
 
@@ -63,7 +63,7 @@ def normalize_chinese(text: str) -> str:
     return post_replace(text)
 
 
-def keep_meaningful_spaces(text: str, surfaces: Optional[Mapping[str, str]] = None) -> str:
+def keep_meaningful_spaces(text: str, surfaces: Mapping[str, str] | None = None) -> str:
     """Keep a space only between two alphanumerics or after ``.,!?;:`` before one.
 
     An override placeholder counts as the neighbouring end of its surface text.
@@ -88,21 +88,21 @@ _ALNUM = re.compile(r"[A-Za-z0-9]")
 _SPACE_PUNCT = frozenset(".,!?;:")
 
 
-def _edge(ch: str, surfaces: Optional[Mapping[str, str]], *, last: bool) -> str:
+def _edge(ch: str, surfaces: Mapping[str, str] | None, *, last: bool) -> str:
     if surfaces and placeholders.is_placeholder(ch):
         surface = surfaces.get(ch, "")
         return (surface[-1:] if last else surface[:1]) or ch
     return ch
 
 
-def normalize_punctuation(text: str, surfaces: Optional[Mapping[str, str]] = None) -> str:
+def normalize_punctuation(text: str, surfaces: Mapping[str, str] | None = None) -> str:
     text = keep_meaningful_spaces(text, surfaces)
     text = re.sub(f"([{_P}])\\1+", r"\1", text)
     text = re.sub(f"[{_P}](?=[{_P}])", "", text)
     return text.replace("#", "").replace("！", "。").replace("!", ".")
 
 
-def ensure_ending(text: str, surfaces: Optional[Mapping[str, str]] = None) -> str:
+def ensure_ending(text: str, surfaces: Mapping[str, str] | None = None) -> str:
     """End with ``?`` as given, else with ``。``/``.`` (replacing another final mark)."""
     full = placeholders.expand(text, surfaces)
     last = _edge(text[-1], surfaces, last=True) if text else ""
@@ -114,7 +114,7 @@ def ensure_ending(text: str, surfaces: Optional[Mapping[str, str]] = None) -> st
     return text + end
 
 
-def text_normalize(text: str, surfaces: Optional[Mapping[str, str]] = None) -> str:
+def text_normalize(text: str, surfaces: Mapping[str, str] | None = None) -> str:
     """Spec 2.2 end to end. Empty or unspeakable input yields just an ending mark.
 
     ``surfaces`` maps override placeholders (see placeholders.py) to the raw text they stand

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Mapping
 
 from glmtts_desktop.engine.errors import TextInputError
 from glmtts_desktop.engine.text import placeholders
@@ -37,7 +37,8 @@ def load_replace_dict(path: Path | str) -> dict[str, str]:
     except (OSError, UnicodeDecodeError) as exc:
         raise TextInputError(
             f"The pronunciation dictionary {path} cannot be read.",
-            hint="Check that it is a UTF-8 text file.", detail=str(exc),
+            hint="Check that it is a UTF-8 text file.",
+            detail=str(exc),
         ) from exc
     mapping: dict[str, str] = {}
     for lineno, line in enumerate(lines, 1):
@@ -48,14 +49,14 @@ def load_replace_dict(path: Path | str) -> dict[str, str]:
         except ValueError as exc:
             raise TextInputError(
                 f"Line {lineno} of the pronunciation dictionary {path} is not valid JSON.",
-                hint='Each line must look like {"字": "<|Z|><|II4|>"}.', detail=str(exc),
+                hint='Each line must look like {"字": "<|Z|><|II4|>"}.',
+                detail=str(exc),
             ) from exc
         if not isinstance(item, dict) or not all(
             isinstance(k, str) and k and isinstance(v, str) for k, v in item.items()
         ):
             raise TextInputError(
-                f"Line {lineno} of the pronunciation dictionary {path} is not a "
-                "text-to-text mapping.",
+                f"Line {lineno} of the pronunciation dictionary {path} is not a text-to-text mapping.",
                 hint='Each line must look like {"字": "<|Z|><|II4|>"}.',
             )
         mapping.update(item)
@@ -118,7 +119,7 @@ def protect(text: str, overrides: Iterable[PronunciationOverride]) -> Protected:
                 )
             explicit.append((off, off + len(ov.text), ov))
     explicit.sort(key=lambda s: (s[0], s[1]))
-    for (s1, e1, a), (s2, e2, b) in zip(explicit, explicit[1:]):
+    for (_s1, e1, a), (s2, _e2, b) in zip(explicit, explicit[1:]):
         if s2 < e1:
             raise TextInputError(
                 f"Two pronunciation overrides overlap ({a.text!r} and {b.text!r}).",

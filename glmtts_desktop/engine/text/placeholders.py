@@ -10,11 +10,11 @@ after normalisation and G2P.
 from __future__ import annotations
 
 import re
-from typing import Mapping, Optional
+from collections.abc import Mapping
 
 FIRST = 0xF0000
 LAST = 0xFFFFD
-CLASS = "\U000F0000-\U000FFFFD"  # for use inside a regex character class
+CLASS = "\U000f0000-\U000ffffd"  # for use inside a regex character class
 _ANY = re.compile(f"[{CLASS}]")
 
 
@@ -37,7 +37,7 @@ def strip_all(text: str) -> str:
     return _ANY.sub("", text)
 
 
-def expand(text: str, surfaces: Optional[Mapping[str, str]]) -> str:
+def expand(text: str, surfaces: Mapping[str, str] | None) -> str:
     """Put each placeholder's surface text back (for language tests and display)."""
     if not surfaces:
         return text

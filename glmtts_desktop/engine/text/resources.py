@@ -35,14 +35,14 @@ def resource_path(name: str) -> Path:
     return resource_dir() / name
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def phoneme_inventory() -> tuple[str, ...]:
     """The 204 phoneme names (``SH``, ``ANG1`` ...) without the ``<|...|>`` wrapping."""
     doc = json.loads(resource_path("phonemes.json").read_text(encoding="utf-8"))
     return tuple(doc["initials"]) + tuple(doc["finals"])
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def custom_replacements() -> tuple[tuple[str, str], ...]:
     """TN pre-replacements (``origin`` -> ``new``), applied in file order."""
     path = resource_path("custom_replace.jsonl")

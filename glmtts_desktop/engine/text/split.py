@@ -17,7 +17,7 @@ import functools
 import logging
 import re
 import unicodedata
-from typing import Mapping, Optional
+from collections.abc import Mapping
 
 from glmtts_desktop.engine.text import placeholders
 from glmtts_desktop.engine.text.rules_zh import PUNCTUATION_CHARS
@@ -95,7 +95,7 @@ def weight(units: list[str]) -> float:
     return total
 
 
-def unit_weights(units: list[str], surfaces: Optional[Mapping[str, str]] = None) -> list[float]:
+def unit_weights(units: list[str], surfaces: Mapping[str, str] | None = None) -> list[float]:
     """Weight per unit; an override placeholder weighs what its surface text weighs."""
     out: list[float] = []
     for u in units:
@@ -127,9 +127,7 @@ def min_sentences(
     return out
 
 
-def hard_split(
-    sentences: list[tuple[list[str], list[float]]], max_len: int = MAX_LEN
-) -> list[list[str]]:
+def hard_split(sentences: list[tuple[list[str], list[float]]], max_len: int = MAX_LEN) -> list[list[str]]:
     out: list[list[str]] = []
     for sent, weights in sentences:
         # heavy[i]: units of weight >= 0.7 among the first i. A tail with more than
@@ -175,7 +173,7 @@ def split_by_len(
     text: str,
     min_len: int = MIN_LEN,
     max_len: int = MAX_LEN,
-    surfaces: Optional[Mapping[str, str]] = None,
+    surfaces: Mapping[str, str] | None = None,
 ) -> list[str]:
     """Segments of ``text`` (already normalised), concatenated units, trailing spaces kept."""
     units = split_units(text)

@@ -16,9 +16,9 @@ import json
 import logging
 import re
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator, Optional
 
 from glmtts_desktop.engine.errors import CorruptWeightsError, MissingWeightsError
 from glmtts_desktop.engine.text.resources import phoneme_inventory
@@ -38,9 +38,7 @@ AUDIO_TOKEN_RE = re.compile(r"<\|audio_(\d+)\|>")
 
 _UTF8_BYTES = [b for b in range(256) if b not in (0xC0, 0xC1) and b < 0xF5]
 
-_REDOWNLOAD_HINT = (
-    "Download the model again from the Models page, or re-import the model folder."
-)
+_REDOWNLOAD_HINT = "Download the model again from the Models page, or re-import the model folder."
 
 
 @dataclass(frozen=True)
@@ -103,20 +101,16 @@ class TextTokenizer:
         buckets: dict[str, dict[int, set[str]]] = {}
         for content in self._added:
             buckets.setdefault(content[0], {}).setdefault(len(content), set()).add(content)
-        self._buckets = {
-            ch: sorted(by_len.items(), key=lambda kv: -kv[0]) for ch, by_len in buckets.items()
-        }
+        self._buckets = {ch: sorted(by_len.items(), key=lambda kv: -kv[0]) for ch, by_len in buckets.items()}
         self._first_chars = re.compile("[" + "".join(re.escape(c) for c in self._buckets) + "]")
         self.vocab_size = max([*ranks.values(), *self._added_by_id, -1]) + 1
         self.special = self._find_special_ids()
         self.n_audio_tokens = self.special.ate - self.special.ats + 1
-        self.phoneme_tokens = frozenset(
-            f"<|{p}|>" for p in phoneme_inventory() if f"<|{p}|>" in self._added
-        )
+        self.phoneme_tokens = frozenset(f"<|{p}|>" for p in phoneme_inventory() if f"<|{p}|>" in self._added)
 
     # ------------------------------------------------------------------ loading
     @classmethod
-    def from_dir(cls, path: Path | str) -> "TextTokenizer":
+    def from_dir(cls, path: Path | str) -> TextTokenizer:
         """Load ``tokenizer.model`` + ``tokenizer_config.json`` from a tokenizer folder."""
         folder = Path(path)
         t0 = time.perf_counter()
@@ -137,7 +131,11 @@ class TextTokenizer:
         tok = cls(ranks, added, source=str(folder))
         log.info(
             "text tokenizer loaded from %s: %d BPE ranks, %d added tokens, %d audio tokens (%.2f s)",
-            folder, len(ranks), len(added), tok.n_audio_tokens, time.perf_counter() - t0,
+            folder,
+            len(ranks),
+            len(added),
+            tok.n_audio_tokens,
+            time.perf_counter() - t0,
         )
         return tok
 
@@ -167,7 +165,7 @@ class TextTokenizer:
                 raise ValueError(f"token id {tid} is not in this tokenizer") from None
         return out.decode("utf-8", errors="replace")
 
-    def token_id(self, s: str) -> Optional[int]:
+    def token_id(self, s: str) -> int | None:
         """The id of ``s`` if it is one token (added token or a whole BPE rank), else None."""
         added = self._added.get(s)
         if added is not None:
@@ -189,7 +187,7 @@ class TextTokenizer:
         return len(self._ranks)
 
     # ------------------------------------------------------------------ internals
-    def _split_added(self, text: str) -> Iterator[tuple[str, Optional[int]]]:
+    def _split_added(self, text: str) -> Iterator[tuple[str, int | None]]:
         """Yield (piece, None) for plain text and (content, id) for added tokens."""
         if not self._added:
             yield text, None
@@ -203,7 +201,7 @@ class TextTokenizer:
             if m is None:
                 break
             i = m.start()
-            found: Optional[_Added] = None
+            found: _Added | None = None
             for length, contents in self._buckets[text[i]]:
                 if i + length <= n and text[i : i + length] in contents:
                     found = self._added[text[i : i + length]]
@@ -254,8 +252,7 @@ class TextTokenizer:
                     hint=_REDOWNLOAD_HINT,
                 )
         ate = single(f"<|audio_{len(audio) - 1}|>")
-        ids = SpecialIds(ats=ats, ate=ate, boa=single("<|begin_of_audio|>"),
-                         eoa=single("<|user|>"), pad=pad)
+        ids = SpecialIds(ats=ats, ate=ate, boa=single("<|begin_of_audio|>"), eoa=single("<|user|>"), pad=pad)
         for name in ("ats", "ate", "boa", "eoa"):
             if getattr(ids, name) < pad:
                 raise CorruptWeightsError(
@@ -268,9 +265,7 @@ class TextTokenizer:
 
 def _read_ranks(path: Path) -> dict[bytes, int]:
     if not path.is_file():
-        raise MissingWeightsError(
-            f"The text tokenizer file {path} is missing.", hint=_REDOWNLOAD_HINT
-        )
+        raise MissingWeightsError(f"The text tokenizer file {path} is missing.", hint=_REDOWNLOAD_HINT)
     ranks: dict[bytes, int] = {}
     lineno = 0
     try:
@@ -287,11 +282,13 @@ def _read_ranks(path: Path) -> dict[bytes, int]:
     except (ValueError, binascii.Error) as exc:
         raise CorruptWeightsError(
             f"The text tokenizer file {path} is damaged (line {lineno}).",
-            hint=_REDOWNLOAD_HINT, detail=str(exc),
+            hint=_REDOWNLOAD_HINT,
+            detail=str(exc),
         ) from exc
     except OSError as exc:
         raise CorruptWeightsError(
-            f"The text tokenizer file {path} cannot be read.", hint=_REDOWNLOAD_HINT,
+            f"The text tokenizer file {path} cannot be read.",
+            hint=_REDOWNLOAD_HINT,
             detail=str(exc),
         ) from exc
     if not ranks:
@@ -316,9 +313,7 @@ def _read_ranks(path: Path) -> dict[bytes, int]:
 def _read_added_tokens(path: Path) -> list[tuple[str, int, bool, bool]]:
     """(content, id, lstrip, rstrip) from HF's ``added_tokens_decoder`` table."""
     if not path.is_file():
-        raise MissingWeightsError(
-            f"The text tokenizer file {path} is missing.", hint=_REDOWNLOAD_HINT
-        )
+        raise MissingWeightsError(f"The text tokenizer file {path} is missing.", hint=_REDOWNLOAD_HINT)
     try:
         cfg = json.loads(path.read_text(encoding="utf-8"))
         table = cfg["added_tokens_decoder"]
@@ -326,13 +321,18 @@ def _read_added_tokens(path: Path) -> list[tuple[str, int, bool, bool]]:
         for key, entry in table.items():
             if isinstance(entry, str):  # tolerate the plain {id: content} form
                 entry = {"content": entry}
-            out.append((
-                str(entry["content"]), int(key),
-                bool(entry.get("lstrip", False)), bool(entry.get("rstrip", False)),
-            ))
+            out.append(
+                (
+                    str(entry["content"]),
+                    int(key),
+                    bool(entry.get("lstrip", False)),
+                    bool(entry.get("rstrip", False)),
+                )
+            )
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise CorruptWeightsError(
             f"The text tokenizer file {path} is damaged or has no added-token table.",
-            hint=_REDOWNLOAD_HINT, detail=f"{type(exc).__name__}: {exc}",
+            hint=_REDOWNLOAD_HINT,
+            detail=f"{type(exc).__name__}: {exc}",
         ) from exc
     return out

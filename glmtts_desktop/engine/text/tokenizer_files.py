@@ -22,9 +22,22 @@ log = logging.getLogger(__name__)
 
 # GLM-4 special tokens in their official order (spec section 3).
 GLM_SPECIALS = (
-    "<|endoftext|>", "[MASK]", "[gMASK]", "[sMASK]", "<sop>", "<eop>", "<|system|>",
-    "<|user|>", "<|assistant|>", "<|observation|>", "<|begin_of_image|>", "<|end_of_image|>",
-    "<|begin_of_video|>", "<|end_of_video|>", "<|begin_of_audio|>", "<|end_of_audio|>",
+    "<|endoftext|>",
+    "[MASK]",
+    "[gMASK]",
+    "[sMASK]",
+    "<sop>",
+    "<eop>",
+    "<|system|>",
+    "<|user|>",
+    "<|assistant|>",
+    "<|observation|>",
+    "<|begin_of_image|>",
+    "<|end_of_image|>",
+    "<|begin_of_video|>",
+    "<|end_of_video|>",
+    "<|begin_of_audio|>",
+    "<|end_of_audio|>",
 )
 
 # Official layout (spec section 3).
@@ -69,13 +82,15 @@ def write_tokenizer_files(dst: Path, *, size: str, seed: int = 0) -> None:
         tail = FULL_VOCAB - (len(base) + len(added))
         added += [(f"<|reserved_tail_{k}|>", True) for k in range(tail)]
 
-    rank_lines = "".join(
-        f"{base64.b64encode(tok).decode('ascii')} {rank}\n" for rank, tok in enumerate(base)
-    )
+    rank_lines = "".join(f"{base64.b64encode(tok).decode('ascii')} {rank}\n" for rank, tok in enumerate(base))
     decoder = {
         str(len(base) + k): {
-            "content": content, "lstrip": False, "normalized": False, "rstrip": False,
-            "single_word": False, "special": special,
+            "content": content,
+            "lstrip": False,
+            "normalized": False,
+            "rstrip": False,
+            "single_word": False,
+            "special": special,
         }
         for k, (content, special) in enumerate(added)
     }
@@ -94,5 +109,4 @@ def write_tokenizer_files(dst: Path, *, size: str, seed: int = 0) -> None:
     }
     atomic_write_text(dst / RANK_FILE, rank_lines)
     atomic_write_text(dst / CONFIG_FILE, json.dumps(config, ensure_ascii=False, indent=1) + "\n")
-    log.info("wrote %s dev tokenizer to %s (%d BPE ranks, %d added tokens)",
-             size, dst, len(base), len(added))
+    log.info("wrote %s dev tokenizer to %s (%d BPE ranks, %d added tokens)", size, dst, len(base), len(added))

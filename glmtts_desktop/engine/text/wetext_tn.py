@@ -13,14 +13,14 @@ import logging
 import re
 import threading
 import time
-from typing import Any, Optional
+from typing import Any
 
 from glmtts_desktop.engine.text import placeholders
 
 log = logging.getLogger(__name__)
 
 _lock = threading.Lock()
-_normalizers: Optional[tuple[Any, Any]] = None
+_normalizers: tuple[Any, Any] | None = None
 
 ZH_MAX_PIECE = 120  # longer Chinese inputs are cut into clauses
 EN_MAX_PIECE = 400  # longer English inputs are cut between sentences
@@ -43,9 +43,14 @@ def _get() -> tuple[Any, Any]:
                 # Same options as the official Chinese normaliser (WeTextProcessing defaults
                 # included: traditional_to_simple=True, remove_puncts=False, tag_oov=False).
                 zh = Normalizer(
-                    lang="zh", operator="tn", remove_erhua=False, full_to_half=True,
-                    traditional_to_simple=True, remove_interjections=False,
-                    remove_puncts=False, tag_oov=False,
+                    lang="zh",
+                    operator="tn",
+                    remove_erhua=False,
+                    full_to_half=True,
+                    traditional_to_simple=True,
+                    remove_interjections=False,
+                    remove_puncts=False,
+                    tag_oov=False,
                 )
                 en = Normalizer(lang="en", operator="tn")
                 _normalizers = (zh, en)
@@ -137,8 +142,7 @@ def _en_pieces(text: str) -> list[str]:
         word, mark = m.group(1), m.group(2)
         nxt = text[m.end()]
         if mark == "." and not (
-            (nxt.isupper() or nxt in "\"'([“‘")
-            and ((word.isalpha() and len(word) >= 4) or word.isdigit())
+            (nxt.isupper() or nxt in "\"'([“‘") and ((word.isalpha() and len(word) >= 4) or word.isdigit())
         ):
             continue
         sentences.append(text[pos : m.end(2)])

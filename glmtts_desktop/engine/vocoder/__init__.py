@@ -25,7 +25,11 @@ VOCOS_PATH = Path("vocos2d") / "generator_jit.ckpt"
 
 
 def load_vocoder(
-    model_dir: Path, sample_rate: int, *, device: torch.device | str = "cpu", dtype: torch.dtype = torch.float32
+    model_dir: Path,
+    sample_rate: int,
+    *,
+    device: torch.device | str = "cpu",
+    dtype: torch.dtype = torch.float32,
 ) -> Vocoder:
     """The vocoder for ``sample_rate`` from the checkpoint folder; ``dtype`` is the engine's and is
     not applied (vocoders run in float32). The 32 kHz archive is TorchScript: call this only on a

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from typing import Optional
 
 import torch
 
@@ -30,7 +29,7 @@ class Vocoder(ABC):
     hop_length: int
 
     @abstractmethod
-    def __call__(self, mel: torch.Tensor, generator: Optional[torch.Generator] = None) -> torch.Tensor: ...
+    def __call__(self, mel: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor: ...
 
     @property
     @abstractmethod
@@ -40,7 +39,9 @@ class Vocoder(ABC):
         if mel.dim() == 2:
             mel = mel[None]
         if mel.dim() != 3 or mel.shape[0] != 1 or mel.shape[1] != 80:
-            raise InvalidInputError(f"The vocoder expects a mel of shape (1, 80, frames), got {tuple(mel.shape)}.")
+            raise InvalidInputError(
+                f"The vocoder expects a mel of shape (1, 80, frames), got {tuple(mel.shape)}."
+            )
         return mel.to(self.device, torch.float32)
 
 
@@ -57,7 +58,7 @@ class HiftVocoder(Vocoder):
     def device(self) -> torch.device:
         return self.model.stft_window.device
 
-    def __call__(self, mel: torch.Tensor, generator: Optional[torch.Generator] = None) -> torch.Tensor:
+    def __call__(self, mel: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
         return self.model.inference(self._prepare(mel), generator=generator)
 
 
@@ -75,7 +76,7 @@ class VocosVocoder(Vocoder):
     def device(self) -> torch.device:
         return self._device
 
-    def __call__(self, mel: torch.Tensor, generator: Optional[torch.Generator] = None) -> torch.Tensor:
+    def __call__(self, mel: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
         mel = self._prepare(mel)
         if mel.shape[-1] == 0:
             return torch.zeros(1, 0, device=self._device)

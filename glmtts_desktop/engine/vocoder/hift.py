@@ -9,9 +9,9 @@ hop 4: 480 samples per 50 fps mel frame at 24 kHz.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Optional
 
 import torch
 import torch.nn.functional as F
@@ -41,7 +41,9 @@ HOP = 4
 HOP_LENGTH = 8 * 5 * 3 * HOP  # 480
 LRELU_SLOPE = 0.1
 AUDIO_LIMIT = 0.99
-HINT_24K = "The 24 kHz vocoder (hift/hift.pt) comes with the standard download; run glmtts-desktop download again."
+HINT_24K = (
+    "The 24 kHz vocoder (hift/hift.pt) comes with the standard download; run glmtts-desktop download again."
+)
 
 
 @dataclass(frozen=True)
@@ -52,13 +54,17 @@ class HiftSizes:
     harmonics: int = 8
 
     @classmethod
-    def from_state_dict(cls, state: Mapping[str, torch.Tensor]) -> "HiftSizes":
+    def from_state_dict(cls, state: Mapping[str, torch.Tensor]) -> HiftSizes:
         try:
             pre = state["conv_pre.parametrizations.weight.original1"].shape
             f0 = state["f0_predictor.condnet.0.parametrizations.weight.original1"].shape
             lin = state["m_source.l_linear.weight"].shape
-            return cls(in_channels=int(pre[1]), base_channels=int(pre[0]), f0_channels=int(f0[0]),
-                       harmonics=int(lin[1]) - 1)
+            return cls(
+                in_channels=int(pre[1]),
+                base_channels=int(pre[0]),
+                f0_channels=int(f0[0]),
+                harmonics=int(lin[1]) - 1,
+            )
         except (KeyError, IndexError) as exc:
             raise ValueError(f"not a HiFT state dict (no {exc})") from exc
 
@@ -83,7 +89,9 @@ class HiFT(nn.Module):
         self.source_resblocks = nn.ModuleList()
         for i, (d, k) in enumerate(zip(downs[::-1], SOURCE_RESBLOCK_KERNELS)):
             ch = base >> (i + 1)
-            conv = nn.Conv1d(N_FFT + 2, ch, 1) if d == 1 else nn.Conv1d(N_FFT + 2, ch, d * 2, d, padding=d // 2)
+            conv = (
+                nn.Conv1d(N_FFT + 2, ch, 1) if d == 1 else nn.Conv1d(N_FFT + 2, ch, d * 2, d, padding=d // 2)
+            )
             self.source_downs.append(conv)
             self.source_resblocks.append(ResBlock(ch, k))
         self.resblocks = nn.ModuleList(
@@ -99,9 +107,9 @@ class HiFT(nn.Module):
         self,
         mel: torch.Tensor,
         *,
-        generator: Optional[torch.Generator] = None,
-        phase: Optional[torch.Tensor] = None,
-        noise: Optional[torch.Tensor] = None,
+        generator: torch.Generator | None = None,
+        phase: torch.Tensor | None = None,
+        noise: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """Waveform (1, 480·T) in [−0.99, 0.99] from mel (1, 80, T).
 
@@ -110,7 +118,9 @@ class HiFT(nn.Module):
         comparisons, or a ``generator`` to draw them (phases first, as the release does).
         """
         if mel.dim() != 3 or mel.shape[0] != 1 or mel.shape[1] != self.sizes.in_channels:
-            raise InvalidInputError(f"HiFT expects a mel of shape (1, {self.sizes.in_channels}, T), got {tuple(mel.shape)}.")
+            raise InvalidInputError(
+                f"HiFT expects a mel of shape (1, {self.sizes.in_channels}, T), got {tuple(mel.shape)}."
+            )
         dev = self.stft_window.device
         mel = mel.to(dev, torch.float32)
         frames = mel.shape[2]
@@ -154,8 +164,13 @@ class HiFT(nn.Module):
         half = N_FFT // 2 + 1
         mag = torch.exp(x[:, :half]).clamp(max=1e2)
         ph = torch.sin(x[:, half:])
-        wav = torch.istft(torch.complex(mag * torch.cos(ph), mag * torch.sin(ph)), N_FFT, HOP, N_FFT,
-                          window=self.stft_window)
+        wav = torch.istft(
+            torch.complex(mag * torch.cos(ph), mag * torch.sin(ph)),
+            N_FFT,
+            HOP,
+            N_FFT,
+            window=self.stft_window,
+        )
         return wav.clamp(-AUDIO_LIMIT, AUDIO_LIMIT)
 
 
@@ -166,8 +181,9 @@ def load_hift(path: Path, *, device: torch.device | str = "cpu", fold: bool = Tr
     try:
         sizes = HiftSizes.from_state_dict(state)
     except ValueError as exc:
-        raise CorruptWeightsError(f"The 24 kHz vocoder file {path} is not a HiFT checkpoint.", hint=HINT_24K,
-                                  detail=str(exc)) from exc
+        raise CorruptWeightsError(
+            f"The 24 kHz vocoder file {path} is not a HiFT checkpoint.", hint=HINT_24K, detail=str(exc)
+        ) from exc
     model = HiFT(sizes)
     check_state_dict(model.state_dict(), state, path=path, what="24 kHz vocoder (HiFT)", hint=HINT_24K)
     model.load_state_dict(state, strict=True)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import math
-from typing import Optional
 
 import torch
 import torch.nn.functional as F
@@ -57,7 +56,8 @@ class ResBlock(nn.Module):
     def __init__(self, channels: int, kernel: int, dilations: tuple[int, ...] = (1, 3, 5)) -> None:
         super().__init__()
         self.convs1 = nn.ModuleList(
-            wn(nn.Conv1d(channels, channels, kernel, dilation=d, padding=same_padding(kernel, d))) for d in dilations
+            wn(nn.Conv1d(channels, channels, kernel, dilation=d, padding=same_padding(kernel, d)))
+            for d in dilations
         )
         self.convs2 = nn.ModuleList(
             wn(nn.Conv1d(channels, channels, kernel, padding=same_padding(kernel))) for _ in dilations
@@ -78,7 +78,10 @@ class F0Predictor(nn.Module):
         super().__init__()
         layers: list[nn.Module] = []
         for i in range(5):
-            layers += [wn(nn.Conv1d(in_channels if i == 0 else cond_channels, cond_channels, 3, padding=1)), nn.ELU()]
+            layers += [
+                wn(nn.Conv1d(in_channels if i == 0 else cond_channels, cond_channels, 3, padding=1)),
+                nn.ELU(),
+            ]
         self.condnet = nn.Sequential(*layers)
         self.classifier = nn.Linear(cond_channels, 1)
 
@@ -94,8 +97,15 @@ class HarmonicSource(nn.Module):
     smooth without a sample-level cumulative sum. Random draws come in from the caller.
     """
 
-    def __init__(self, sample_rate: int, upsample: int, harmonics: int = 8, sine_amp: float = 0.1,
-                 noise_std: float = 0.003, voiced_threshold: float = 10.0) -> None:
+    def __init__(
+        self,
+        sample_rate: int,
+        upsample: int,
+        harmonics: int = 8,
+        sine_amp: float = 0.1,
+        noise_std: float = 0.003,
+        voiced_threshold: float = 10.0,
+    ) -> None:
         super().__init__()
         self.sample_rate = sample_rate
         self.upsample = upsample
@@ -112,10 +122,13 @@ class HarmonicSource(nn.Module):
         phase0 = phase0.clone()
         phase0[:, 0] = 0  # the fundamental starts at phase 0
         rad[:, 0, :] = rad[:, 0, :] + phase0
-        rad = F.interpolate(rad.transpose(1, 2), scale_factor=1 / self.upsample, mode="linear").transpose(1, 2)
+        rad = F.interpolate(rad.transpose(1, 2), scale_factor=1 / self.upsample, mode="linear").transpose(
+            1, 2
+        )
         phase = torch.cumsum(rad, dim=1) * 2 * math.pi
-        phase = F.interpolate(phase.transpose(1, 2) * self.upsample, scale_factor=self.upsample,
-                              mode="linear").transpose(1, 2)
+        phase = F.interpolate(
+            phase.transpose(1, 2) * self.upsample, scale_factor=self.upsample, mode="linear"
+        ).transpose(1, 2)
         sines = torch.sin(phase) * self.sine_amp
         uv = (f0 > self.voiced_threshold).float()
         amp = uv * self.noise_std + (1 - uv) * self.sine_amp / 3
@@ -124,7 +137,7 @@ class HarmonicSource(nn.Module):
 
 
 def draw_source_noise(
-    batch: int, samples: int, n: int, generator: Optional[torch.Generator]
+    batch: int, samples: int, n: int, generator: torch.Generator | None
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """The two random inputs of the source in the release's order: U[0,1) phases, then N(0,1) noise.
 

@@ -25,8 +25,10 @@ SAMPLE_RATE = 32000
 HOP_LENGTH = 640
 # The generator's own log-mel is of |STFT| / n_fft (n_fft 2560); the flow's mel is not divided.
 MEL_LOGDIFF = -math.log(2560.0)
-HINT_32K = ("The 32 kHz vocoder (vocos2d/generator_jit.ckpt) is the optional 32 kHz download; "
-            "run glmtts-desktop download and choose the 32 kHz option, or use 24000 Hz.")
+HINT_32K = (
+    "The 32 kHz vocoder (vocos2d/generator_jit.ckpt) is the optional 32 kHz download; "
+    "run glmtts-desktop download and choose the 32 kHz option, or use 24000 Hz."
+)
 
 
 def load_vocos_script(path: Path, *, device: torch.device | str = "cpu") -> torch.jit.ScriptModule:

@@ -44,8 +44,15 @@ class _ConvNeXt(nn.Module):
 
 
 class VocosDevGenerator(nn.Module):
-    def __init__(self, n_mels: int = 80, dim: int = 512, hidden: int = 1536, layers: int = 8,
-                 n_fft: int = 2560, hop: int = 640) -> None:
+    def __init__(
+        self,
+        n_mels: int = 80,
+        dim: int = 512,
+        hidden: int = 1536,
+        layers: int = 8,
+        n_fft: int = 2560,
+        hop: int = 640,
+    ) -> None:
         super().__init__()
         self.n_fft = n_fft
         self.hop = hop
@@ -74,11 +81,13 @@ class VocosDevGenerator(nn.Module):
         pad = (self.n_fft - self.hop) // 2
         chunks = torch.fft.irfft(spec, n=self.n_fft, dim=1, norm="backward") * self.window[None, :, None]
         total = (frames - 1) * self.hop + self.n_fft
-        y = torch.nn.functional.fold(chunks, output_size=(1, total), kernel_size=(1, self.n_fft),
-                                     stride=(1, self.hop))[:, 0, 0, pad:-pad]
+        y = torch.nn.functional.fold(
+            chunks, output_size=(1, total), kernel_size=(1, self.n_fft), stride=(1, self.hop)
+        )[:, 0, 0, pad:-pad]
         wsq = self.window.square().expand(1, frames, -1).transpose(1, 2)
-        env = torch.nn.functional.fold(wsq, output_size=(1, total), kernel_size=(1, self.n_fft),
-                                       stride=(1, self.hop)).squeeze()[pad:-pad]
+        env = torch.nn.functional.fold(
+            wsq, output_size=(1, total), kernel_size=(1, self.n_fft), stride=(1, self.hop)
+        ).squeeze()[pad:-pad]
         return y / env.clamp(min=1e-11)
 
 

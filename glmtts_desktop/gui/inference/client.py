@@ -12,7 +12,6 @@ import dataclasses
 import itertools
 import logging
 from pathlib import Path
-from typing import Optional
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
@@ -53,14 +52,19 @@ class EngineClient(QObject):
     _submit = Signal(object, object)  # (job, token) -> worker.run_job, queued
     _shutdown = Signal()
 
-    def __init__(self, engine_factory: Optional[EngineFactory] = None, parent: Optional[QObject] = None, *,
-                 voice_cache_dir: Optional[Path] = None) -> None:
+    def __init__(
+        self,
+        engine_factory: EngineFactory | None = None,
+        parent: QObject | None = None,
+        *,
+        voice_cache_dir: Path | None = None,
+    ) -> None:
         super().__init__(parent)
         self._ids = itertools.count(1)
         self._tokens: dict[int, CancelToken] = {}
         self._kinds: dict[int, type] = {}
         self._state = UNLOADED
-        self._info: Optional[ModelInfo] = None
+        self._info: ModelInfo | None = None
         self._last_error: object = None
         self._closed = False
 
@@ -86,7 +90,7 @@ class EngineClient(QObject):
         return self._state
 
     @property
-    def model_info(self) -> Optional[ModelInfo]:
+    def model_info(self) -> ModelInfo | None:
         return self._info
 
     @property
@@ -119,7 +123,9 @@ class EngineClient(QObject):
     def load(self, model_dir, *, device: str = "auto", dtype: str = "auto", sample_rate: int = 24000) -> int:
         from pathlib import Path
 
-        return self.submit(LoadJob(model_dir=Path(model_dir), device=device, dtype=dtype, sample_rate=sample_rate))
+        return self.submit(
+            LoadJob(model_dir=Path(model_dir), device=device, dtype=dtype, sample_rate=sample_rate)
+        )
 
     def unload(self) -> int:
         return self.submit(UnloadJob())
@@ -143,7 +149,9 @@ class EngineClient(QObject):
         self._shutdown.emit()  # queued after the running job, which the cancel ends quickly
         ok = self._thread.wait(timeout_ms)
         if not ok:
-            log.error("inference thread did not stop within %d ms; forcing the event loop to quit", timeout_ms)
+            log.error(
+                "inference thread did not stop within %d ms; forcing the event loop to quit", timeout_ms
+            )
             self._thread.quit()
             ok = self._thread.wait(5000)
         self._info = None
@@ -151,7 +159,7 @@ class EngineClient(QObject):
         return ok
 
     # --- worker signals (GUI thread) ---------------------------------------------------------
-    def _end(self, jid: int) -> Optional[type]:
+    def _end(self, jid: int) -> type | None:
         self._tokens.pop(jid, None)
         return self._kinds.pop(jid, None)
 
@@ -181,7 +189,7 @@ class EngineClient(QObject):
         self.jobCancelled.emit(jid)
 
     @Slot(object)
-    def _on_model_changed(self, info: Optional[ModelInfo]) -> None:
+    def _on_model_changed(self, info: ModelInfo | None) -> None:
         self._info = info
         self.modelInfoChanged.emit(info)
 

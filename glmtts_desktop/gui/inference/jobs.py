@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
 
 import numpy as np
 
@@ -63,7 +62,7 @@ class GenerateJob(Job):
     """Prepare the voice (cached by content) and synthesise, as one cancellable job."""
 
     text: str = ""
-    reference: Optional[np.ndarray] = None  # mono float32
+    reference: np.ndarray | None = None  # mono float32
     reference_sr: int = 0
     transcript: str = ""
     seed: int = 0
@@ -71,7 +70,7 @@ class GenerateJob(Job):
     use_phoneme: bool = False
     overrides: tuple[PronunciationOverride, ...] = ()
     use_prompt_cache: bool = True
-    voice: Optional[VoicePrompt] = None  # skip preparation when the caller already has one
+    voice: VoicePrompt | None = None  # skip preparation when the caller already has one
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ import hashlib
 import logging
 from collections import OrderedDict
 from pathlib import Path
-from typing import Optional
 
 import numpy as np
 
@@ -27,20 +26,20 @@ MEMORY_SIZE = 8
 
 def voice_key(audio: np.ndarray, sr: int, transcript: str, sample_rate: int, model_fingerprint: str) -> str:
     h = hashlib.sha256(np.ascontiguousarray(audio, dtype=np.float32).tobytes())
-    h.update(f"|{sr}|{transcript}|{sample_rate}|{model_fingerprint}".encode("utf-8"))
+    h.update(f"|{sr}|{transcript}|{sample_rate}|{model_fingerprint}".encode())
     return h.hexdigest()
 
 
 class VoicePromptCache:
-    def __init__(self, folder: Optional[Path] = None, memory_size: int = MEMORY_SIZE) -> None:
+    def __init__(self, folder: Path | None = None, memory_size: int = MEMORY_SIZE) -> None:
         self.folder = Path(folder) if folder is not None else None
         self.memory_size = memory_size
         self._memory: OrderedDict[str, VoicePrompt] = OrderedDict()
 
-    def _path(self, key: str) -> Optional[Path]:
+    def _path(self, key: str) -> Path | None:
         return None if self.folder is None else self.folder / f"{key}.npz"
 
-    def get(self, key: str) -> Optional[VoicePrompt]:
+    def get(self, key: str) -> VoicePrompt | None:
         voice = self._memory.get(key)
         if voice is not None:
             self._memory.move_to_end(key)

@@ -12,8 +12,9 @@ import dataclasses
 import logging
 import time
 import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
@@ -45,7 +46,9 @@ def real_engine_factory(job: LoadJob, on_progress: Callable[[Progress], None]) -
     """Import the engine (and torch) here, in the worker thread, only when a model is loaded."""
     from glmtts_desktop.engine import Engine, EngineConfig
 
-    config = EngineConfig(model_dir=job.model_dir, device=job.device, dtype=job.dtype, sample_rate=job.sample_rate)
+    config = EngineConfig(
+        model_dir=job.model_dir, device=job.device, dtype=job.dtype, sample_rate=job.sample_rate
+    )
     return Engine.load(config, on_progress=on_progress)
 
 
@@ -77,13 +80,15 @@ class InferenceWorker(QObject):
     cancelled = Signal(int)
     modelChanged = Signal(object)  # ModelInfo or None
 
-    def __init__(self, engine_factory: Optional[EngineFactory] = None, voice_cache_dir: Optional[Path] = None) -> None:
+    def __init__(
+        self, engine_factory: EngineFactory | None = None, voice_cache_dir: Path | None = None
+    ) -> None:
         super().__init__()
         self._factory = engine_factory or real_engine_factory
         self._engine: Any = None
-        self._info: Optional[ModelInfo] = None
+        self._info: ModelInfo | None = None
         self._voices = VoicePromptCache(voice_cache_dir)
-        self._load_job: Optional[LoadJob] = None
+        self._load_job: LoadJob | None = None
 
     # --- entry point -------------------------------------------------------------------------
     @Slot(object, object)
@@ -103,7 +108,14 @@ class InferenceWorker(QObject):
             log.warning("job %d failed: %s (%s)", jid, exc.user_text(), exc.detail)
             self.failed.emit(jid, exc)
         except MemoryError as exc:
-            self.failed.emit(jid, UnexpectedError("The computer ran out of memory.", hint="Close other programs or use a shorter text.", detail=str(exc)))
+            self.failed.emit(
+                jid,
+                UnexpectedError(
+                    "The computer ran out of memory.",
+                    hint="Close other programs or use a shorter text.",
+                    detail=str(exc),
+                ),
+            )
         except Exception as exc:  # noqa: BLE001 - the worker must survive anything a job throws
             log.error("job %d crashed:\n%s", jid, traceback.format_exc())
             self.failed.emit(jid, _map_foreign(exc))
@@ -141,7 +153,7 @@ class InferenceWorker(QObject):
             return self._set_sample_rate(job)
         raise TypeError(f"unknown job {type(job).__name__}")
 
-    def _load(self, job: LoadJob, token: Optional[CancelToken] = None) -> ModelInfo:
+    def _load(self, job: LoadJob, token: CancelToken | None = None) -> ModelInfo:
         """Load; a cancel (e.g. the app closing) takes effect between the load's stages."""
         self._close_engine()
 
@@ -165,7 +177,9 @@ class InferenceWorker(QObject):
                 engine.set_sample_rate(job.sample_rate)
                 self._voices.clear_memory()  # prompt mels depend on the output framing
             else:
-                return self._load(dataclasses.replace(self._load_job, sample_rate=job.sample_rate, job_id=job.job_id))
+                return self._load(
+                    dataclasses.replace(self._load_job, sample_rate=job.sample_rate, job_id=job.job_id)
+                )
         self._load_job = dataclasses.replace(self._load_job, sample_rate=job.sample_rate)
         self._info = self._describe(self._load_job)
         self.modelChanged.emit(self._info)
@@ -214,8 +228,13 @@ class InferenceWorker(QObject):
         if job.reference is None:
             raise GuiInputError("No reference voice was given.", hint="Record or import a voice first.")
         audio = np.ascontiguousarray(job.reference, dtype=np.float32)
-        key = voice_key(audio, int(job.reference_sr), job.transcript, int(engine.sample_rate),
-                        str(engine.model_fingerprint))
+        key = voice_key(
+            audio,
+            int(job.reference_sr),
+            job.transcript,
+            int(engine.sample_rate),
+            str(engine.model_fingerprint),
+        )
         cached = self._voices.get(key)
         if cached is not None:
             return cached
@@ -225,7 +244,9 @@ class InferenceWorker(QObject):
 
     def _require_engine(self) -> Any:
         if self._engine is None:
-            raise ModelNotReadyError("The model is not loaded.", hint="Wait for loading to finish, or use Model → Reload.")
+            raise ModelNotReadyError(
+                "The model is not loaded.", hint="Wait for loading to finish, or use Model → Reload."
+            )
         return self._engine
 
     def _close_engine(self) -> None:

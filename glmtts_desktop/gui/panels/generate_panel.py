@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import random
-from typing import Optional
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -33,8 +32,14 @@ from glmtts_desktop.gui.i18n import tr, translator
 log = logging.getLogger(__name__)
 
 MAX_SEED = 2**31 - 1
-_STAGES = {"prompt": "Analysing the voice", "text": "Reading the text", "llm": "Speaking",
-           "flow": "Shaping the sound", "vocoder": "Rendering audio", "done": "Done"}
+_STAGES = {
+    "prompt": "Analysing the voice",
+    "text": "Reading the text",
+    "llm": "Speaking",
+    "flow": "Shaping the sound",
+    "vocoder": "Rendering audio",
+    "done": "Done",
+}
 
 
 class GeneratePanel(QGroupBox):
@@ -42,7 +47,7 @@ class GeneratePanel(QGroupBox):
     cancelRequested = Signal()
     sampleRateChanged = Signal(int)
 
-    def __init__(self, parent: Optional[QWidget] = None) -> None:
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         t = translator()
         t.bind(self.setTitle, "3. Generate")
@@ -149,7 +154,9 @@ class GeneratePanel(QGroupBox):
         self.progress.setValue(int(max(0.0, min(1.0, p.fraction)) * 1000))
         stage = tr(_STAGES.get(p.stage, p.stage))
         if p.total_segments > 1:
-            self.stage.setText(tr("{stage} — segment {i} of {n}", stage=stage, i=p.segment + 1, n=p.total_segments))
+            self.stage.setText(
+                tr("{stage} — segment {i} of {n}", stage=stage, i=p.segment + 1, n=p.total_segments)
+            )
         else:
             self.stage.setText(stage)
 

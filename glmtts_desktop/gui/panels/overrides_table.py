@@ -8,7 +8,6 @@ the table is redrawn from it after every change.
 from __future__ import annotations
 
 import logging
-from typing import Optional
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
@@ -26,7 +25,7 @@ COL_TEXT, COL_READING, COL_TOKENS, COL_WHERE = range(4)
 class OverridesTable(QTableWidget):
     changed = Signal()
 
-    def __init__(self, overrides: OverrideSet, parent: Optional[QWidget] = None) -> None:
+    def __init__(self, overrides: OverrideSet, parent: QWidget | None = None) -> None:
         super().__init__(0, 4, parent)
         self.overrides = overrides
         self.setObjectName("overridesTable")
@@ -44,8 +43,11 @@ class OverridesTable(QTableWidget):
             self.setHorizontalHeaderLabels([tr("Text"), tr("Reading"), tr("Model tokens"), tr("Where")])
             self.setRowCount(len(self.overrides))
             for row, o in enumerate(self.overrides):
-                where = tr("everywhere") if o.occurrences is None else tr(
-                    "at {pos}", pos=", ".join(str(x) for x in o.occurrences))
+                where = (
+                    tr("everywhere")
+                    if o.occurrences is None
+                    else tr("at {pos}", pos=", ".join(str(x) for x in o.occurrences))
+                )
                 for col, value, editable in (
                     (COL_TEXT, o.text, False),
                     (COL_READING, tokens_to_pinyin(o.replacement), False),

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import time
 from pathlib import Path
-from typing import Optional
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
@@ -31,13 +30,14 @@ class RecordControl(QWidget):
     recorded = Signal(object)  # Path of the finished take
     errorOccurred = Signal(object)
 
-    def __init__(self, backend: AudioBackend, takes_dir: Path, background: Background,
-                 parent: Optional[QWidget] = None) -> None:
+    def __init__(
+        self, backend: AudioBackend, takes_dir: Path, background: Background, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.backend = backend
         self.takes_dir = Path(takes_dir)
         self.background = background
-        self.recorder: Optional[Recorder] = None
+        self.recorder: Recorder | None = None
         t = translator()
         self.devices = QComboBox()
         self.devices.setObjectName("inputDevice")
@@ -99,8 +99,13 @@ class RecordControl(QWidget):
         while path.exists():
             n += 1
             path = self.takes_dir / time.strftime(f"take-%Y%m%d-%H%M%S-{n}.wav")
-        rec = Recorder(self.backend, path, sample_rate=TAKE_RATE, device=self.devices.currentData(),
-                       max_seconds=MAX_TAKE_S)
+        rec = Recorder(
+            self.backend,
+            path,
+            sample_rate=TAKE_RATE,
+            device=self.devices.currentData(),
+            max_seconds=MAX_TAKE_S,
+        )
         try:
             rec.start()
         except AudioError as exc:

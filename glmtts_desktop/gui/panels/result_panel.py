@@ -7,8 +7,6 @@ only copies samples, and a QTimer here moves the playhead. Clicking the waveform
 from __future__ import annotations
 
 import logging
-from pathlib import Path
-from typing import Optional
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -46,14 +44,14 @@ class ResultPanel(QGroupBox):
     regenerateRequested = Signal(str, bool)  # history id, new seed?
     errorOccurred = Signal(object)
 
-    def __init__(self, player: Player, parent: Optional[QWidget] = None) -> None:
+    def __init__(self, player: Player, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         t = translator()
         t.bind(self.setTitle, "4. Listen")
         self.player = player
-        self.audio: Optional[np.ndarray] = None
+        self.audio: np.ndarray | None = None
         self.sr = 0
-        self.current_id: Optional[str] = None
+        self.current_id: str | None = None
         self.waveform = WaveformView()
         self.waveform.setObjectName("resultWaveform")
         self.waveform.seekRequested.connect(self.seek)
@@ -83,8 +81,13 @@ class ResultPanel(QGroupBox):
         self.history.currentItemChanged.connect(lambda *_: self._update_enabled())
         buttons = {}
         row2 = QHBoxLayout()
-        for key, label in (("replay", "Replay"), ("rename", "Rename…"), ("delete", "Delete"),
-                           ("same", "Again, same seed"), ("new", "Again, new seed")):
+        for key, label in (
+            ("replay", "Replay"),
+            ("rename", "Rename…"),
+            ("delete", "Delete"),
+            ("same", "Again, same seed"),
+            ("new", "Again, new seed"),
+        ):
             b = QPushButton()
             t.bind(b.setText, label)
             b.clicked.connect(lambda _=False, k=key: self._history_action(k))
@@ -119,7 +122,7 @@ class ResultPanel(QGroupBox):
         sc.activated.connect(self.toggle)
 
     # --- showing a result ----------------------------------------------------------------------
-    def show_audio(self, audio: np.ndarray, sr: int, history_id: Optional[str] = None) -> None:
+    def show_audio(self, audio: np.ndarray, sr: int, history_id: str | None = None) -> None:
         self.stop()
         self.audio = np.asarray(audio, dtype=np.float32)
         self.sr = int(sr)
@@ -218,7 +221,7 @@ class ResultPanel(QGroupBox):
                 return True
         return False
 
-    def selected_id(self) -> Optional[str]:
+    def selected_id(self) -> str | None:
         item = self.history.currentItem()
         return None if item is None else str(item.data(Qt.UserRole))
 
@@ -244,8 +247,13 @@ class ResultPanel(QGroupBox):
             return
         self.history.setCurrentItem(item)
         menu = QMenu(self)
-        for key, label in (("replay", "Replay"), ("rename", "Rename…"), ("delete", "Delete"),
-                           ("same", "Again, same seed"), ("new", "Again, new seed")):
+        for key, label in (
+            ("replay", "Replay"),
+            ("rename", "Rename…"),
+            ("delete", "Delete"),
+            ("same", "Again, same seed"),
+            ("new", "Again, new seed"),
+        ):
             act = menu.addAction(tr(label))
             act.triggered.connect(lambda _=False, k=key: self._history_action(k))
         menu.popup(self.history.mapToGlobal(pos))

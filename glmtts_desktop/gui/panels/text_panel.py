@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import re
 from pathlib import Path
-from typing import Optional
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QKeySequence, QTextCharFormat, QTextCursor
@@ -52,7 +51,7 @@ class TextPanel(QGroupBox):
     overridesChanged = Signal()
     errorOccurred = Signal(object)
 
-    def __init__(self, parent: Optional[QWidget] = None) -> None:
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         t = translator()
         t.bind(self.setTitle, "2. Text")
@@ -104,7 +103,7 @@ class TextPanel(QGroupBox):
         self._preview_timer.setSingleShot(True)
         self._preview_timer.setInterval(PREVIEW_DELAY_MS)
         self._preview_timer.timeout.connect(self._emit_preview)
-        self._popup: Optional[PronunciationPopup] = None
+        self._popup: PronunciationPopup | None = None
 
         top = QWidget()
         tl = QVBoxLayout(top)
@@ -159,7 +158,7 @@ class TextPanel(QGroupBox):
                 self.overrides.add(o.text, o.replacement, None)
             else:
                 for off in o.occurrences:
-                    if self.text()[off:off + len(o.text)] == o.text:
+                    if self.text()[off : off + len(o.text)] == o.text:
                         self.overrides.add(o.text, o.replacement, off)
         self._overrides_changed()
 
@@ -167,7 +166,9 @@ class TextPanel(QGroupBox):
         n = len(self.text())
         self.char_count.setText(tr("{n} characters", n=n))
         count = self.segments.count()
-        key = "Segments ({n}, approximate until the model is loaded)" if self._approximate else "Segments ({n})"
+        key = (
+            "Segments ({n}, approximate until the model is loaded)" if self._approximate else "Segments ({n})"
+        )
         self.segments_label.setText(tr(key, n=count))
 
     def _schedule_preview(self) -> None:
@@ -203,7 +204,7 @@ class TextPanel(QGroupBox):
         text, _ = self._selection()
         self.pron_button.setEnabled(bool(text) and len(text) <= 8 and bool(readings(text)))
 
-    def open_pronunciation(self) -> Optional[PronunciationPopup]:
+    def open_pronunciation(self) -> PronunciationPopup | None:
         """Open the reading picker for the selection (non-modal); None when nothing fits."""
         text, start = self._selection()
         options = readings(text) if text and len(text) <= 8 else []
@@ -211,13 +212,15 @@ class TextPanel(QGroupBox):
             self.errorOccurred.emit(tr("Select one Chinese character or word first."))
             return None
         popup = PronunciationPopup(text, options, self)
-        popup.chosen.connect(lambda s, tokens, everywhere: self.add_override(s, tokens, None if everywhere else start))
+        popup.chosen.connect(
+            lambda s, tokens, everywhere: self.add_override(s, tokens, None if everywhere else start)
+        )
         popup.finished.connect(popup.deleteLater)
         self._popup = popup
         popup.open()
         return popup
 
-    def add_override(self, text: str, tokens: str, offset: Optional[int]) -> None:
+    def add_override(self, text: str, tokens: str, offset: int | None) -> None:
         self.overrides.add(text, tokens, offset)
         self._overrides_changed()
 
@@ -259,8 +262,11 @@ class TextPanel(QGroupBox):
         text = self.text()
         sels = []
         for o in self.overrides:
-            offsets = o.occurrences if o.occurrences is not None else [
-                m.start() for m in re.finditer(re.escape(o.text), text)]
+            offsets = (
+                o.occurrences
+                if o.occurrences is not None
+                else [m.start() for m in re.finditer(re.escape(o.text), text)]
+            )
             for off in offsets:
                 sel = QTextEdit.ExtraSelection()
                 cur = QTextCursor(self.editor.document())
@@ -290,8 +296,9 @@ class TextPanel(QGroupBox):
                 self.errorOccurred.emit(exc)
 
     def _export_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, tr("Export pronunciations"), "G2P_replace_dict.jsonl",
-                                              "JSONL (*.jsonl)")
+        path, _ = QFileDialog.getSaveFileName(
+            self, tr("Export pronunciations"), "G2P_replace_dict.jsonl", "JSONL (*.jsonl)"
+        )
         if path:
             try:
                 self.export_overrides(Path(path))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Optional
 
 import numpy as np
 from PySide6.QtCore import Signal
@@ -49,18 +48,19 @@ class VoicePanel(QGroupBox):
     voiceChosen = Signal(str)  # saved voice id
     saveVoiceRequested = Signal(str)  # name
 
-    def __init__(self, backend: AudioBackend, takes_dir: Path, background: Background,
-                 parent: Optional[QWidget] = None) -> None:
+    def __init__(
+        self, backend: AudioBackend, takes_dir: Path, background: Background, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setAcceptDrops(True)
         t = translator()
         t.bind(self.setTitle, "1. Voice")
         self.background = background
-        self.audio: Optional[np.ndarray] = None
+        self.audio: np.ndarray | None = None
         self.sr = 0
-        self.source_path: Optional[Path] = None
+        self.source_path: Path | None = None
         self.issues: list = []
-        self.voice_id: Optional[str] = None
+        self.voice_id: str | None = None
         self._check_gen = 0
 
         self.voices = QComboBox()
@@ -139,7 +139,9 @@ class VoicePanel(QGroupBox):
 
         self.background.run(work, done, self.errorOccurred.emit)
 
-    def set_audio(self, audio: np.ndarray, sr: int, source: Optional[Path] = None, *, voice_id: Optional[str] = None) -> None:
+    def set_audio(
+        self, audio: np.ndarray, sr: int, source: Path | None = None, *, voice_id: str | None = None
+    ) -> None:
         self.audio = np.ascontiguousarray(audio, dtype=np.float32)
         self.sr = int(sr)
         self.source_path = source
@@ -171,11 +173,11 @@ class VoicePanel(QGroupBox):
     def selection(self) -> tuple[float, float]:
         return self.waveform.selection()
 
-    def selected_audio(self) -> Optional[np.ndarray]:
+    def selected_audio(self) -> np.ndarray | None:
         if self.audio is None:
             return None
         a, b = self.selection()
-        return self.audio[int(a * self.sr): int(b * self.sr)]
+        return self.audio[int(a * self.sr) : int(b * self.sr)]
 
     def _recheck(self) -> None:
         a, b = self.selection()
@@ -196,10 +198,14 @@ class VoicePanel(QGroupBox):
     def _show_issues(self, issues: list) -> None:
         self.issues = list(issues)
         if not issues:
-            self.checks.setText(f"<span style='color:#2a8a2a'>✓ {tr('The selection sounds like a good reference.')}</span>")
+            self.checks.setText(
+                f"<span style='color:#2a8a2a'>✓ {tr('The selection sounds like a good reference.')}</span>"
+            )
             return
-        lines = [f"<span style='color:{_SEVERITY_COLOR.get(i.severity, '')}'>• {tr(i.message)} {tr(i.hint)}</span>"
-                 for i in issues]
+        lines = [
+            f"<span style='color:{_SEVERITY_COLOR.get(i.severity, '')}'>• {tr(i.message)} {tr(i.hint)}</span>"
+            for i in issues
+        ]
         self.checks.setText("<br>".join(lines))
 
     # --- what generation needs ---------------------------------------------------------------
@@ -207,27 +213,36 @@ class VoicePanel(QGroupBox):
         """The selected audio, its rate and the transcript, or a GuiInputError saying what is missing."""
         clip = self.selected_audio()
         if clip is None or len(clip) == 0:
-            raise GuiInputError(tr("There is no reference voice yet."),
-                                hint=tr("Record one or import an audio file first."))
+            raise GuiInputError(
+                tr("There is no reference voice yet."), hint=tr("Record one or import an audio file first.")
+            )
         if len(clip) > MAX_REFERENCE_S * self.sr:
-            raise GuiInputError(tr("The selected part is {d:.0f} s long; the model needs a short reference.",
-                                   d=len(clip) / self.sr),
-                                hint=tr("Select at most {m:.0f} s (3–10 s works best), or press Auto-trim.",
-                                        m=MAX_REFERENCE_S))
+            raise GuiInputError(
+                tr(
+                    "The selected part is {d:.0f} s long; the model needs a short reference.",
+                    d=len(clip) / self.sr,
+                ),
+                hint=tr(
+                    "Select at most {m:.0f} s (3–10 s works best), or press Auto-trim.", m=MAX_REFERENCE_S
+                ),
+            )
         if len(clip) < 0.5 * self.sr:
-            raise GuiInputError(tr("The selected part of the reference is too short."),
-                                hint=tr("Select 3–10 s of speech."))
+            raise GuiInputError(
+                tr("The selected part of the reference is too short."), hint=tr("Select 3–10 s of speech.")
+            )
         if any(i.severity == "error" for i in self.issues):
             first = next(i for i in self.issues if i.severity == "error")
             raise GuiInputError(tr(first.message), hint=tr(first.hint))
         text = self.transcript.toPlainText().strip()
         if not text:
-            raise GuiInputError(tr("The transcript of the reference is missing."),
-                                hint=tr("Type exactly what the selected part of the reference says."))
+            raise GuiInputError(
+                tr("The transcript of the reference is missing."),
+                hint=tr("Type exactly what the selected part of the reference says."),
+            )
         return clip, self.sr, text
 
     # --- saved voices ------------------------------------------------------------------------
-    def set_voices(self, voices: list[tuple[str, str]], current: Optional[str] = None) -> None:
+    def set_voices(self, voices: list[tuple[str, str]], current: str | None = None) -> None:
         self.voices.clear()
         self.voices.addItem(tr("— saved voices —"), None)
         for vid, name in voices:
@@ -243,8 +258,9 @@ class VoicePanel(QGroupBox):
     # --- files ---------------------------------------------------------------------------------
     def _import_dialog(self) -> None:
         pattern = " ".join(f"*{e}" for e in AUDIO_EXTENSIONS)
-        path, _ = QFileDialog.getOpenFileName(self, tr("Import a reference recording"), "",
-                                              f"{tr('Audio')} ({pattern});;* (*)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, tr("Import a reference recording"), "", f"{tr('Audio')} ({pattern});;* (*)"
+        )
         if path:
             self.load_file(Path(path))
 

@@ -11,8 +11,8 @@ import json
 import logging
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable, Optional
 
 from glmtts_desktop.engine.types import PronunciationOverride
 from glmtts_desktop.gui.errors import GuiInputError
@@ -43,7 +43,7 @@ class OverrideSet:
     def clear(self) -> None:
         self._items.clear()
 
-    def add(self, text: str, replacement: str, offset: Optional[int]) -> None:
+    def add(self, text: str, replacement: str, offset: int | None) -> None:
         """``offset`` None = everywhere. A newer choice replaces an older one for the same place."""
         if not text or not replacement:
             raise GuiInputError("An override needs the text and what to read instead.")
@@ -85,7 +85,7 @@ class OverrideSet:
                     new = off + delta
                 else:
                     continue  # the edit touched these characters
-                if text[new:new + len(o.text)] == o.text:
+                if text[new : new + len(o.text)] == o.text:
                     occ.append(new)
             if occ:
                 out.append(PronunciationOverride(o.text, o.replacement, tuple(occ)))
@@ -100,7 +100,9 @@ def read_jsonl(path: Path) -> list[PronunciationOverride]:
             raise GuiInputError(f"{path.name} is too large for a pronunciation list.")
         raw = path.read_text(encoding="utf-8-sig")
     except OSError as exc:
-        raise GuiInputError(f"Could not read {path.name}.", hint="Check that the file exists.", detail=str(exc)) from exc
+        raise GuiInputError(
+            f"Could not read {path.name}.", hint="Check that the file exists.", detail=str(exc)
+        ) from exc
     except UnicodeDecodeError as exc:
         raise GuiInputError(f"{path.name} is not UTF-8 text.", detail=str(exc)) from exc
     merged: dict[str, str] = {}
@@ -111,8 +113,12 @@ def read_jsonl(path: Path) -> list[PronunciationOverride]:
             obj = json.loads(line)
         except ValueError as exc:
             raise GuiInputError(f"Line {n} of {path.name} is not valid JSON.", detail=str(exc)) from exc
-        if not isinstance(obj, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in obj.items()):
-            raise GuiInputError(f"Line {n} of {path.name} must map text to text, like {{\"行\": \"<|X|><|ING2|>\"}}.")
+        if not isinstance(obj, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in obj.items()
+        ):
+            raise GuiInputError(
+                f'Line {n} of {path.name} must map text to text, like {{"行": "<|X|><|ING2|>"}}.'
+            )
         merged.update({k: v for k, v in obj.items() if k})
     return [PronunciationOverride(k, v, None) for k, v in merged.items()]
 
@@ -140,4 +146,6 @@ def write_jsonl(path: Path, overrides: Iterable[PronunciationOverride]) -> None:
             os.unlink(tmp)
         except OSError:
             pass
-        raise GuiInputError(f"Could not write {path.name}.", hint="Choose another folder.", detail=str(exc)) from exc
+        raise GuiInputError(
+            f"Could not write {path.name}.", hint="Choose another folder.", detail=str(exc)
+        ) from exc

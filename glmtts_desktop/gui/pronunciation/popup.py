@@ -7,7 +7,6 @@ A small non-modal dialog: candidate readings (tones shown), a field for typing a
 from __future__ import annotations
 
 import logging
-from typing import Optional
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -33,7 +32,7 @@ class PronunciationPopup(QDialog):
 
     chosen = Signal(str, str, bool)
 
-    def __init__(self, text: str, readings: list[Reading], parent: Optional[QWidget] = None) -> None:
+    def __init__(self, text: str, readings: list[Reading], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(tr("Pronunciation"))
         self.setObjectName("pronunciationPopup")

@@ -6,8 +6,6 @@ this strip keeps the work visible and editable, and it is trivial to read in tes
 
 from __future__ import annotations
 
-from typing import Optional
-
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
 
 from glmtts_desktop.errors import GlmTtsError
@@ -20,7 +18,7 @@ _STYLES = {
 
 
 class MessageBar(QFrame):
-    def __init__(self, parent: Optional[QWidget] = None) -> None:
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.level = ""
         self.label = QLabel()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from glmtts_desktop.errors import GlmTtsError
@@ -11,8 +9,12 @@ from glmtts_desktop.gui.i18n import tr, translator
 from glmtts_desktop.gui.inference.client import FAILED, LOADING, READY, UNLOADED
 from glmtts_desktop.gui.inference.jobs import ModelInfo
 
-_STATE_TEXT = {UNLOADED: "Model: not loaded", LOADING: "Model: loading…", READY: "Model: ready",
-               FAILED: "Model: failed to load"}
+_STATE_TEXT = {
+    UNLOADED: "Model: not loaded",
+    LOADING: "Model: loading…",
+    READY: "Model: ready",
+    FAILED: "Model: failed to load",
+}
 _STATE_COLOR = {UNLOADED: "#808080", LOADING: "#b07000", READY: "#2a8a2a", FAILED: "#d03030"}
 
 
@@ -25,10 +27,10 @@ def human_bytes(n: int) -> str:
 
 
 class ModelStatus(QWidget):
-    def __init__(self, parent: Optional[QWidget] = None) -> None:
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = UNLOADED
-        self.info: Optional[ModelInfo] = None
+        self.info: ModelInfo | None = None
         self.error: object = None
         self.state_label = QLabel()
         self.state_label.setObjectName("modelState")
@@ -45,7 +47,7 @@ class ModelStatus(QWidget):
         self.state, self.error = state, error
         self.refresh()
 
-    def set_info(self, info: Optional[ModelInfo]) -> None:
+    def set_info(self, info: ModelInfo | None) -> None:
         self.info = info
         self.refresh()
 

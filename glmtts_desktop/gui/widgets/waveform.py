@@ -7,7 +7,6 @@ Long audio is reduced to a min/max envelope of a few thousand points before plot
 from __future__ import annotations
 
 import logging
-from typing import Optional
 
 import numpy as np
 import pyqtgraph as pg
@@ -43,7 +42,7 @@ class WaveformView(QWidget):
     selectionChanged = Signal(float, float)  # seconds
     seekRequested = Signal(float)
 
-    def __init__(self, parent: Optional[QWidget] = None, *, selectable: bool = False) -> None:
+    def __init__(self, parent: QWidget | None = None, *, selectable: bool = False) -> None:
         super().__init__(parent)
         self.duration = 0.0
         self._plot = pg.PlotWidget()
@@ -57,7 +56,7 @@ class WaveformView(QWidget):
         self._playhead = pg.InfiniteLine(pos=0, angle=90, movable=False)
         self._playhead.setVisible(False)
         self._plot.addItem(self._playhead)
-        self._region: Optional[pg.LinearRegionItem] = None
+        self._region: pg.LinearRegionItem | None = None
         if selectable:
             self._region = pg.LinearRegionItem(values=(0, 0))
             self._region.setZValue(10)
@@ -87,7 +86,7 @@ class WaveformView(QWidget):
         super().changeEvent(event)
 
     # --- data --------------------------------------------------------------------------------
-    def set_audio(self, audio: Optional[np.ndarray], sr: int) -> None:
+    def set_audio(self, audio: np.ndarray | None, sr: int) -> None:
         if audio is None or len(audio) == 0 or sr <= 0:
             self.clear()
             return
@@ -133,14 +132,14 @@ class WaveformView(QWidget):
         self.selectionChanged.emit(a, b)
 
     # --- playhead ------------------------------------------------------------------------------
-    def set_playhead(self, seconds: Optional[float]) -> None:
+    def set_playhead(self, seconds: float | None) -> None:
         if seconds is None:
             self._playhead.setVisible(False)
             return
         self._playhead.setVisible(True)
         self._playhead.setValue(seconds)
 
-    def playhead(self) -> Optional[float]:
+    def playhead(self) -> float | None:
         return float(self._playhead.value()) if self._playhead.isVisible() else None
 
     def _on_click(self, event) -> None:

@@ -13,16 +13,15 @@ import os
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Optional
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class WizardChoice:
-    mode: str = "mirror"              # official | mirror | custom | import
-    endpoint: str = ""                # URL for custom, ignored for official/mirror
-    import_from: str = ""             # folder for import mode
+    mode: str = "mirror"  # official | mirror | custom | import
+    endpoint: str = ""  # URL for custom, ignored for official/mirror
+    import_from: str = ""  # folder for import mode
     model_dir: str = ""
     sample_rates: list[int] = field(default_factory=lambda: [24000])
 
@@ -35,7 +34,7 @@ def default_state_path() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / "weights-wizard.json"
 
 
-def load_choice(path: Path) -> Optional[WizardChoice]:
+def load_choice(path: Path) -> WizardChoice | None:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         return WizardChoice(**{k: v for k, v in data.items() if k in WizardChoice.__dataclass_fields__})

@@ -10,7 +10,6 @@ import logging
 import platform
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
 
 from glmtts_desktop.gui.i18n import tr
 
@@ -19,11 +18,11 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class HardwareInfo:
-    gpu_name: Optional[str]
-    vram_bytes: Optional[int]
-    cuda_version: Optional[str]   # CUDA runtime torch was built with, when a GPU is usable
-    torch_version: Optional[str]
-    note: str = ""                # why there is no GPU, in plain words
+    gpu_name: str | None
+    vram_bytes: int | None
+    cuda_version: str | None  # CUDA runtime torch was built with, when a GPU is usable
+    torch_version: str | None
+    note: str = ""  # why there is no GPU, in plain words
 
     @property
     def has_gpu(self) -> bool:
@@ -44,12 +43,20 @@ def probe_torch() -> HardwareInfo:
         mps = getattr(torch.backends, "mps", None)
         if mps is not None and mps.is_available():
             return HardwareInfo("Apple GPU (Metal)", None, None, torch.__version__)
-        why = ("This PyTorch build has no CUDA support." if torch.version.cuda is None
-               else "No NVIDIA GPU or driver is visible to PyTorch.")
+        why = (
+            "This PyTorch build has no CUDA support."
+            if torch.version.cuda is None
+            else "No NVIDIA GPU or driver is visible to PyTorch."
+        )
         return HardwareInfo(None, None, None, torch.__version__, note=why)
     except Exception as exc:  # noqa: BLE001
-        return HardwareInfo(None, None, None, getattr(torch, "__version__", None),
-                            note=f"The GPU could not be queried ({exc}).")
+        return HardwareInfo(
+            None,
+            None,
+            None,
+            getattr(torch, "__version__", None),
+            note=f"The GPU could not be queried ({exc}).",
+        )
 
 
 def describe(info: HardwareInfo) -> str:
@@ -57,7 +64,9 @@ def describe(info: HardwareInfo) -> str:
         vram = f", {info.vram_bytes / 2**30:.1f} GB VRAM" if info.vram_bytes else ""
         cuda = f", CUDA {info.cuda_version}" if info.cuda_version else ""
         return f"{info.gpu_name}{vram}{cuda}"
-    return tr("No usable GPU. {note} Speech will be generated on the CPU, which is much slower.", note=info.note)
+    return tr(
+        "No usable GPU. {note} Speech will be generated on the CPU, which is much slower.", note=info.note
+    )
 
 
 def free_disk_text(folder: Path) -> str:

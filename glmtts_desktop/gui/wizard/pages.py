@@ -7,8 +7,19 @@ import os
 from pathlib import Path
 
 from PySide6.QtCore import QLocale, QObject, QRunnable, QThreadPool, Signal
-from PySide6.QtWidgets import (QButtonGroup, QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
-                               QLineEdit, QPushButton, QRadioButton, QVBoxLayout, QWizardPage)
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWizardPage,
+)
 
 from glmtts_desktop.errors import GlmTtsError
 from glmtts_desktop.gui.i18n import tr
@@ -31,10 +42,17 @@ class WelcomePage(QWizardPage):
         super().__init__()
         self.setTitle(tr("Welcome to GLM-TTS Desktop"))
         lay = QVBoxLayout(self)
-        lay.addWidget(_wrap(tr(
-            "Before you can make speech, the app needs the GLM-TTS model files (about 9 GB). "
-            "They are downloaded once and checked; after that the app works without the internet.")))
-        self.resume_label = _wrap(tr("A download was interrupted earlier. It will continue where it stopped."))
+        lay.addWidget(
+            _wrap(
+                tr(
+                    "Before you can make speech, the app needs the GLM-TTS model files (about 9 GB). "
+                    "They are downloaded once and checked; after that the app works without the internet."
+                )
+            )
+        )
+        self.resume_label = _wrap(
+            tr("A download was interrupted earlier. It will continue where it stopped.")
+        )
         self.resume_label.setVisible(resuming)
         lay.addWidget(self.resume_label)
         lay.addStretch(1)
@@ -83,8 +101,11 @@ class SystemPage(QWizardPage):
 
     def _show(self, info) -> None:
         self.info = info
-        self.gpu.setText(describe(info) if not isinstance(info, Exception)
-                         else tr("Could not check the graphics card ({e}).", e=info))
+        self.gpu.setText(
+            describe(info)
+            if not isinstance(info, Exception)
+            else tr("Could not check the graphics card ({e}).", e=info)
+        )
 
 
 class SourcePage(QWizardPage):
@@ -97,10 +118,12 @@ class SourcePage(QWizardPage):
         lay = QVBoxLayout(self)
         self.group = QButtonGroup(self)
         self.radios = {}
-        for key, text in (("official", tr("Hugging Face (official): {url}", url=OFFICIAL)),
-                          ("mirror", tr("hf-mirror.com (usually faster in mainland China)")),
-                          ("custom", tr("Another mirror address:")),
-                          ("import", tr("Import from a folder (USB stick, another PC):"))):
+        for key, text in (
+            ("official", tr("Hugging Face (official): {url}", url=OFFICIAL)),
+            ("mirror", tr("hf-mirror.com (usually faster in mainland China)")),
+            ("custom", tr("Another mirror address:")),
+            ("import", tr("Import from a folder (USB stick, another PC):")),
+        ):
             r = QRadioButton(text)
             self.radios[key] = r
             self.group.addButton(r)
@@ -199,12 +222,16 @@ class SourcePage(QWizardPage):
                 if ep.warning:
                     self.test_result.setText(tr(ep.warning))
             elif not Path(self.import_from.text().strip()).expanduser().is_dir():
-                raise GlmTtsError(tr("That folder does not exist."), hint=tr("Choose the folder with the weights."))
+                raise GlmTtsError(
+                    tr("That folder does not exist."), hint=tr("Choose the folder with the weights.")
+                )
             folder = Path(self.folder.text().strip()).expanduser()
             folder.mkdir(parents=True, exist_ok=True)
             if not os.access(folder, os.W_OK):
-                raise GlmTtsError(tr("The app cannot write to {f}.", f=folder),
-                                  hint=tr("Choose a folder in your user space."))
+                raise GlmTtsError(
+                    tr("The app cannot write to {f}.", f=folder),
+                    hint=tr("Choose a folder in your user space."),
+                )
         except GlmTtsError as exc:
             self.error.setText(exc.user_text())
             return False
@@ -232,8 +259,11 @@ class SourcePage(QWizardPage):
 
     def show_test_result(self, result) -> None:
         self.test_button.setEnabled(True)
-        text = result.sentence() if hasattr(result, "sentence") else (
-            result.user_text() if isinstance(result, GlmTtsError) else str(result))
+        text = (
+            result.sentence()
+            if hasattr(result, "sentence")
+            else (result.user_text() if isinstance(result, GlmTtsError) else str(result))
+        )
         self.test_result.setText(text)
 
 
@@ -255,5 +285,10 @@ class DonePage(QWizardPage):
         lay.addStretch(1)
 
     def initializePage(self) -> None:
-        self.text.setText(tr("The weights are in {f} and verified. The voice engine loads next; "
-                             "from now on the app works offline.", f=self.wz.choice.model_dir))
+        self.text.setText(
+            tr(
+                "The weights are in {f} and verified. The voice engine loads next; "
+                "from now on the app works offline.",
+                f=self.wz.choice.model_dir,
+            )
+        )

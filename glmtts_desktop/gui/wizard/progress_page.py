@@ -5,8 +5,15 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar, QPushButton,
-                               QVBoxLayout, QWizardPage)
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWizardPage,
+)
 
 from glmtts_desktop.gui.i18n import tr
 from glmtts_desktop.gui.wizard.worker import WeightsWorker, download_job, import_job, verify_job
@@ -123,11 +130,16 @@ class TransferPage(QWizardPage):
             self.worker.start(import_job(Path(c.import_from), model_dir, c.sample_rates, self.wz.manifest))
         else:
             endpoint = {"official": OFFICIAL, "mirror": MIRROR}.get(c.mode, c.endpoint)
-            self.status.setText(tr("Downloading from {e}. You can close the app at any time; "
-                                   "it continues where it stopped.", e=endpoint))
+            self.status.setText(
+                tr(
+                    "Downloading from {e}. You can close the app at any time; it continues where it stopped.",
+                    e=endpoint,
+                )
+            )
             self.wz.remember_choice()
-            self.worker.start(download_job(model_dir, endpoint, c.sample_rates, self.wz.manifest,
-                                           self.wz.transfer_settings))
+            self.worker.start(
+                download_job(model_dir, endpoint, c.sample_rates, self.wz.manifest, self.wz.transfer_settings)
+            )
 
     def pause(self) -> None:
         self.worker.cancel()
@@ -137,7 +149,9 @@ class TransferPage(QWizardPage):
         self.pause_button.setEnabled(running)
         self.resume_button.setEnabled(not running and not self._done)
         if not running and self._last is not None and not self._done:  # no stale speed while stopped
-            self.speed.setText(tr("{done} of {total}", done=human(self._last.done), total=human(self._last.total)))
+            self.speed.setText(
+                tr("{done} of {total}", done=human(self._last.done), total=human(self._last.total))
+            )
 
     # -- worker signals ---------------------------------------------------------------
     def _progress(self, p) -> None:
@@ -159,8 +173,15 @@ class TransferPage(QWizardPage):
             self.file_bar.setValue(int(1000 * p.file_done / p.file_total))
         if p.file:
             self.file_label.setText(tr("File {i} of {n}: {f}", i=p.file_index + 1, n=p.file_count, f=p.file))
-        self.speed.setText(tr("{done} of {total} · {speed}/s · time left {eta}", done=human(p.done),
-                              total=human(p.total), speed=human(p.speed_bps), eta=_eta(p.eta_s)))
+        self.speed.setText(
+            tr(
+                "{done} of {total} · {speed}/s · time left {eta}",
+                done=human(p.done),
+                total=human(p.total),
+                speed=human(p.speed_bps),
+                eta=_eta(p.eta_s),
+            )
+        )
 
     def _finished(self, report) -> None:
         self._done = True
@@ -226,6 +247,7 @@ class VerifyPage(QWizardPage):
         if report.complete:
             self.status.setText(tr("Everything checks out: {s}.", s=report.summary()))
         else:
-            self.status.setText(tr("Some files are missing or damaged: {s}. Go back to fetch them again.",
-                                   s=report.summary()))
+            self.status.setText(
+                tr("Some files are missing or damaged: {s}. Go back to fetch them again.", s=report.summary())
+            )
         self.completeChanged.emit()

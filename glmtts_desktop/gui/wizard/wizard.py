@@ -7,15 +7,20 @@ and loads the engine when ``weightsReady(model_dir)`` is emitted.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, Optional
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QWizard
 
 from glmtts_desktop.gui.i18n import tr
-from glmtts_desktop.gui.wizard.choice import (WizardChoice, clear_choice, default_state_path, load_choice,
-                                              save_choice)
+from glmtts_desktop.gui.wizard.choice import (
+    WizardChoice,
+    clear_choice,
+    default_state_path,
+    load_choice,
+    save_choice,
+)
 from glmtts_desktop.gui.wizard.hardware import probe_torch
 from glmtts_desktop.gui.wizard.pages import DonePage, SourcePage, SystemPage, WelcomePage, default_mode
 from glmtts_desktop.gui.wizard.progress_page import TransferPage, VerifyPage
@@ -32,9 +37,16 @@ class FirstRunWizard(QWizard):
 
     weightsReady = Signal(str)
 
-    def __init__(self, settings_model_dir: Path | None = None, parent=None, *,
-                 manifest=None, hardware_probe: Optional[Callable[[], object]] = None,
-                 state_path: Optional[Path] = None, transfer_settings=None) -> None:
+    def __init__(
+        self,
+        settings_model_dir: Path | None = None,
+        parent=None,
+        *,
+        manifest=None,
+        hardware_probe: Callable[[], object] | None = None,
+        state_path: Path | None = None,
+        transfer_settings=None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle(tr("Set up GLM-TTS Desktop"))
         # Qt draws these itself, in English unless told otherwise.
@@ -49,7 +61,8 @@ class FirstRunWizard(QWizard):
         remembered = load_choice(self.state_path)
         self.resuming = remembered is not None
         self.choice = remembered or WizardChoice(
-            mode=default_mode(), model_dir=str(settings_model_dir or default_model_dir()))
+            mode=default_mode(), model_dir=str(settings_model_dir or default_model_dir())
+        )
         if not remembered and self.choice.mode == "custom":
             import os
 

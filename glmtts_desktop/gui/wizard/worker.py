@@ -11,8 +11,8 @@ from __future__ import annotations
 import logging
 import threading
 import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, Optional
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
@@ -31,8 +31,9 @@ class _Job(QObject):
     failed = Signal(object)
     cancelled = Signal()
 
-    def __init__(self, fn: Callable[[threading.Event, Callable[[object], None]], object],
-                 cancel: threading.Event) -> None:
+    def __init__(
+        self, fn: Callable[[threading.Event, Callable[[object], None]], object], cancel: threading.Event
+    ) -> None:
         super().__init__()
         self._fn, self._cancel = fn, cancel
 
@@ -47,9 +48,11 @@ class _Job(QObject):
             self.failed.emit(exc)
         except Exception:  # noqa: BLE001 - shown as a sentence, details on request
             log.error("weights job crashed:\n%s", traceback.format_exc())
-            err = GlmTtsError(tr("Something unexpected went wrong while getting the weights."),
-                              hint=tr("Try again; what was downloaded is kept."),
-                              detail=traceback.format_exc())
+            err = GlmTtsError(
+                tr("Something unexpected went wrong while getting the weights."),
+                hint=tr("Try again; what was downloaded is kept."),
+                detail=traceback.format_exc(),
+            )
             self.failed.emit(err)
         else:
             self.finished.emit(result)
@@ -63,10 +66,10 @@ class WeightsWorker(QObject):
     failed = Signal(object)
     cancelled = Signal()
 
-    def __init__(self, parent: Optional[QObject] = None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._thread: Optional[QThread] = None
-        self._job: Optional[_Job] = None
+        self._thread: QThread | None = None
+        self._job: _Job | None = None
         self._cancel = threading.Event()
 
     def busy(self) -> bool:
@@ -115,11 +118,20 @@ class WeightsWorker(QObject):
 
 def download_job(model_dir: Path, endpoint, sample_rates, manifest=None, settings=None):
     """A worker function that downloads and returns the VerifyReport."""
+
     def run(cancel: threading.Event, emit) -> object:
         from glmtts_desktop.models.download import Downloader
 
-        return Downloader(model_dir, endpoint=endpoint, sample_rates=sample_rates, manifest=manifest,
-                          settings=settings, cancel=cancel, on_progress=emit).run()
+        return Downloader(
+            model_dir,
+            endpoint=endpoint,
+            sample_rates=sample_rates,
+            manifest=manifest,
+            settings=settings,
+            cancel=cancel,
+            on_progress=emit,
+        ).run()
+
     return run
 
 
@@ -133,9 +145,16 @@ def import_job(folder: Path, model_dir: Path, sample_rates, manifest=None):
             state["done"] += n
             emit(("import", state["done"]))
 
-        return import_weights(folder, model_dir, sample_rates=sample_rates, manifest=manifest,
-                              cancel=cancel, on_bytes=on_bytes,
-                              on_file=lambda p, i, n: emit(("file", p, i, n)))
+        return import_weights(
+            folder,
+            model_dir,
+            sample_rates=sample_rates,
+            manifest=manifest,
+            cancel=cancel,
+            on_bytes=on_bytes,
+            on_file=lambda p, i, n: emit(("file", p, i, n)),
+        )
+
     return run
 
 
@@ -146,8 +165,14 @@ def verify_job(model_dir: Path, sample_rates, manifest=None):
         from glmtts_desktop.models.verify import verify_files
 
         m = manifest or load_manifest()
-        return verify_files(model_dir, m.files_for(parse_sample_rates(sample_rates)), full=True,
-                            cancel=cancel, on_file=lambda p, i, n: emit(("file", p, i, n)))
+        return verify_files(
+            model_dir,
+            m.files_for(parse_sample_rates(sample_rates)),
+            full=True,
+            cancel=cancel,
+            on_file=lambda p, i, n: emit(("file", p, i, n)),
+        )
+
     return run
 
 
@@ -156,4 +181,5 @@ def connection_job(endpoint, manifest=None):
         from glmtts_desktop.models.download import test_connection
 
         return test_connection(endpoint, manifest)
+
     return run
