@@ -29,6 +29,8 @@ print('ok')
         ("glmtts_desktop.audio", {"PySide6", "shiboken6", "pyqtgraph", "torch"}),
         ("glmtts_desktop.library", {"PySide6", "shiboken6", "pyqtgraph", "torch"}),
         ("glmtts_desktop.models", {"PySide6", "shiboken6", "pyqtgraph", "torch"}),
+        # the studio runs the engine it is given; importing it must not load torch or Qt
+        ("glmtts_desktop.studio", {"PySide6", "shiboken6", "pyqtgraph", "torch"}),
     ],
 )
 def test_core_packages_import_without_forbidden_dependencies(package, blocked):

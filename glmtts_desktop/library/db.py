@@ -90,6 +90,30 @@ MIGRATIONS: list[str] = [
     CREATE INDEX generations_created ON generations(created_at);
     CREATE INDEX generations_voice ON generations(voice_id);
     """,
+    # 2: one content-keyed voice-analysis cache (saved and unsaved clips alike), kept clips of
+    #    unsaved voices (so "Again" can reproduce them), consent evidence, who the speaker is,
+    #    the normalised text of a generation
+    """
+    DROP TABLE voice_prompt_cache;
+    CREATE TABLE prompt_cache (
+        key        TEXT PRIMARY KEY,
+        data       BLOB NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE clips (
+        sha256      TEXT PRIMARY KEY,
+        rel_path    TEXT NOT NULL,
+        sample_rate INTEGER NOT NULL,
+        duration    REAL NOT NULL,
+        added_at    TEXT NOT NULL
+    );
+    ALTER TABLE consents ADD COLUMN evidence_rel_path TEXT;
+    ALTER TABLE consents ADD COLUMN evidence_sha256 TEXT;
+    ALTER TABLE consents ADD COLUMN evidence_name TEXT;
+    ALTER TABLE voices ADD COLUMN speaker TEXT NOT NULL DEFAULT '';
+    ALTER TABLE generations ADD COLUMN normalized_text TEXT NOT NULL DEFAULT '';
+    CREATE INDEX voices_reference ON voices(reference_sha256);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -67,6 +67,7 @@ class GenerationStore:
         *,
         title: str | None = None,
         model_info: dict[str, Any] | None = None,
+        normalized_text: str = "",
     ) -> Generation:
         """Save a generated clip (WAV, 16-bit) and its catalogue row.
 
@@ -111,6 +112,7 @@ class GenerationStore:
                         len(samples) / float(sample_rate),
                         rel,
                         sha256_bytes(data),
+                        normalized_text,
                     )
                 )
         except BaseException:
@@ -124,8 +126,8 @@ class GenerationStore:
     def _insert_generation_row(self, values: tuple) -> None:
         self.conn.execute(
             "INSERT INTO generations (id, created_at, title, text, voice_id, voice_name, seed, settings,"
-            " model_info, app_version, sample_rate, duration, rel_path, sha256)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " model_info, app_version, sample_rate, duration, rel_path, sha256, normalized_text)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             values,
         )
 
@@ -147,6 +149,7 @@ class GenerationStore:
             sha256=r["sha256"],
             title=r["title"],
             deleted_at=r["deleted_at"],
+            normalized_text=r["normalized_text"],
         )
 
     def get_generation(self, generation_id: str) -> Generation:
@@ -164,10 +167,13 @@ class GenerationStore:
         search: str | None = None,
         *,
         voice_id: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
         include_deleted: bool = False,
         deleted_only: bool = False,
     ) -> list[Generation]:
-        """Newest first. ``search`` matches text, title or voice name (case-insensitive for ASCII)."""
+        """Newest first. ``search`` matches text, title or voice name (case-insensitive for ASCII);
+        ``since``/``until`` are ISO dates or timestamps (UTC), ``until`` a date includes that day."""
         where, params = [], []
         if deleted_only:
             where.append("deleted_at IS NOT NULL")
@@ -182,6 +188,12 @@ class GenerationStore:
         if voice_id is not None:
             where.append("voice_id = ?")
             params.append(voice_id)
+        if since:
+            where.append("created_at >= ?")
+            params.append(since)
+        if until:
+            where.append("created_at <= ?")
+            params.append(until + "\uffff" if len(until) == 10 else until)
         sql = "SELECT * FROM generations"
         if where:
             sql += " WHERE " + " AND ".join(where)

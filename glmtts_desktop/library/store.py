@@ -23,10 +23,13 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from glmtts_desktop.library import db
+from glmtts_desktop.library.clips import ClipStore
+from glmtts_desktop.library.consent import ConsentStore
 from glmtts_desktop.library.errors import StorageError
 from glmtts_desktop.library.files import remove_empty_dirs, remove_file, sha256_file
 from glmtts_desktop.library.generations import GenerationStore
 from glmtts_desktop.library.paths import AUDIO_DIRNAME, DB_FILENAME, default_library_root
+from glmtts_desktop.library.prompt_cache import PromptCacheStore
 from glmtts_desktop.library.voices import VoiceStore
 
 log = logging.getLogger(__name__)
@@ -42,7 +45,7 @@ class IntegrityProblem:
     problem: str  # "missing" or "checksum mismatch"
 
 
-class Library(VoiceStore, GenerationStore):
+class Library(VoiceStore, ConsentStore, GenerationStore, PromptCacheStore, ClipStore):
     """Open (or create) the library in ``root`` (default: the platform's user data folder).
 
     ``app_version`` is written into each generation's provenance; it defaults to the

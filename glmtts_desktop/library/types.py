@@ -34,6 +34,9 @@ class ConsentRecord:
     scope: str = ""
     revoked_at: str | None = None
     recorded_at: str | None = None  # set by the library when stored
+    evidence_path: Path | None = None  # kept copy of a consent clip or scanned letter
+    evidence_sha256: str | None = None
+    evidence_name: str | None = None  # the file's name when it was attached
 
     @property
     def revoked(self) -> bool:
@@ -69,6 +72,7 @@ class Voice:
     consent: ConsentRecord | None = None
     pronunciations: tuple[dict[str, Any], ...] = ()
     deleted_at: str | None = None
+    speaker: str = ""  # who the speaker is, relation to the user ("my grandmother Li Hua")
 
     @property
     def deleted(self) -> bool:
@@ -95,6 +99,7 @@ class Generation:
     sha256: str
     title: str | None = None
     deleted_at: str | None = None
+    normalized_text: str = ""  # the text as the model read it (segments joined by newlines)
 
     @property
     def deleted(self) -> bool:

@@ -14,11 +14,12 @@ import threading
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import soundfile as sf
 
+from glmtts_desktop.library.consent import check_consent
 from glmtts_desktop.library.db import transaction
 from glmtts_desktop.library.errors import InvalidEntryError, NotFoundError
 from glmtts_desktop.library.files import (
@@ -30,7 +31,7 @@ from glmtts_desktop.library.files import (
 from glmtts_desktop.library.hashing import sha256_bytes
 from glmtts_desktop.library.paths import AUDIO_DIRNAME
 from glmtts_desktop.library.sidecars import remove_sidecar, voice_sidecar_path, write_voice_sidecar
-from glmtts_desktop.library.types import CONSENT_BASES, ConsentRecord, Voice, utc_now
+from glmtts_desktop.library.types import ConsentRecord, Voice, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -42,13 +43,6 @@ def _clean_name(name: str) -> str:
     if not name:
         raise InvalidEntryError("A voice needs a name.")
     return name
-
-
-def _check_consent(c: ConsentRecord) -> None:
-    if not c.who.strip() or not c.how.strip() or not str(c.when).strip():
-        raise InvalidEntryError("A consent record needs who agreed, when, and how.")
-    if c.basis not in CONSENT_BASES:
-        raise InvalidEntryError(f"Unknown consent basis {c.basis!r}; use one of {CONSENT_BASES}.")
 
 
 def _check_pronunciations(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -102,6 +96,11 @@ class VoiceStore:
     def _rel(self, path: Path) -> str: ...  # pragma: no cover
     def _remove_owned(self, rel: str | None) -> None: ...  # pragma: no cover
 
+    if TYPE_CHECKING:  # provided by ConsentStore (real stubs here would shadow it in the MRO)
+
+        def _write_consent(self, voice_id: str, c: ConsentRecord) -> None: ...
+        def _read_consent(self, voice_id: str) -> ConsentRecord | None: ...
+
     # -- create ------------------------------------------------------------------------------
     def add_voice(
         self,
@@ -126,7 +125,7 @@ class VoiceStore:
         """
         name = _clean_name(name)
         if consent is not None:
-            _check_consent(consent)
+            check_consent(consent)
         if isinstance(reference, (str, Path)):
             ref_file = Path(reference)
             samples, sr = _decode_file(ref_file)
@@ -214,38 +213,9 @@ class VoiceStore:
         write_voice_sidecar(voice, self.root)
         return voice
 
-    def _write_consent(self, voice_id: str, c: ConsentRecord) -> None:
-        self.conn.execute(
-            "INSERT OR REPLACE INTO consents (voice_id, who, given_when, how, basis, relationship, scope,"
-            " revoked_at, recorded_at) VALUES (?,?,?,?,?,?,?,?,?)",
-            (
-                voice_id,
-                c.who.strip(),
-                str(c.when),
-                c.how.strip(),
-                c.basis,
-                c.relationship,
-                c.scope,
-                c.revoked_at,
-                c.recorded_at or utc_now(),
-            ),
-        )
-
     # -- read --------------------------------------------------------------------------------
     def _voice_from_row(self, r: sqlite3.Row) -> Voice:
-        consent = None
-        c = self.conn.execute("SELECT * FROM consents WHERE voice_id = ?", (r["id"],)).fetchone()
-        if c is not None:
-            consent = ConsentRecord(
-                who=c["who"],
-                how=c["how"],
-                when=c["given_when"],
-                basis=c["basis"],
-                relationship=c["relationship"],
-                scope=c["scope"],
-                revoked_at=c["revoked_at"],
-                recorded_at=c["recorded_at"],
-            )
+        consent = self._read_consent(r["id"])
         orig_path = None
         if r["original_sha256"]:
             o = self.conn.execute(
@@ -273,6 +243,7 @@ class VoiceStore:
             consent=consent,
             pronunciations=prons,
             deleted_at=r["deleted_at"],
+            speaker=r["speaker"],
         )
 
     def get_voice(self, voice_id: str) -> Voice:
@@ -300,9 +271,7 @@ class VoiceStore:
         return read_audio(v.reference_path)
 
     # -- update ------------------------------------------------------------------------------
-    def _update(
-        self, voice_id: str, action: str, sql: str, params: tuple, *, clear_cache: bool = False
-    ) -> Voice:
+    def _update(self, voice_id: str, action: str, sql: str, params: tuple) -> Voice:
         with self._lock:
             with transaction(self.conn, action):
                 cur = self.conn.execute(
@@ -310,18 +279,18 @@ class VoiceStore:
                 )
                 if cur.rowcount == 0:
                     raise NotFoundError("That voice is not in the library.", detail=str(voice_id))
-                if clear_cache:
-                    self.conn.execute("DELETE FROM voice_prompt_cache WHERE voice_id = ?", (voice_id,))
             return self._described(self.get_voice(voice_id))
 
     def rename_voice(self, voice_id: str, name: str) -> Voice:
         return self._update(voice_id, "rename the voice", "name = ?", (_clean_name(name),))
 
     def update_transcript(self, voice_id: str, transcript: str) -> Voice:
-        """Change what the reference says; drops cached voice prompts (they embed it)."""
-        return self._update(
-            voice_id, "save the transcript", "transcript = ?", (transcript.strip(),), clear_cache=True
-        )
+        """Change what the reference says (the analysis cache is keyed by the transcript too)."""
+        return self._update(voice_id, "save the transcript", "transcript = ?", (transcript.strip(),))
+
+    def set_speaker(self, voice_id: str, speaker: str) -> Voice:
+        """Who the speaker is and how they relate to the user ("my grandmother Li Hua")."""
+        return self._update(voice_id, "save the speaker", "speaker = ?", (" ".join(speaker.split()),))
 
     def update_notes(self, voice_id: str, notes: str) -> Voice:
         return self._update(voice_id, "save the notes", "notes = ?", (notes,))
@@ -357,39 +326,12 @@ class VoiceStore:
                     trim[0] if trim else None,
                     trim[1] if trim else None,
                 ),
-                clear_cache=True,
             )
         except BaseException:
             self._remove_owned(self._rel(new_path))
             raise
         self._remove_owned(self._rel(old.reference_path))
         return v
-
-    # -- consent -----------------------------------------------------------------------------
-    def set_consent(self, voice_id: str, consent: ConsentRecord | None) -> Voice:
-        """Store (or with None, remove) the voice's consent record."""
-        if consent is not None:
-            _check_consent(consent)
-        with self._lock:
-            self.get_voice(voice_id)
-            with transaction(self.conn, "save the consent record"):
-                if consent is None:
-                    self.conn.execute("DELETE FROM consents WHERE voice_id = ?", (voice_id,))
-                else:
-                    self._write_consent(voice_id, consent)
-            return self._described(self.get_voice(voice_id))
-
-    def revoke_consent(self, voice_id: str) -> Voice:
-        """Mark consent as withdrawn now (the record is kept, with the date)."""
-        with self._lock:
-            v = self.get_voice(voice_id)
-            if v.consent is None:
-                raise InvalidEntryError("This voice has no consent record to revoke.")
-            with transaction(self.conn, "revoke consent"):
-                self.conn.execute(
-                    "UPDATE consents SET revoked_at = ? WHERE voice_id = ?", (utc_now(), voice_id)
-                )
-            return self._described(self.get_voice(voice_id))
 
     # -- trash -------------------------------------------------------------------------------
     def delete_voice(self, voice_id: str) -> Voice:
@@ -423,30 +365,3 @@ class VoiceStore:
             if orphan is not None:
                 self._remove_owned(orphan["rel_path"])
         log.info("voice %s purged", voice_id)
-
-    # -- prompt cache ------------------------------------------------------------------------
-    def set_voice_prompt_cache(self, voice_id: str, key: str, data: bytes) -> None:
-        """Keep a serialised voice prompt (VoicePrompt.to_bytes()) under ``key`` (e.g. the
-        model revision and sample rate, so a different model never reads a stale prompt)."""
-        with self._lock:
-            self.get_voice(voice_id)
-            with transaction(self.conn, "cache the voice prompt"):
-                self.conn.execute(
-                    "INSERT OR REPLACE INTO voice_prompt_cache (voice_id, key, data, created_at) VALUES (?,?,?,?)",
-                    (voice_id, key, sqlite3.Binary(bytes(data)), utc_now()),
-                )
-
-    def get_voice_prompt_cache(self, voice_id: str, key: str) -> bytes | None:
-        with self._lock:
-            r = self.conn.execute(
-                "SELECT data FROM voice_prompt_cache WHERE voice_id = ? AND key = ?", (voice_id, key)
-            ).fetchone()
-            return bytes(r["data"]) if r is not None else None
-
-    def clear_voice_prompt_cache(self, voice_id: str | None = None) -> None:
-        """Drop cached prompts of one voice, or of all voices."""
-        with self._lock, transaction(self.conn, "clear the voice prompt cache"):
-            if voice_id is None:
-                self.conn.execute("DELETE FROM voice_prompt_cache")
-            else:
-                self.conn.execute("DELETE FROM voice_prompt_cache WHERE voice_id = ?", (voice_id,))

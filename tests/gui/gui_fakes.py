@@ -32,6 +32,10 @@ class FakeEngine:
     def available_sample_rates(self):
         return (24000,)
 
+    def set_sample_rate(self, sample_rate: int) -> None:
+        if sample_rate not in self.available_sample_rates():
+            raise ValueError(sample_rate)
+
     def normalize(self, text: str) -> list[str]:
         self.thread_names.append(threading.current_thread().name)
         return [s for s in text.split("。") if s]

@@ -80,7 +80,7 @@ def test_voices_survive_restart(tmp_path, original_wav):
         lib.set_voice_pronunciations(
             v.id, [{"text": "行", "replacement": "<|H|><|ANG2|>", "occurrences": [3]}]
         )
-        lib.set_voice_prompt_cache(v.id, "rev1:24000", b"\x00\x01prompt")
+        lib.put_prompt_cache("content-key-1", b"\x00\x01prompt")
     with Library(root) as lib2:
         [w] = lib2.list_voices()
         assert (w.id, w.name, w.transcript, w.notes, w.language) == (
@@ -95,33 +95,28 @@ def test_voices_survive_restart(tmp_path, original_wav):
         )
         assert w.consent.relationship == "grandmother" and w.consent.recorded_at
         assert w.pronunciations == ({"text": "行", "replacement": "<|H|><|ANG2|>", "occurrences": [3]},)
-        assert lib2.get_voice_prompt_cache(v.id, "rev1:24000") == b"\x00\x01prompt"
-        assert lib2.get_voice_prompt_cache(v.id, "other") is None
+        assert lib2.get_prompt_cache("content-key-1") == b"\x00\x01prompt"
+        assert lib2.get_prompt_cache("other") is None
         assert w.original_path.read_bytes() == original_wav.read_bytes()
 
 
-def test_rename_transcript_and_cache_invalidation(lib):
+def test_rename_and_transcript(lib):
     v = lib.add_voice("Me", tone(4.0, 16000), "one", sample_rate=16000)
-    lib.set_voice_prompt_cache(v.id, "k", b"data")
     assert lib.rename_voice(v.id, "  Me   again ").name == "Me again"
-    assert lib.get_voice_prompt_cache(v.id, "k") == b"data"  # a name change keeps the prompt
     w = lib.update_transcript(v.id, " two ")
     assert w.transcript == "two" and w.updated_at >= v.updated_at
-    assert lib.get_voice_prompt_cache(v.id, "k") is None  # the prompt embeds the transcript
     with pytest.raises(InvalidEntryError):
         lib.rename_voice(v.id, "   ")
     with pytest.raises(NotFoundError):
         lib.rename_voice("nope", "x")
 
 
-def test_replace_reference_keeps_original_and_drops_cache(lib, original_wav):
+def test_replace_reference_keeps_original(lib, original_wav):
     v = lib.add_voice("A", original_wav, "x")
-    lib.set_voice_prompt_cache(v.id, "k", b"data")
     w = lib.replace_reference(v.id, tone(3.0, 24000, 440), 24000, trim=(0.5, 3.5))
     assert w.reference_path != v.reference_path and not v.reference_path.exists()
     assert w.trim == (0.5, 3.5) and w.reference_duration == pytest.approx(3.0)
     assert w.original_path.read_bytes() == original_wav.read_bytes()
-    assert lib.get_voice_prompt_cache(v.id, "k") is None
 
 
 def test_soft_delete_restore_and_trash(lib):
@@ -206,9 +201,8 @@ def test_prompt_cache_holds_a_real_voice_prompt(lib):
         24000,
         2.0,
     )
-    v = lib.add_voice("A", tone(3.0, 16000), "hi", sample_rate=16000)
-    lib.set_voice_prompt_cache(v.id, "m", vp.to_bytes())
-    back = VoicePrompt.from_bytes(lib.get_voice_prompt_cache(v.id, "m"))
+    lib.put_prompt_cache("m", vp.to_bytes())
+    back = VoicePrompt.from_bytes(lib.get_prompt_cache("m"))
     np.testing.assert_array_equal(back.speech_ids, vp.speech_ids)
     assert back.transcript == "hi"
 

@@ -1,0 +1,251 @@
+"""``Studio``: the application's use cases, shared by the CLI, batch and the GUI worker.
+
+Why a layer of its own: the generate use case (check consent, analyse the voice once, speak,
+store the audio with its provenance) used to be assembled separately in three front ends,
+which drifted apart. The Studio owns the engine, the library and the one voice cache; front
+ends only build a ``GenerationSettings`` and call it. It never imports Qt; long calls take
+``on_progress`` / ``on_chunk`` / ``cancel`` so a GUI worker thread can run them.
+
+    studio = Studio(Library(root), engine)
+    gen = studio.generate(voice_id, "Hello.", GenerationSettings(seed=7))
+    again = studio.regenerate(gen.id)          # the same audio, sample rate included
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from glmtts_desktop.engine.types import (
+    CancelToken,
+    ChunkCallback,
+    ProgressCallback,
+    PronunciationOverride,
+    VoicePrompt,
+)
+from glmtts_desktop.library import Library, NotFoundError, Voice
+from glmtts_desktop.studio.consent import check_may_generate
+from glmtts_desktop.studio.engine_api import SpeechEngine
+from glmtts_desktop.studio.errors import StudioError, VoiceUnavailableError
+from glmtts_desktop.studio.history_ops import HistoryOps
+from glmtts_desktop.studio.settings import GenerationSettings, overrides_from_json, overrides_to_json
+from glmtts_desktop.studio.types import Clip, Generation, VoiceRef
+from glmtts_desktop.studio.voice_cache import VoiceCache
+from glmtts_desktop.studio.voice_ops import VoiceOps
+
+log = logging.getLogger(__name__)
+
+UNSAVED_VOICE = "unsaved voice"
+
+
+class EngineNotLoadedError(StudioError):
+    """A use case that speaks was called before an engine was attached."""
+
+
+class Studio(VoiceOps, HistoryOps):
+    """Owns ``library`` and (once attached) the engine. Thread-safe where the library is; the
+    engine itself must be used from one thread at a time (the GUI's inference worker)."""
+
+    def __init__(
+        self, library: Library, engine: SpeechEngine | None = None, *, model_revision: str = ""
+    ) -> None:
+        self.library = library
+        self._engine = engine
+        self.model_revision = model_revision
+        self.voice_cache = VoiceCache(library)
+        self._acknowledged: set[str] = set()  # voices/clips whose missing consent the user accepted
+
+    # -- engine ------------------------------------------------------------------------------------
+    @property
+    def engine(self) -> SpeechEngine:
+        if self._engine is None:
+            raise EngineNotLoadedError(
+                "The model is not loaded.", hint="Wait for loading to finish, or load the model."
+            )
+        return self._engine
+
+    @property
+    def has_engine(self) -> bool:
+        return self._engine is not None
+
+    def attach_engine(self, engine: SpeechEngine | None, *, model_revision: str | None = None) -> None:
+        """Use ``engine`` from now on (None detaches it); the memory cache is per engine."""
+        self._engine = engine
+        if model_revision is not None:
+            self.model_revision = model_revision
+        self.voice_cache.clear_memory()
+
+    def use_sample_rate(self, sample_rate: int) -> None:
+        """Switch the engine's output rate if it differs (prompt mels depend on it)."""
+        engine = self.engine
+        if int(engine.sample_rate) != int(sample_rate):
+            engine.set_sample_rate(int(sample_rate))
+
+    # -- voices as the engine sees them --------------------------------------------------------------
+    def _voice_audio(self, voice: VoiceRef) -> tuple[Voice | None, np.ndarray, int, str, str]:
+        """(saved voice or None, samples, rate, transcript, display name)."""
+        if isinstance(voice, Clip):
+            return None, voice.samples, int(voice.sample_rate), voice.transcript, voice.name or UNSAVED_VOICE
+        v = self.library.get_voice(voice)
+        if v.deleted:
+            raise VoiceUnavailableError(
+                f"The voice “{v.name}” is in the trash.", hint="Restore it to use it again."
+            )
+        samples, sr = self.library.load_voice_reference(v)
+        return v, samples, sr, v.transcript, v.name
+
+    def prepare_voice(self, voice: VoiceRef, *, sample_rate: int | None = None) -> VoicePrompt:
+        """The engine's analysis of a voice, computed once per clip and weights and kept in the
+        library; ``sample_rate`` switches the engine first when given."""
+        if sample_rate is not None:
+            self.use_sample_rate(sample_rate)
+        _v, samples, sr, transcript, _name = self._voice_audio(voice)
+        return self.voice_cache.prompt(self.engine, samples, sr, transcript)
+
+    def acknowledge_missing_consent(self, voice: VoiceRef) -> None:
+        """Remember (for this session) that the user chose to go on without a consent record."""
+        self._acknowledged.add(self._ack_key(voice))
+
+    def _ack_key(self, voice: VoiceRef) -> str:
+        if isinstance(voice, Clip):
+            from glmtts_desktop.library.clips import clip_digest
+
+            return "clip:" + clip_digest(voice.samples, voice.sample_rate)
+        return "voice:" + voice
+
+    # -- generate --------------------------------------------------------------------------------
+    def generate(
+        self,
+        voice: VoiceRef,
+        text: str,
+        settings: GenerationSettings,
+        overrides: Iterable[PronunciationOverride] = (),
+        *,
+        title: str | None = None,
+        consent_acknowledged: bool = False,
+        on_progress: ProgressCallback | None = None,
+        on_chunk: ChunkCallback | None = None,
+        cancel: CancelToken | None = None,
+    ) -> Generation:
+        """Speak ``text`` in ``voice``, then store the audio with its provenance (one writer).
+
+        Raises ConsentRevokedError (withdrawn consent), ConsentRequiredError (no consent record
+        and neither ``consent_acknowledged`` nor an earlier acknowledgement), engine errors,
+        SynthesisCancelled, and library storage errors (then nothing is stored)."""
+        overrides = tuple(overrides)
+        saved, samples, sr, transcript, name = self._voice_audio(voice)
+        ack_key = self._ack_key(voice)
+        acknowledged = consent_acknowledged or ack_key in self._acknowledged
+        check_may_generate(saved, name, acknowledged=acknowledged)
+        if acknowledged and (saved is None or saved.consent is None):
+            self._acknowledged.add(ack_key)
+        self.use_sample_rate(settings.sample_rate)
+        engine = self.engine
+        prompt = self.voice_cache.prompt(engine, samples, sr, transcript)
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        result = engine.synthesize(
+            settings.request(text, prompt, overrides),
+            on_progress=on_progress,
+            cancel=cancel,
+            on_chunk=on_chunk,
+        )
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        record_settings: dict[str, Any] = {
+            **settings.to_dict(),
+            "overrides": overrides_to_json(overrides),
+            "transcript": transcript,
+            "segments": [s.normalized for s in result.segments],
+            "consent_acknowledged": saved is None or saved.consent is None,
+        }
+        if saved is None:
+            assert isinstance(voice, Clip)
+            record_settings["reference_clip"] = self.library.keep_clip(samples, sr)
+            record_settings["reference_name"] = voice.source_name
+        else:
+            record_settings["reference_sha256"] = saved.reference_sha256
+        record = self.library.add_generation(
+            text,
+            saved.id if saved is not None else None,
+            name,
+            settings.seed,
+            record_settings,
+            result.audio,
+            result.sample_rate,
+            title=title,
+            model_info=self.model_info(),
+            normalized_text="\n".join(s.normalized for s in result.segments),
+        )
+        return Generation(record, result, settings, overrides, prompt)
+
+    def model_info(self) -> dict[str, Any]:
+        """Which weights and device made a generation: written into history and every export."""
+        e = self.engine
+        return {
+            "fingerprint": str(e.model_fingerprint),
+            "revision": self.model_revision or ("random-dev-checkpoint" if e.is_random_checkpoint else ""),
+            "device": str(e.device_name),
+            "sample_rate": int(e.sample_rate),
+            "random_checkpoint": bool(e.is_random_checkpoint),
+        }
+
+    def generation_inputs(
+        self, generation_id: str
+    ) -> tuple[VoiceRef, str, GenerationSettings, tuple[PronunciationOverride, ...]]:
+        """(voice, text, settings, overrides) that made a history entry: for "open in editor"
+        and ``regenerate``. Raises VoiceUnavailableError when its voice is gone for good."""
+        g = self.library.get_generation(generation_id)
+        settings = GenerationSettings.from_dict({**g.settings, "seed": g.seed if g.seed is not None else 0})
+        overrides = overrides_from_json(g.settings.get("overrides", []))
+        voice: VoiceRef
+        if g.voice_id is not None:
+            voice = g.voice_id
+        elif g.settings.get("reference_clip"):
+            try:
+                samples, sr = self.library.load_clip(str(g.settings["reference_clip"]))
+            except NotFoundError as exc:
+                raise self._voice_gone(g.voice_name) from exc
+            voice = Clip(samples, sr, str(g.settings.get("transcript", "")), g.voice_name)
+        else:
+            raise self._voice_gone(g.voice_name)
+        return voice, g.text, settings, overrides
+
+    @staticmethod
+    def _voice_gone(name: str) -> VoiceUnavailableError:
+        return VoiceUnavailableError(
+            f"The voice “{name}” of this generation is no longer in the library.",
+            hint="Choose a voice and generate from the text instead.",
+        )
+
+    def regenerate(
+        self,
+        generation_id: str,
+        *,
+        seed: int | None = None,
+        consent_acknowledged: bool = False,
+        on_progress: ProgressCallback | None = None,
+        on_chunk: ChunkCallback | None = None,
+        cancel: CancelToken | None = None,
+    ) -> Generation:
+        """Make a history entry again: same voice, text, overrides and every setting (sample rate
+        included); ``seed`` replaces the seed ("Again, new seed"). Stored as a new entry."""
+        g = self.library.get_generation(generation_id)
+        voice, text, settings, overrides = self.generation_inputs(generation_id)
+        if seed is not None:
+            settings = settings.with_seed(seed)
+        earlier_ack = bool(g.settings.get("consent_acknowledged", False))
+        return self.generate(
+            voice,
+            text,
+            settings,
+            overrides,
+            title=g.title,
+            consent_acknowledged=consent_acknowledged or earlier_ack,
+            on_progress=on_progress,
+            on_chunk=on_chunk,
+            cancel=cancel,
+        )

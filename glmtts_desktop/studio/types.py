@@ -1,0 +1,54 @@
+"""Values the studio hands out or takes in, besides the library's records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from glmtts_desktop.engine.types import PronunciationOverride, SynthesisResult, VoicePrompt
+from glmtts_desktop.library import Generation as GenerationRecord
+from glmtts_desktop.studio.settings import GenerationSettings
+
+DuplicatePolicy = Literal["ask", "keep_both", "skip"]
+DUPLICATE_POLICIES: tuple[str, ...] = ("ask", "keep_both", "skip")
+
+
+@dataclass(frozen=True, eq=False)
+class Clip:
+    """An unsaved voice: reference samples (mono float32) with what they say. ``name`` is only a
+    label for history ("unsaved voice" when empty); ``source_name`` the file it came from."""
+
+    samples: np.ndarray
+    sample_rate: int
+    transcript: str = ""
+    name: str = ""
+    source_name: str = ""
+
+
+VoiceRef = str | Clip  # a saved voice's id, or an unsaved clip
+
+
+@dataclass(frozen=True, eq=False)
+class Generation:
+    """One finished generation: the stored history ``record`` (file, provenance) and the
+    engine's ``result`` (audio, segments, timings), with the inputs that made it."""
+
+    record: GenerationRecord
+    result: SynthesisResult
+    settings: GenerationSettings
+    overrides: tuple[PronunciationOverride, ...]
+    voice_prompt: VoicePrompt
+
+    @property
+    def id(self) -> str:
+        return self.record.id
+
+    @property
+    def audio(self) -> np.ndarray:
+        return self.result.audio
+
+    @property
+    def sample_rate(self) -> int:
+        return self.result.sample_rate
