@@ -29,6 +29,7 @@ from glmtts_desktop.gui.panels.voice_panel import VoicePanel
 from glmtts_desktop.gui.session import Session
 from glmtts_desktop.gui.settings import AppSettings
 from glmtts_desktop.gui.store import Store
+from glmtts_desktop.gui.voice_memory import remember_voice, restore_voice
 from glmtts_desktop.gui.widgets.message_bar import MessageBar
 from glmtts_desktop.gui.widgets.model_status import ModelStatus
 
@@ -99,6 +100,7 @@ class MainWindow(QMainWindow):
         self.resize(1320, 820)
 
         self.session = Session(self)
+        restore_voice(self)
         self._build_menus()
         self.generate_panel.install_shortcuts(self)
         self.result_panel.install_shortcuts(self)
@@ -110,6 +112,8 @@ class MainWindow(QMainWindow):
         for panel in (self.voice_panel, self.text_panel, self.result_panel):
             panel.errorOccurred.connect(self.show_error)
         self.voice_panel.messageOccurred.connect(self._voice_message)
+        self.voice_panel.playback.started.connect(self.result_panel.stop)
+        self.result_panel.play_button.clicked.connect(self.voice_panel.playback.stop)
         self.text_panel.previewRequested.connect(self._request_preview)
         self.generate_panel.sampleRateChanged.connect(self._change_sample_rate)
         client.stateChanged.connect(self._on_state)
@@ -300,8 +304,10 @@ class MainWindow(QMainWindow):
         self.settings.set_geometry(self.saveGeometry())
         self.settings.method = str(self.generate_panel.method.currentData())
         self.settings.prompt_cache = self.generate_panel.prompt_cache.isChecked()
+        remember_voice(self)
         self.session.cancel()
         self.voice_panel.record.abort()
+        self.voice_panel.playback.close_player()
         self.player.close()
         ok = self.client.shutdown()
         self.background.wait()

@@ -343,19 +343,30 @@ class Session(QObject):
             self.w.show_error,
         )
 
-    def choose_voice(self, vid: str) -> None:
+    def choose_voice(self, vid: str, *, keep_text_overrides: bool = False, quiet: bool = False) -> None:
+        """Put a saved voice on screen. ``keep_text_overrides``: the voice's pronunciations fill an
+        empty overrides table only (at start-up a restored draft's are newer); ``quiet`` drops
+        errors (a voice deleted since the last exit)."""
+
         def done(data) -> None:
             voice, audio, sr, overrides = data
             v = self.w.voice_panel
             v.set_audio(audio, sr, None, voice_id=vid)
             v.transcript.setPlainText(voice.transcript)
             v.name.setText(voice.name)
-            if overrides:
+            v.set_voices_current(vid)
+            if overrides and not (keep_text_overrides and len(self.w.text_panel.overrides)):
                 self.w.text_panel.set_overrides(list(overrides))
             self.w.settings.last_voice = vid
             self._reference_changed()
 
-        self.w.background.run(lambda: self.w.store.load_voice(vid), done, self.w.show_error)
+        def failed(error) -> None:
+            if quiet:
+                log.info("voice %s not restored: %s", vid, error)
+            else:
+                self.w.show_error(error)
+
+        self.w.background.run(lambda: self.w.store.load_voice(vid), done, failed)
 
     def save_voice_overrides(self) -> None:
         vid = self.w.voice_panel.voice_id

@@ -5,6 +5,7 @@ Kept as one small typed facade so the rest of the GUI never spells a settings ke
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,20 @@ class AppSettings:
     @last_voice.setter
     def last_voice(self, value: str) -> None:
         self._set("voice/last", value)
+
+    @property
+    def last_reference(self) -> dict[str, Any] | None:
+        """An unsaved reference on screen at the last exit: {"path", "start", "end", "transcript", "name"}."""
+        raw = self._get("voice/last_reference", "", str)
+        try:
+            value = json.loads(raw) if raw else None
+        except ValueError:
+            return None
+        return value if isinstance(value, dict) and value.get("path") else None
+
+    @last_reference.setter
+    def last_reference(self, value: dict[str, Any] | None) -> None:
+        self._set("voice/last_reference", json.dumps(value, ensure_ascii=False) if value else "")
 
     @property
     def sample_rate(self) -> int:

@@ -8,6 +8,7 @@ for the selected part whenever it changes.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -25,11 +26,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from glmtts_desktop.audio import AudioBackend, analyze, auto_trim, check_reference, load_audio
+from glmtts_desktop.audio import AudioBackend, Player, analyze, auto_trim, check_reference, load_audio
 from glmtts_desktop.gui.background import Background
 from glmtts_desktop.gui.errors import GuiInputError
 from glmtts_desktop.gui.i18n import tr, translator
 from glmtts_desktop.gui.panels.record_control import RecordControl
+from glmtts_desktop.gui.panels.reference_playback import ReferencePlayback
 from glmtts_desktop.gui.widgets.waveform import WaveformView
 
 log = logging.getLogger(__name__)
@@ -76,6 +78,8 @@ class VoicePanel(QGroupBox):
         self.waveform = WaveformView(selectable=True)
         self.waveform.setObjectName("referenceWaveform")
         self.waveform.selectionChanged.connect(lambda a, b: self._recheck())
+        self.playback = ReferencePlayback(Player(backend), self.waveform)
+        self.playback.errorOccurred.connect(self.errorOccurred)
         self.trim_button = QPushButton()
         t.bind(self.trim_button.setText, "Auto-trim")
         self.trim_button.clicked.connect(self.auto_trim)
@@ -108,6 +112,7 @@ class VoicePanel(QGroupBox):
         layout.addLayout(top)
         layout.addWidget(self.record)
         layout.addWidget(self.waveform, 1)
+        layout.addWidget(self.playback)
         layout.addLayout(sel)
         layout.addWidget(self.checks)
         layout.addWidget(transcript_label)
@@ -116,8 +121,9 @@ class VoicePanel(QGroupBox):
         self._set_enabled_for_audio()
 
     # --- loading -------------------------------------------------------------------------------
-    def load_file(self, path: Path) -> None:
-        """Decode in the background; the current reference stays until the new one is ready."""
+    def load_file(self, path: Path, then: Callable[[], None] | None = None) -> None:
+        """Decode in the background; the current reference stays until the new one is ready.
+        ``then`` runs after the new reference is on screen."""
         path = Path(path)
         self.messageOccurred.emit(tr("Loading {name}…", name=path.name))
 
@@ -129,6 +135,7 @@ class VoicePanel(QGroupBox):
         def done(result) -> None:
             clip, start, end = result
             self.set_audio(clip.samples, clip.sample_rate, path)
+            self.start_new_voice()
             if end > start:
                 self.waveform.set_selection(start / clip.sample_rate, end / clip.sample_rate)
             if clip.truncated:
@@ -136,6 +143,8 @@ class VoicePanel(QGroupBox):
                 self.messageOccurred.emit(tr(MSG_TRUNCATED, total=total / 60.0, first=MAX_IMPORT_S / 60.0))
             else:
                 self.messageOccurred.emit("")
+            if then is not None:
+                then()
 
         self.background.run(work, done, self.errorOccurred.emit)
 
@@ -147,8 +156,18 @@ class VoicePanel(QGroupBox):
         self.source_path = source
         self.voice_id = voice_id
         self.waveform.set_audio(self.audio, self.sr)
+        self.playback.set_audio(self.audio, self.sr)
         self.waveform.set_selection(0.0, self.waveform.duration)
         self._set_enabled_for_audio()
+        self.referenceChanged.emit()
+
+    def start_new_voice(self) -> None:
+        """A newly imported or recorded reference is a new, unsaved voice: it must not inherit the
+        previous voice's name or transcript, or generations would be filed under the wrong person."""
+        self.voice_id = None
+        self.name.clear()
+        self.transcript.clear()
+        self.voices.setCurrentIndex(0)
         self.referenceChanged.emit()
 
     def _set_enabled_for_audio(self) -> None:
@@ -247,7 +266,11 @@ class VoicePanel(QGroupBox):
         self.voices.addItem(tr("— saved voices —"), None)
         for vid, name in voices:
             self.voices.addItem(name, vid)
-        idx = self.voices.findData(current) if current else 0
+        self.set_voices_current(current or self.voice_id)
+
+    def set_voices_current(self, vid: str | None) -> None:
+        """Show which saved voice is on screen (the placeholder for an unsaved one)."""
+        idx = self.voices.findData(vid) if vid else 0
         self.voices.setCurrentIndex(max(idx, 0))
 
     def _on_voice_activated(self, index: int) -> None:
