@@ -7,13 +7,17 @@ GUI can show them without a traceback; the technical detail goes to the log.
 
 from __future__ import annotations
 
+from glmtts_desktop.i18n import retranslate, tr
+
 
 class GlmTtsError(Exception):
     """An error with a user-facing message.
 
     ``message`` says what went wrong in plain words, ``hint`` what to do next,
     ``detail`` anything technical (file names, exception text) for the log and the
-    "details" button. ``exit_code`` is what the CLI returns for it.
+    "details" button. ``exit_code`` is what the CLI returns for it. Pass ``message`` and
+    ``hint`` through ``glmtts_desktop.i18n.tr``: ``user_text`` then speaks the language selected
+    when it is called, so an error already on screen follows a live language switch.
     """
 
     exit_code: int = 1
@@ -26,7 +30,8 @@ class GlmTtsError(Exception):
 
     def user_text(self) -> str:
         """The message and the next step, as one paragraph for a dialog or a terminal."""
-        return f"{self.message} {self.hint}".strip() if self.hint else self.message
+        message, hint = retranslate(self.message), retranslate(self.hint)
+        return f"{message} {hint}".strip() if hint else message
 
     def __str__(self) -> str:
         return self.user_text()
@@ -43,5 +48,5 @@ class CancelledError(GlmTtsError):
 
     exit_code = 130
 
-    def __init__(self, message: str = "Cancelled.", **kw: str) -> None:
-        super().__init__(message, **kw)
+    def __init__(self, message: str = "", **kw: str) -> None:
+        super().__init__(message or tr("Cancelled."), **kw)

@@ -53,3 +53,12 @@ def tiny_engine(tiny_checkpoint):
     from glmtts_desktop.engine import Engine, EngineConfig
 
     return Engine.load(EngineConfig(tiny_checkpoint, device="cpu"))
+
+
+@pytest.fixture(autouse=True)
+def _english_after_each_test():
+    """The selected language is process-wide; a test that switches it must not leak it."""
+    yield
+    from glmtts_desktop import i18n
+
+    i18n.set_language("en")

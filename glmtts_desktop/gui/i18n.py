@@ -1,23 +1,35 @@
-"""A small dict-based translation table (English source strings, zh_CN table in resources/).
+"""The Qt side of translation: a signal when the language changes and widgets that follow it.
 
-Why not Qt .ts files: they need lrelease at build time and a compiled .qm per language; a JSON
-dict keyed by the English text is easy to review and to extend. Widgets register their texts
-with ``bind`` so switching the language at run time re-labels the open window in place.
+The language itself and the tables live in the Qt-free :mod:`glmtts_desktop.i18n` (one home for
+every layer); this module adds what only a window needs: ``bind`` registers a widget's text so a
+live language switch re-labels the open window in place, and ``languageChanged`` tells views
+that build their text themselves (tables, status lines, an open error bar) to rebuild it.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QLocale, QObject, Signal
 
-from glmtts_desktop.gui.resources import resource_path
+from glmtts_desktop import i18n as core
+from glmtts_desktop.i18n import LANGUAGES, Message, load_table, retranslate
 
 log = logging.getLogger(__name__)
 
-LANGUAGES = {"en": "English", "zh_CN": "简体中文"}
+__all__ = [
+    "LANGUAGES",
+    "Message",
+    "Translator",
+    "load_table",
+    "retranslate",
+    "set_translator",
+    "system_language",
+    "tr",
+    "translator",
+]
 
 
 def system_language() -> str:
@@ -25,69 +37,41 @@ def system_language() -> str:
     return "zh_CN" if QLocale.system().language() == QLocale.Language.Chinese else "en"
 
 
-def load_table(language: str) -> dict[str, str]:
-    """``<lang>.json`` plus any ``<lang>.<part>.json`` (e.g. ``zh_CN.wizard.json``), merged.
-
-    Separate part files let each area of the app keep its own strings without editing one
-    shared file.
-    """
-    if language == "en":
-        return {}
-    folder = resource_path("i18n")
-    paths = [folder / f"{language}.json"] + sorted(folder.glob(f"{language}.*.json"))
-    table: dict[str, str] = {}
-    for path in paths:
-        try:
-            with open(path, encoding="utf-8") as fh:
-                part = json.load(fh)
-        except FileNotFoundError:
-            continue
-        except (OSError, ValueError) as exc:
-            log.warning("translation table %s unreadable (%s); skipping it", path, exc)
-            continue
-        table.update({str(k): str(v) for k, v in part.items()})
-    return table
-
-
 class Translator(QObject):
-    """The app's current language; ``tr`` translates, ``bind`` keeps a widget's text current."""
+    """The app's language switch; ``tr`` translates, ``bind`` keeps a widget's text current."""
 
     languageChanged = Signal(str)
 
     def __init__(self, language: str | None = None) -> None:
         super().__init__()
-        self._language = "en"
-        self._table: dict[str, str] = {}
-        self._bound: list[tuple[Callable[[str], None], str, dict]] = []
+        self._bound: list[tuple[Callable[[str], None], str, dict[str, Any]]] = []
+        self._language = core.SOURCE_LANGUAGE
         self.set_language(language or system_language())
 
     @property
     def language(self) -> str:
+        """The language this translator last selected (restored by ``set_translator``)."""
         return self._language
 
-    def tr(self, text: str, /, **fmt: object) -> str:
-        out = self._table.get(text, text)
-        return out.format(**fmt) if fmt else out
+    def tr(self, text: str, /, **fmt: Any) -> str:
+        return core.tr(text, **fmt)
 
-    def bind(self, setter: Callable[[str], None], text: str, /, **fmt: object) -> None:
+    def bind(self, setter: Callable[[str], None], text: str, /, **fmt: Any) -> None:
         """Call ``setter(tr(text))`` now and again whenever the language changes."""
-        setter(self.tr(text, **fmt))
+        setter(core.tr(text, **fmt))
         self._bound.append((setter, text, fmt))
 
     def set_language(self, language: str) -> None:
-        if language not in LANGUAGES:
-            language = "en"
-        self._language = language
-        self._table = load_table(language)
+        self._language = core.set_language(language)
         alive = []
         for setter, text, fmt in self._bound:
             try:
-                setter(self.tr(text, **fmt))
+                setter(core.tr(text, **fmt))
             except RuntimeError:  # the widget was deleted; forget it
                 continue
             alive.append((setter, text, fmt))
         self._bound = alive
-        self.languageChanged.emit(language)
+        self.languageChanged.emit(self._language)
 
 
 _current: Translator | None = None
@@ -102,9 +86,11 @@ def translator() -> Translator:
 
 
 def set_translator(t: Translator) -> None:
+    """Make ``t`` the app's translator; the shared language follows it."""
     global _current
     _current = t
+    core.set_language(t.language)
 
 
-def tr(text: str, /, **fmt: object) -> str:
-    return translator().tr(text, **fmt)
+def tr(text: str, /, **fmt: Any) -> str:
+    return core.tr(text, **fmt)

@@ -1,18 +1,7 @@
-"""Finding bundled resources (translations, icons) both from a checkout and a PyInstaller build."""
+"""Kept so GUI code can import resource paths from its own package; the home is glmtts_desktop.resources."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+from glmtts_desktop.resources import resource_path, resources_root
 
-
-def resources_root() -> Path:
-    """``resources/`` next to the package in a checkout, or under ``sys._MEIPASS`` when frozen."""
-    frozen = getattr(sys, "_MEIPASS", None)
-    if frozen:
-        return Path(frozen) / "resources"
-    return Path(__file__).resolve().parents[2] / "resources"
-
-
-def resource_path(*parts: str) -> Path:
-    return resources_root().joinpath(*parts)
+__all__ = ["resource_path", "resources_root"]
