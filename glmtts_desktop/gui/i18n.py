@@ -53,7 +53,7 @@ class Translator(QObject):
         """The language this translator last selected (restored by ``set_translator``)."""
         return self._language
 
-    def tr(self, text: str, /, **fmt: Any) -> str:
+    def tr(self, text: str, /, **fmt: Any) -> str:  # type: ignore[override]
         return core.tr(text, **fmt)
 
     def bind(self, setter: Callable[[str], None], text: str, /, **fmt: Any) -> None:
