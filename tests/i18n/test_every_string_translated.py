@@ -30,6 +30,7 @@ KNOWN_DYNAMIC = {
     "gui/panels/generate_panel.py: _STAGES.get(p.stage, p.stage)": "N_-marked stage names",
     "gui/panels/generate_panel.py: key": "N_-marked method labels",
     "gui/panels/result_panel.py: label": "literals at the call sites",
+    "gui/panels/reference_playback.py: tip": "literals in the button table",
     "gui/panels/text_panel.py: key": "literals at the call sites",
     "gui/panels/voice_panel.py: first.message": "audio analysis issues, tr() in the core",
     "gui/panels/voice_panel.py: first.hint": "audio analysis issues, tr() in the core",
