@@ -2,8 +2,8 @@
 
 The WAV is written and fsynced before its row is inserted; if inserting fails, the file is
 removed again. So after any failure (full disk, crash) the catalogue lists only complete
-files. Each WAV also carries an "AI-generated" comment and the app name in its RIFF INFO
-tags, so a copied file still says what it is.
+files. Each WAV also carries the provenance tags (RIFF INFO + bext, see provenance.py), so a
+copied file still says what it is.
 """
 
 from __future__ import annotations
@@ -20,16 +20,16 @@ import numpy as np
 
 from glmtts_desktop.library.db import transaction
 from glmtts_desktop.library.errors import InvalidEntryError, NotFoundError
-from glmtts_desktop.library.files import atomic_write_bytes, encode_wav, read_audio
+from glmtts_desktop.library.files import atomic_write_bytes, read_audio
 from glmtts_desktop.library.hashing import sha256_bytes
 from glmtts_desktop.library.paths import AUDIO_DIRNAME
+from glmtts_desktop.library.provenance import AI_LABEL, Provenance, tagged_wav
 from glmtts_desktop.library.sidecars import generation_sidecar_path, remove_sidecar, write_generation_sidecar
 from glmtts_desktop.library.types import Generation, utc_now
 
 log = logging.getLogger(__name__)
 
 GENERATION_SUBTYPE = "PCM_16"
-AI_LABEL = "AI-generated speech (synthetic voice), made with GLM-TTS Desktop"
 
 
 def _json(value: dict[str, Any] | None, what: str) -> str:
@@ -84,14 +84,18 @@ class GenerationStore:
         gen_id = uuid.uuid4().hex
         created = utc_now()
         rel = f"{AUDIO_DIRNAME}/generations/{created[:4]}/{created[5:7]}/{gen_id}.wav"
-        data = encode_wav(
-            samples,
-            sample_rate,
-            subtype=GENERATION_SUBTYPE,
-            title=title or text[:80],
-            comment=f"{AI_LABEL}; id {gen_id}",
-            software=f"GLM-TTS Desktop {self.app_version}",
+        model_info = dict(model_info or {})
+        prov = Provenance(
+            generation_id=gen_id,
+            created_at=created,
+            text=text,
+            title=title,
+            voice_name=voice_name or "",
+            app_version=self.app_version,
+            model_revision=str(model_info.get("revision", "") or "unknown"),
+            model_fingerprint=str(model_info.get("fingerprint", "")),
         )
+        data = tagged_wav(samples, sample_rate, prov, subtype=GENERATION_SUBTYPE)
         path = self._abs(rel)
         atomic_write_bytes(path, data, what="generated audio")
         try:

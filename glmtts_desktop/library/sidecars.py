@@ -74,29 +74,12 @@ def generation_sidecar_path(gen: Generation) -> Path:
     return gen.path.with_suffix(".json")
 
 
-def write_generation_sidecar(gen: Generation, label: str) -> None:
-    payload = {
-        "format": FORMAT,
-        "kind": "generation",
-        "ai_generated": True,
-        "label": label,
-        "id": gen.id,
-        "title": gen.title,
-        "text": gen.text,
-        "voice": {"id": gen.voice_id, "name": gen.voice_name},
-        "seed": gen.seed,
-        "settings": gen.settings,
-        "model": gen.model_info,
-        "app_version": gen.app_version,
-        "created_at": gen.created_at,
-        "deleted_at": gen.deleted_at,
-        "audio": {
-            "file": gen.path.name,
-            "sha256": gen.sha256,
-            "sample_rate": gen.sample_rate,
-            "duration_s": gen.duration,
-        },
-    }
+def write_generation_sidecar(gen: Generation, label: str = "") -> None:
+    """``label`` is kept for callers of the old signature; the payload has the one label."""
+    from glmtts_desktop.library.provenance import provenance_payload
+
+    payload = provenance_payload(gen)
+    payload["audio"]["file"] = gen.path.name
     _write(generation_sidecar_path(gen), payload)
 
 
