@@ -117,6 +117,7 @@ class Engine:
             text = TextFrontend(tokenizer)
             report(1)
             llm = load_llm(layout.llm_dir, device=device, dtype=dtype)
+            llm.enable_cuda_graphs(device.type == "cuda")
             report(2)
             flow = load_flow(layout.flow_dir, device=device, dtype=dtype)
             report(3)

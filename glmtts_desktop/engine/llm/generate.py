@@ -4,8 +4,10 @@ The loop mirrors the reference: prefill the whole prompt, then one token per ste
 banned before ``min_len``; the first eoa ends the segment (not appended); at most ``max_len``
 tokens. Differences are only in mechanics: a static KV cache and an explicit per-segment
 generator, consumed draw for draw like the official global one (see ``sampling``); the sampler
-returns the id as a host int, which the stop test needs anyway. Cancellation is checked before
-every step.
+returns the id as a host int, which the stop test needs anyway. On CUDA the sampler runs on the
+device (``device_sampling``: one small read per token) and the id it leaves there is fed back
+without a host->device copy; on the CPU, where a read costs nothing, the host sampler is used.
+Cancellation is checked before every step.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Protocol
 import torch
 
 from glmtts_desktop.engine.errors import TextInputError
+from glmtts_desktop.engine.llm.device_sampling import DeviceSampler
 from glmtts_desktop.engine.llm.model import SpeechLM
 from glmtts_desktop.engine.llm.sampling import METHODS, TokenSampler
 from glmtts_desktop.engine.types import CancelToken
@@ -101,7 +104,8 @@ def generate_speech_tokens(
     if max_len > room:
         log.warning("max_len %d capped to %d by the model's context length", max_len, room)
         max_len = room
-    sampler = TokenSampler(
+    sampler_cls = DeviceSampler if dev.type == "cuda" else TokenSampler
+    sampler = sampler_cls(
         method,
         vocab_size=cfg.vocab_size,
         ats=special.ats,
@@ -131,7 +135,7 @@ def generate_speech_tokens(
                 on_step(len(out), max_len)
             if i + 1 < max_len:
                 sampler.push(tid)
-                logits = model.decode_step(torch.tensor([[tid]], dtype=torch.long, device=dev))
+                logits = model.decode_step(sampler.token_tensor(tid))
     log.debug(
         "generated %d speech tokens (prompt %d, max %d, stop=%s)", len(out), n_prompt, max_len, not hit_max
     )

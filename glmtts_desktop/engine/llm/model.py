@@ -14,6 +14,7 @@ exactly the checkpoint's, so ``state_dict()`` keys equal the safetensors keys.
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 import torch
 import torch.nn.functional as F
@@ -21,7 +22,14 @@ from torch import nn
 
 from glmtts_desktop.engine.llm.config import LlmConfig
 
+if TYPE_CHECKING:
+    from glmtts_desktop.engine.llm.cuda_graphs import DecodeGraphs
+
 log = logging.getLogger(__name__)
+
+MIN_BUCKET = 256  # smallest KV-cache allocation (positions)
+MIN_SPAN = 64  # smallest attention span of a decode step
+SHRINK_FACTOR = 4  # reallocate when the cache is this many times larger than needed
 
 
 class RMSNorm(nn.Module):
@@ -95,14 +103,24 @@ class Attention(nn.Module):
         mask: torch.Tensor,
         kv_cache: tuple[torch.Tensor, torch.Tensor],
     ) -> torch.Tensor:
-        """One new token at device position ``pos`` ([1] long); attends to the masked cache."""
+        """One new token at device position ``pos`` ([1] long) over the first ``mask.shape[-1]``
+        cache positions (a span bucket >= pos + 1; ``mask`` is True up to ``pos``).
+
+        Grouped-query attention as one batched matmul per group: the query heads that share a
+        K/V head are the rows of one small matrix, so K/V are read once and never repeated, and
+        the work is bounded by the span, not by the allocated cache. (SDPA with an explicit mask
+        and GQA falls to its math kernel on most GPUs, which repeats K/V 4x.)"""
         q, k, v = self._qkv(x, cos, sin)
         k_cache, v_cache = kv_cache
         k_cache.index_copy_(2, pos, k)
         v_cache.index_copy_(2, pos, v)
-        y = F.scaled_dot_product_attention(
-            q, k_cache, v_cache, attn_mask=mask, enable_gqa=self.n_kv != self.n_heads
-        )
+        span = mask.shape[-1]
+        group = self.n_heads // self.n_kv
+        qg = q.reshape(1, self.n_kv, group, self.head_dim)
+        scores = torch.matmul(qg, k_cache[:, :, :span].transpose(-1, -2)).float()
+        scores = scores.mul_(self.head_dim**-0.5).masked_fill_(~mask, float("-inf"))
+        probs = scores.softmax(-1).to(v_cache.dtype)
+        y = torch.matmul(probs, v_cache[:, :, :span]).reshape(1, self.n_heads, 1, self.head_dim)
         return self._out(y)
 
 
@@ -159,6 +177,24 @@ class SpeechLM(nn.Module):
         self._pos_host = 0  # next position, tracked on the host without syncing
         self._pos: torch.Tensor | None = None  # same value on the device, [1] long
         self._arange: torch.Tensor | None = None
+        self._token: torch.Tensor | None = None  # static input of the decode step, [1, 1] long
+        self.cache_generation = 0  # bumped on every (re)allocation: graphs bound to the old one die
+        self.graphs: DecodeGraphs | None = None  # set by enable_cuda_graphs()
+
+    def enable_cuda_graphs(self, enabled: bool = True) -> bool:
+        """Replay decode steps from captured CUDA graphs (CUDA only); returns whether they are on.
+
+        Capture happens per span bucket on first use; if capture fails the model falls back to
+        eager steps with one log line (see ``cuda_graphs``)."""
+        if not enabled or self.device.type != "cuda":
+            if self.graphs is not None:
+                self.graphs.clear()
+            self.graphs = None
+            return False
+        from glmtts_desktop.engine.llm.cuda_graphs import DecodeGraphs
+
+        self.graphs = DecodeGraphs(self)
+        return True
 
     # --- helpers -------------------------------------------------------------------------
     @property
@@ -227,41 +263,60 @@ class SpeechLM(nn.Module):
 
     # --- cached generation ---------------------------------------------------------------
     def reset_cache(self, max_len: int) -> None:
-        """Make room for ``max_len`` positions (prompt + generated); reuses memory if it fits."""
+        """Make room for ``max_len`` positions (prompt + generated); reuses memory if it fits.
+
+        The memory is allocated in capacity buckets (powers of two from ``MIN_BUCKET``), so
+        segments of similar length reuse one cache and the CUDA graphs captured on it. A cache
+        more than ``SHRINK_FACTOR`` times larger than the bucket now needed is given back and
+        reallocated smaller. ``cache_capacity`` is the logical limit ``max_len``.
+        """
         cfg = self.config
         if max_len <= 0:
             raise ValueError("max_len must be positive")
         max_len = min(int(max_len), cfg.max_position_embeddings)
+        physical = min(capacity_bucket(max_len), cfg.max_position_embeddings)
         dev, dt = self.device, self.dtype
+        allocated = self._kv[0][0].shape[2] if self._kv else 0
         if (
-            self._cache_len < max_len
-            or not self._kv
+            allocated < max_len
+            or allocated > SHRINK_FACTOR * physical
             or self._kv[0][0].device != dev
             or self._kv[0][0].dtype != dt
         ):
-            self._kv = []  # free the old cache before allocating the new one
-            shape = (1, cfg.num_key_value_heads, max_len, cfg.head_dim)
+            self.release_cache()  # free the old cache (and graphs bound to it) first
+            shape = (1, cfg.num_key_value_heads, physical, cfg.head_dim)
             self._kv = [
                 (torch.zeros(shape, device=dev, dtype=dt), torch.zeros(shape, device=dev, dtype=dt))
                 for _ in range(cfg.num_hidden_layers)
             ]
-            self._cache_len = max_len
-            self._arange = torch.arange(max_len, device=dev)
-            log.debug("allocated KV cache for %d positions", max_len)
-        self._pos = torch.zeros(1, dtype=torch.long, device=dev)
+            self._arange = torch.arange(physical, device=dev)
+            self._pos = torch.zeros(1, dtype=torch.long, device=dev)
+            self._token = torch.zeros(1, 1, dtype=torch.long, device=dev)
+            self.cache_generation += 1
+            log.debug("allocated KV cache for %d positions (bucket of %d)", max_len, physical)
+        self._cache_len = max_len
+        self._pos.zero_()
         self._pos_host = 0
 
     def release_cache(self) -> None:
-        """Free the KV cache (e.g. when the engine goes idle); the next prefill re-allocates."""
+        """Free the KV cache and its CUDA graphs (between jobs, when idle); prefill re-allocates."""
+        if self.graphs is not None:
+            self.graphs.clear()
         self._kv = []
         self._cache_len = 0
         self._pos = None
         self._pos_host = 0
         self._arange = None
+        self._token = None
 
     @property
     def cache_capacity(self) -> int:
         return self._cache_len
+
+    @property
+    def allocated_positions(self) -> int:
+        """Positions the KV cache memory holds (a bucket >= ``cache_capacity``)."""
+        return self._kv[0][0].shape[2] if self._kv else 0
 
     @property
     def position(self) -> int:
@@ -287,8 +342,10 @@ class SpeechLM(nn.Module):
     def decode_step(self, token: torch.Tensor) -> torch.Tensor:
         """Feed one token ([1, 1] long, may live on the device) at the next position; logits [1, V].
 
-        Shapes are the same at every step (attention spans the whole cache under a mask), so
-        the body is capture-friendly; the only host-side work is a bounds check on a counter.
+        The step reads its token and position from static device buffers and attends over a
+        span bucket covering the current length, so for a given span its kernels and shapes
+        never change: on CUDA it is replayed from a captured graph (``graphs``), elsewhere run
+        eagerly. No host synchronisation either way; the host only tracks a counter.
         """
         if self._pos is None or self._pos_host == 0:
             raise RuntimeError("decode_step() before prefill()")
@@ -296,18 +353,38 @@ class SpeechLM(nn.Module):
             raise RuntimeError(
                 f"KV cache full ({self._cache_len} positions); call reset_cache with more room"
             )
-        out = self._step(token.reshape(1, 1).to(self.device), self._pos)
+        self._token.copy_(token.reshape(1, 1))
+        span = min(span_bucket(self._pos_host + 1), self.allocated_positions)
+        out = None
+        if self.graphs is not None:
+            out = self.graphs.replay(span)
+        if out is None:
+            out = self.static_step(span)
         self._pos.add_(1)
         self._pos_host += 1
         return out
 
-    def _step(self, token: torch.Tensor, pos: torch.Tensor) -> torch.Tensor:
+    def static_step(self, span: int) -> torch.Tensor:
+        """The capturable decode step: token and position from the static buffers, attention over
+        the first ``span`` cache positions; no allocation that depends on the step, no sync."""
+        pos = self._pos
         cos_t, sin_t = self._rope_table()
         cos = cos_t.index_select(0, pos).to(self.dtype)
         sin = sin_t.index_select(0, pos).to(self.dtype)
-        mask = (self._arange <= pos).view(1, 1, 1, -1)
-        h = self.model.embed_tokens(token)
+        mask = (self._arange[:span] <= pos).view(1, 1, 1, span)
+        h = self.model.embed_tokens(self._token)
         for i, layer in enumerate(self.model.layers):
             h = h + layer.self_attn.forward_step(layer.input_layernorm(h), cos, sin, pos, mask, self._kv[i])
             h = h + layer.mlp(layer.post_attention_layernorm(h))
         return self._logits(h[:, -1])
+
+
+def capacity_bucket(n: int) -> int:
+    """The KV-cache allocation for ``n`` positions: the next power of two, at least MIN_BUCKET."""
+    return max(MIN_BUCKET, 1 << (max(int(n), 1) - 1).bit_length())
+
+
+def span_bucket(n: int) -> int:
+    """The attention span for a cache holding ``n`` positions: the next power of two >= 64, so
+    a step reads at most twice the live cache and only a handful of graphs are ever captured."""
+    return max(MIN_SPAN, 1 << (max(int(n), 1) - 1).bit_length())

@@ -229,6 +229,10 @@ class TokenSampler:
             return topk_sample(logp, self.valid, self.generator, eoa=self.eoa, ban_eoa=ban_eoa)
         return greedy_sample(logp, self.valid, eoa=self.eoa, ban_eoa=ban_eoa)
 
+    def token_tensor(self, tid: int) -> torch.Tensor:
+        """The id to feed back to the model, [1, 1] long on the sampler's device."""
+        return torch.tensor([[tid]], dtype=torch.long, device=self.valid.device)
+
     def push(self, token) -> None:
         """Record an appended id (int or one-element tensor) in the repetition window."""
         self.history.append(int(token))
