@@ -231,7 +231,8 @@ class Engine:
         """WhisperVQ ids at 25 Hz (raw codebook ids)."""
         self._need_prompt_frontend()
         audio16 = resample(_mono(audio), sr, SPEECH_TOKENIZER_SR)
-        return np.asarray(self.speech_tokenizer.tokenize(audio16), dtype=np.int64)
+        with _translate_oom():
+            return np.asarray(self.speech_tokenizer.tokenize(audio16), dtype=np.int64)
 
     def speaker_embedding(self, audio: np.ndarray, sr: int) -> np.ndarray:
         self._need_prompt_frontend()
