@@ -48,14 +48,48 @@ def test_synth_writes_audio_at_the_chosen_rate(tiny_checkpoint, reference_wav, t
     assert sorted(p.name for p in tmp_path.iterdir()) == [out.name]  # no temp file left behind
 
 
-def test_synth_with_overrides_and_phoneme_mode(tiny_checkpoint, reference_wav, tmp_path):
+@pytest.fixture
+def spoken(monkeypatch):
+    """What the real engine read for each synthesis the CLI ran: the model text of every segment."""
+    from glmtts_desktop.engine.engine import Engine
+
+    runs: list[list[str]] = []
+    real = Engine.synthesize
+
+    def spy(self, request, **kwargs):
+        result = real(self, request, **kwargs)
+        runs.append([seg.model_text for seg in result.segments])
+        return result
+
+    monkeypatch.setattr(Engine, "synthesize", spy)
+    return runs
+
+
+def test_overrides_and_phoneme_mode_change_what_is_spoken(tiny_checkpoint, reference_wav, tmp_path, spoken):
     overrides = tmp_path / "G2P_replace_dict.jsonl"
     overrides.write_text(json.dumps({"行": "<|X|><|ING2|>"}, ensure_ascii=False) + "\n", encoding="utf-8")
-    out = tmp_path / "zh.flac"
-    args = synth_args(tiny_checkpoint, reference_wav, out, "--phoneme", "--overrides", str(overrides))
-    args[args.index("--text") + 1] = "我们一起去银行。"
-    assert main(args) == 0
-    assert sf.info(out).format == "FLAC"
+    options = {
+        "plain": (),
+        "phoneme": ("--phoneme",),
+        "both": ("--phoneme", "--overrides", str(overrides)),
+    }
+    audio = {}
+    for name, extra in options.items():
+        out = tmp_path / f"{name}.flac"
+        args = synth_args(tiny_checkpoint, reference_wav, out, "--seed", "7", *extra)
+        args[args.index("--text") + 1] = "我们一起去银行。"
+        assert main(args) == 0
+        assert sf.info(out).format == "FLAC"
+        audio[name] = sf.read(out, dtype="float32")[0]
+    read = dict(zip(options, spoken, strict=True))
+    assert read["plain"] == ["我们一起去银行。"]
+    # phoneme mode spells the polyphonic 行 of 银行 as its phonemes (háng), the rest stays text
+    assert read["phoneme"] == ["我们一起去银<|H|><|ANG2|>。"]
+    # the user's reading wins over the phoneme rules
+    assert read["both"] == ["我们一起去银<|X|><|ING2|>。"]
+    # and the model hears it: same seed, different input, different audio
+    assert not np.array_equal(audio["plain"], audio["phoneme"])
+    assert not np.array_equal(audio["phoneme"], audio["both"])
 
 
 def test_the_installed_entry_point_runs(tiny_checkpoint, reference_wav, tmp_path):
@@ -75,7 +109,7 @@ def test_the_installed_entry_point_runs(tiny_checkpoint, reference_wav, tmp_path
     [
         ("missing_model", 3, "does not exist"),
         ("wrong_folder", 3, "does not look like"),
-        ("unreadable_ref", 2, ""),
+        ("unreadable_ref", 2, "broken.wav could not be read as audio"),
         ("silent_ref", 2, "silent"),
         ("short_ref", 2, "too short"),
         ("empty_text", 2, "empty"),

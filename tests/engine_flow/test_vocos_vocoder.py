@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import warnings
 
+import numpy as np
 import pytest
 import torch
 
@@ -13,9 +14,44 @@ from glmtts_desktop.engine.vocoder import MEL_LOGDIFF, load_vocoder, write_rando
 from glmtts_desktop.errors import InvalidInputError
 
 
-def test_mel_logdiff_is_minus_ln_2560():
-    assert MEL_LOGDIFF == pytest.approx(-7.847762537473608, abs=1e-15)
-    assert MEL_LOGDIFF == -math.log(2560)
+def _generator_log_mel(audio: np.ndarray, sr: int = 32000, n_fft: int = 2560, hop: int = 640) -> np.ndarray:
+    """(frames, 80) log-mel the way the Vocos generator analyses audio: of |STFT| / n_fft.
+
+    Written here in float64 numpy (periodic Hann, reflect padding of (n_fft - hop) / 2, Slaney
+    filters 0-8 kHz) so it shares no code with the engine's prompt-mel path.
+    """
+    import librosa
+
+    pad = (n_fft - hop) // 2
+    x = np.pad(audio.astype(np.float64), pad, mode="reflect")
+    n_frames = 1 + (len(x) - n_fft) // hop
+    frames = np.stack([x[i * hop : i * hop + n_fft] for i in range(n_frames)])
+    window = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(n_fft) / n_fft)
+    magnitude = np.abs(np.fft.rfft(frames * window, axis=1)) / n_fft
+    bank = librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=80, fmin=0.0, fmax=8000.0, norm="slaney")
+    return np.log(magnitude @ bank.T.astype(np.float64))
+
+
+def test_the_mel_shift_maps_the_flow_mel_onto_the_generators_scale():
+    """The flow's mel is of the undivided |STFT|; the generator expects |STFT| / n_fft.
+
+    For the same 32 kHz audio, the prompt mel (the flow's scale) passed through the vocoder's
+    input transform must equal the generator's own analysis, frame by frame.
+    """
+    from glmtts_desktop.engine.frontend import prompt_mel
+    from glmtts_desktop.engine.vocoder.vocos import vocos_input
+
+    sr = 32000
+    t = np.arange(int(1.5 * sr)) / sr
+    rng = np.random.default_rng(0)
+    audio = (0.3 * np.sin(2 * np.pi * 220 * t) + 0.05 * rng.standard_normal(t.size)).astype(np.float32)
+    flow_mel = prompt_mel(audio, sr)  # (frames, 80), natural log
+    got = vocos_input(torch.from_numpy(flow_mel.T.copy())[None])[0].numpy()  # (frames, 80)
+    expect = _generator_log_mel(audio)
+    assert got.shape == expect.shape
+    assert expect.min() > np.log(1e-5) - math.log(2560)  # no bin at the floor: the test sees the scale
+    np.testing.assert_allclose(got, expect, atol=1e-4, rtol=0)
+    assert MEL_LOGDIFF == pytest.approx(-7.847762537473608, abs=1e-12)  # the official file's literal
 
 
 @pytest.mark.parametrize("frames", [2, 5, 40])

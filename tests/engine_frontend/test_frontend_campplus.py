@@ -27,19 +27,54 @@ def test_fbank_mean_removal_cancels_gain():
     assert np.abs(kaldi_fbank(audio)).max() > 0.01  # not trivially zero
 
 
-def test_round_trip_shape_determinism_and_voices(tiny_campplus, make_voice):
+def _official_features(audio: np.ndarray) -> torch.Tensor:
+    """The official frontend's CAM++ input, restated: 80-bin Kaldi fbank, no dither, mean removed."""
+    import torchaudio.compliance.kaldi as kaldi
+
+    feat = kaldi.fbank(torch.from_numpy(audio)[None], num_mel_bins=80, dither=0.0, sample_frequency=16000)
+    return (feat - feat.mean(dim=0, keepdim=True))[None]
+
+
+def test_embedding_is_the_speaker_network_on_the_official_features(tiny_campplus, make_voice):
+    """ONNX Runtime on the exported graph must give what the network itself computes (CPU here)."""
+    net = build_speaker_net("tiny", 5)  # the weights tiny_campplus was exported from
     enc = SpeakerEncoder(tiny_campplus, prefer_cuda=False)
-    assert enc.provider == "CPUExecutionProvider"
-    a = make_voice(3.0, 16000, 110.0, 0)
-    b = make_voice(3.0, 16000, 260.0, 1)
-    ea, eb = enc.embed(a), enc.embed(b)
-    assert ea.shape == (192,) and ea.dtype == np.float32 and np.isfinite(ea).all()
-    np.testing.assert_array_equal(ea, enc.embed(a.copy()))
-    np.testing.assert_array_equal(ea, SpeakerEncoder(tiny_campplus, prefer_cuda=True).embed(a))
+    voices = [make_voice(3.0, 16000, 110.0, 0), make_voice(3.0, 16000, 260.0, 1), make_voice(0.3, 16000, 180.0, 2)]
+    embeddings = []
+    for audio in voices:
+        got = enc.embed(audio)
+        with torch.no_grad():
+            expect = net(_official_features(audio)).numpy().reshape(-1)
+        assert got.shape == (192,) and got.dtype == np.float32
+        np.testing.assert_allclose(got, expect, atol=1e-4, rtol=1e-4)  # raw values, not normalised
+        embeddings.append(got)
+    ea, eb = embeddings[0], embeddings[1]
     cos = float(ea @ eb / np.linalg.norm(ea) / np.linalg.norm(eb))
-    assert np.abs(ea - eb).max() > 1e-3 and cos < 0.9999
-    # dynamic time axis: another length works too
-    assert enc.embed(a[:5000]).shape == (192,)
+    assert np.abs(ea - eb).max() > 1e-3 and cos < 0.9999  # two voices, two embeddings
+
+
+def test_cuda_is_asked_for_only_when_preferred_and_available(tiny_campplus, monkeypatch):
+    """Which providers the session is built with (the GPU path itself needs a GPU to run)."""
+    import onnxruntime as ort
+
+    asked: list[list[str]] = []
+    real_session = ort.InferenceSession
+
+    def session(path, sess_options=None, providers=None):
+        asked.append(list(providers))
+        return real_session(path, sess_options=sess_options, providers=["CPUExecutionProvider"])
+
+    monkeypatch.setattr(ort, "InferenceSession", session)
+    monkeypatch.setattr(ort, "get_available_providers", lambda: ["CUDAExecutionProvider", "CPUExecutionProvider"])
+    SpeakerEncoder(tiny_campplus, prefer_cuda=True)
+    SpeakerEncoder(tiny_campplus, prefer_cuda=False)
+    monkeypatch.setattr(ort, "get_available_providers", lambda: ["CPUExecutionProvider"])
+    SpeakerEncoder(tiny_campplus, prefer_cuda=True)
+    assert asked == [
+        ["CUDAExecutionProvider", "CPUExecutionProvider"],  # CPU stays as the fallback
+        ["CPUExecutionProvider"],
+        ["CPUExecutionProvider"],
+    ]
 
 
 def test_onnx_graph_matches_torch_module(tmp_path):
