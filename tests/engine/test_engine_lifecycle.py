@@ -127,7 +127,9 @@ def test_model_fingerprint_follows_the_prompt_weights(tiny_checkpoint, tmp_path)
     flow.write_bytes(flow.read_bytes())
     assert fingerprint() == first
     # another speaker model (same architecture, other weights) must invalidate it
-    campplus = next(p for p in (folder / "frontend" / "campplus.onnx", folder / "campplus.onnx") if p.exists())
+    campplus = next(
+        p for p in (folder / "frontend" / "campplus.onnx", folder / "campplus.onnx") if p.exists()
+    )
     write_random_campplus(campplus, size="tiny", seed=99)
     second = fingerprint()
     assert second != first

@@ -39,7 +39,11 @@ def test_embedding_is_the_speaker_network_on_the_official_features(tiny_campplus
     """ONNX Runtime on the exported graph must give what the network itself computes (CPU here)."""
     net = build_speaker_net("tiny", 5)  # the weights tiny_campplus was exported from
     enc = SpeakerEncoder(tiny_campplus, prefer_cuda=False)
-    voices = [make_voice(3.0, 16000, 110.0, 0), make_voice(3.0, 16000, 260.0, 1), make_voice(0.3, 16000, 180.0, 2)]
+    voices = [
+        make_voice(3.0, 16000, 110.0, 0),
+        make_voice(3.0, 16000, 260.0, 1),
+        make_voice(0.3, 16000, 180.0, 2),
+    ]
     embeddings = []
     for audio in voices:
         got = enc.embed(audio)
@@ -65,7 +69,9 @@ def test_cuda_is_asked_for_only_when_preferred_and_available(tiny_campplus, monk
         return real_session(path, sess_options=sess_options, providers=["CPUExecutionProvider"])
 
     monkeypatch.setattr(ort, "InferenceSession", session)
-    monkeypatch.setattr(ort, "get_available_providers", lambda: ["CUDAExecutionProvider", "CPUExecutionProvider"])
+    monkeypatch.setattr(
+        ort, "get_available_providers", lambda: ["CUDAExecutionProvider", "CPUExecutionProvider"]
+    )
     SpeakerEncoder(tiny_campplus, prefer_cuda=True)
     SpeakerEncoder(tiny_campplus, prefer_cuda=False)
     monkeypatch.setattr(ort, "get_available_providers", lambda: ["CPUExecutionProvider"])
