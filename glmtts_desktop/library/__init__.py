@@ -8,12 +8,16 @@ generations (history with provenance), in SQLite + plain audio files. Never impo
 
 from glmtts_desktop.library.db import SCHEMA_VERSION
 from glmtts_desktop.library.errors import (
+    ArchiveChecksumError,
+    ArchiveError,
     DiskFullError,
+    DuplicateVoiceError,
     InvalidEntryError,
     LibraryError,
     LibraryVersionError,
     NotFoundError,
     StorageError,
+    UnsafeArchiveError,
 )
 from glmtts_desktop.library.paths import default_library_root
 from glmtts_desktop.library.store import IntegrityProblem, Library
@@ -21,6 +25,10 @@ from glmtts_desktop.library.types import CONSENT_BASES, ConsentRecord, Generatio
 
 __all__ = [
     "SCHEMA_VERSION",
+    "ArchiveChecksumError",
+    "ArchiveError",
+    "DuplicateVoiceError",
+    "UnsafeArchiveError",
     "DiskFullError",
     "InvalidEntryError",
     "LibraryError",

@@ -64,8 +64,12 @@ class ClipStore:
         return digest
 
     def load_clip(self, digest: str) -> tuple[np.ndarray, int]:
+        return read_audio(self.clip_path(digest))
+
+    def clip_path(self, digest: str) -> Path:
+        """Where the kept clip lives (for archives); raises NotFoundError."""
         with self._lock:
             r = self.conn.execute("SELECT rel_path FROM clips WHERE sha256 = ?", (digest,)).fetchone()
         if r is None:
             raise NotFoundError("That reference clip is not in the library.", detail=digest)
-        return read_audio(self._abs(r["rel_path"]))
+        return self._abs(r["rel_path"])

@@ -29,3 +29,30 @@ class NotFoundError(LibraryError, InvalidInputError):
 
 class InvalidEntryError(LibraryError, InvalidInputError):
     """A name, transcript, consent record or audio given to the library cannot be stored."""
+
+
+class DuplicateVoiceError(LibraryError, InvalidInputError):
+    """The voice is already in the library (same name, original or reference audio); the
+    front end asks whether to keep both or skip, and calls again with that choice."""
+
+    def __init__(self, name: str, existing_id: str, existing_name: str) -> None:
+        super().__init__(
+            f"The voice “{name}” is already in the library as “{existing_name}”.",
+            hint="Open the existing voice, or add it anyway as a second copy.",
+        )
+        self.name = name
+        self.existing_id = existing_id
+        self.existing_name = existing_name
+
+
+class ArchiveError(LibraryError, InvalidInputError):
+    """An archive cannot be read or imported; nothing was added to the library."""
+
+
+class UnsafeArchiveError(ArchiveError):
+    """The archive holds something that could write outside its folder or fill the disk
+    (``..``, absolute names, links, unknown files, a decompression bomb)."""
+
+
+class ArchiveChecksumError(ArchiveError):
+    """A file in the archive does not match its recorded checksum (damaged or changed)."""

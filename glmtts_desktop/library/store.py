@@ -26,7 +26,7 @@ from glmtts_desktop.library import db
 from glmtts_desktop.library.clips import ClipStore
 from glmtts_desktop.library.consent import ConsentStore
 from glmtts_desktop.library.errors import StorageError
-from glmtts_desktop.library.files import remove_empty_dirs, remove_file, sha256_file
+from glmtts_desktop.library.files import read_audio, remove_empty_dirs, remove_file, sha256_file
 from glmtts_desktop.library.generations import GenerationStore
 from glmtts_desktop.library.paths import AUDIO_DIRNAME, DB_FILENAME, default_library_root
 from glmtts_desktop.library.prompt_cache import PromptCacheStore
@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 class IntegrityProblem:
     """A file the catalogue knows about that is missing or no longer matches its checksum."""
 
-    kind: str  # "voice_original", "voice_reference", "generation"
+    kind: str  # "voice_original", "voice_reference", "generation", "consent_evidence", "clip"
     item_id: str
     path: Path
     problem: str  # "missing" or "checksum mismatch"
@@ -125,6 +125,20 @@ class Library(VoiceStore, ConsentStore, GenerationStore, PromptCacheStore, ClipS
                 self.purge_voice(vid)
             return len(voices), len(gens)
 
+    @staticmethod
+    def _still_matches(kind: str, item_id: str, path: Path, digest: str) -> bool:
+        """A clip is named by its decoded samples' digest; every other file by its bytes."""
+        if kind != "clip":
+            return sha256_file(path) == digest
+        from glmtts_desktop.library.clips import clip_digest
+        from glmtts_desktop.library.errors import LibraryError
+
+        try:
+            samples, sr = read_audio(path)
+        except LibraryError:
+            return False
+        return clip_digest(samples, sr) == item_id
+
     def check_integrity(self, *, verify_hashes: bool = False) -> list[IntegrityProblem]:
         """Every catalogued file exists (and, with ``verify_hashes``, still has its sha256)."""
         with self._lock:
@@ -137,11 +151,17 @@ class Library(VoiceStore, ConsentStore, GenerationStore, PromptCacheStore, ClipS
                 items.append(("voice_reference", r[0], r[1], r[2]))
             for r in self.conn.execute("SELECT id, rel_path, sha256 FROM generations"):
                 items.append(("generation", r[0], r[1], r[2]))
+            for r in self.conn.execute(
+                "SELECT voice_id, evidence_rel_path, evidence_sha256 FROM consents WHERE evidence_rel_path IS NOT NULL"
+            ):
+                items.append(("consent_evidence", r[0], r[1], r[2]))
+            for r in self.conn.execute("SELECT sha256, rel_path FROM clips"):
+                items.append(("clip", r[0], r[1], ""))
         problems = []
         for kind, item_id, rel, digest in items:
             path = self._abs(rel)
             if not path.is_file():
                 problems.append(IntegrityProblem(kind, item_id, path, "missing"))
-            elif verify_hashes and sha256_file(path) != digest:
+            elif verify_hashes and not self._still_matches(kind, item_id, path, digest):
                 problems.append(IntegrityProblem(kind, item_id, path, "checksum mismatch"))
         return problems

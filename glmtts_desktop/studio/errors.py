@@ -3,6 +3,15 @@
 from __future__ import annotations
 
 from glmtts_desktop.errors import GlmTtsError, InvalidInputError
+from glmtts_desktop.library.errors import DuplicateVoiceError
+
+__all__ = [
+    "ConsentRequiredError",
+    "ConsentRevokedError",
+    "DuplicateVoiceError",
+    "StudioError",
+    "VoiceUnavailableError",
+]
 
 
 class StudioError(GlmTtsError):
@@ -33,15 +42,3 @@ class ConsentRevokedError(StudioError, InvalidInputError):
 
 class VoiceUnavailableError(StudioError, InvalidInputError):
     """A generation's voice (or its kept clip) is gone, so it cannot be made again."""
-
-
-class DuplicateVoiceError(StudioError, InvalidInputError):
-    """The voice is already in the library (same reference audio)."""
-
-    def __init__(self, name: str, existing_id: str, existing_name: str) -> None:
-        super().__init__(
-            f"The voice “{name}” is already in the library as “{existing_name}”.",
-            hint="Open the existing voice, or add it anyway as a second copy.",
-        )
-        self.existing_id = existing_id
-        self.existing_name = existing_name

@@ -1,0 +1,223 @@
+"""Put a verified archive's voices, clips and generations into the library, exactly.
+
+Files are copied first (byte for byte, temp → fsync → rename), then every catalogue row is
+inserted in one transaction; if anything fails, the files this import created are removed,
+so the library either has the whole archive or none of it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import soundfile as sf
+
+from glmtts_desktop import fsutil
+from glmtts_desktop.library.db import transaction
+from glmtts_desktop.library.files import copy_content_addressed, storage_error
+from glmtts_desktop.library.paths import AUDIO_DIRNAME
+from glmtts_desktop.library.sidecars import write_generation_sidecar
+from glmtts_desktop.library.types import ConsentRecord
+
+_REFERENCE_NAME = re.compile(r"reference-[0-9a-f]{8}\.wav")
+
+
+@dataclass
+class ImportReport:
+    voices_added: list[str] = field(default_factory=list)  # names
+    voices_skipped: list[str] = field(default_factory=list)
+    generations_added: int = 0
+    generations_skipped: int = 0
+
+
+class Restorer:
+    def __init__(self, library: Any, data: Path, index: dict[str, Any], plan: dict[str, str | None]) -> None:
+        self.lib, self.data, self.index, self.plan = library, data, index, plan
+        self.created: list[Path] = []
+        self.rows: list[tuple[str, tuple[Any, ...]]] = []
+        self.consents: list[tuple[str, ConsentRecord]] = []
+        self.report = ImportReport()
+        self.voice_map: dict[str, str] = {}  # archive voice id -> id of the voice added
+        self.skipped_map: dict[str, str] = {}  # archive voice id -> existing voice it duplicates
+
+    def run(self) -> ImportReport:
+        try:
+            for v in self.index["voices"]:
+                self._voice(v)
+            for c in self.index.get("clips", []):
+                self._clip(c)
+            for g in self.index["generations"]:
+                self._generation(g)
+            with self.lib._lock, transaction(self.lib.conn, "import the archive"):
+                for sql, params in self.rows:
+                    self.lib.conn.execute(sql, params)
+                for vid, consent in self.consents:
+                    self.lib._write_consent(vid, consent)
+        except BaseException:
+            for p in reversed(self.created):
+                fsutil.remove_quietly(p)
+            raise
+        for vid in self.voice_map.values():
+            self.lib._described(self.lib.get_voice(vid))
+        for sql, params in self.rows:
+            if sql.startswith("INSERT INTO generations"):
+                write_generation_sidecar(self.lib.get_generation(params[0]))
+        return self.report
+
+    # -- files -------------------------------------------------------------------------------
+    def _copy(self, rel: str, dest: Path) -> None:
+        src = self.data / rel
+        if dest.exists():
+            return
+        try:
+            fsutil.atomic_write_via(dest, lambda tmp: shutil.copyfile(src, tmp))
+        except OSError as exc:
+            raise storage_error(exc, "imported file", dest) from exc
+        self.created.append(dest)
+
+    def _content(self, rel: str, folder: str, what: str) -> tuple[str, Path]:
+        existed_before = {p for p in (self.lib.root / AUDIO_DIRNAME / folder).rglob("*")}
+        digest, dest, _ = copy_content_addressed(
+            self.data / rel, self.lib.root / AUDIO_DIRNAME / folder, what=what
+        )
+        if dest not in existed_before:
+            self.created.append(dest)
+        return digest, dest
+
+    # -- rows --------------------------------------------------------------------------------
+    def _voice(self, v: dict[str, Any]) -> None:
+        target = self.plan.get(v["id"])
+        if target is None:
+            self.skipped_map[v["id"]] = str(self.plan.get("skip:" + v["id"]))
+            self.report.voices_skipped.append(v["name"])
+            return
+        vid = uuid.uuid4().hex if target == "new" else target
+        self.voice_map[v["id"]] = vid
+        name = str(v["reference"].get("stored_as", ""))
+        if not _REFERENCE_NAME.fullmatch(name):
+            name = f"reference-{uuid.uuid4().hex[:8]}.wav"
+        ref = self.lib.root / AUDIO_DIRNAME / "voices" / vid / name
+        self._copy(v["reference"]["file"], ref)
+        orig_sha, orig_name = None, None
+        if v.get("original"):
+            orig_sha, orig_dest = self._content(v["original"]["file"], "originals", "original recording")
+            orig_name = v["original"]["name"]
+            self.rows.append(
+                (
+                    "INSERT OR IGNORE INTO originals (sha256, rel_path, original_name, size_bytes, added_at) VALUES (?,?,?,?,?)",
+                    (
+                        orig_sha,
+                        self.lib._rel(orig_dest),
+                        orig_name,
+                        orig_dest.stat().st_size,
+                        v["created_at"],
+                    ),
+                )
+            )
+        trim = v.get("trim") or (None, None)
+        self.rows.append(
+            (
+                "INSERT INTO voices (id, name, transcript, language, notes, original_sha256, original_name, trim_start,"
+                " trim_end, reference_rel_path, reference_sha256, reference_sample_rate, reference_duration,"
+                " pronunciations, created_at, updated_at, speaker) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    vid,
+                    v["name"],
+                    v["transcript"],
+                    v.get("language"),
+                    v.get("notes", ""),
+                    orig_sha,
+                    orig_name,
+                    trim[0],
+                    trim[1],
+                    self.lib._rel(ref),
+                    v["reference"]["sha256"],
+                    int(v["reference"]["sample_rate"]),
+                    float(v["reference"]["duration"]),
+                    json.dumps(v.get("pronunciations", []), ensure_ascii=False),
+                    v["created_at"],
+                    v["updated_at"],
+                    v.get("speaker", ""),
+                ),
+            )
+        )
+        c = v.get("consent")
+        if c:
+            evidence_path = None
+            if c.get("evidence_file"):
+                _, evidence_path = self._content(c["evidence_file"], "consent", "consent evidence")
+            fields = {
+                k: c.get(k)
+                for k in (
+                    "who",
+                    "how",
+                    "when",
+                    "basis",
+                    "relationship",
+                    "scope",
+                    "revoked_at",
+                    "recorded_at",
+                    "evidence_sha256",
+                    "evidence_name",
+                )
+            }
+            self.consents.append((vid, ConsentRecord(**fields, evidence_path=evidence_path)))
+        self.report.voices_added.append(v["name"])
+
+    def _clip(self, c: dict[str, Any]) -> None:
+        if self.lib.conn.execute("SELECT 1 FROM clips WHERE sha256 = ?", (c["sha256"],)).fetchone():
+            return
+        rel = f"{AUDIO_DIRNAME}/clips/{c['sha256'][:2]}/{c['sha256']}.wav"
+        self._copy(c["file"], self.lib._abs(rel))
+        info = sf.info(str(self.data / c["file"]))
+        self.rows.append(
+            (
+                "INSERT OR IGNORE INTO clips (sha256, rel_path, sample_rate, duration, added_at) VALUES (?,?,?,?,?)",
+                (
+                    c["sha256"],
+                    rel,
+                    int(info.samplerate),
+                    float(info.duration),
+                    c.get("added_at") or "archive",
+                ),
+            )
+        )
+
+    def _generation(self, g: dict[str, Any]) -> None:
+        if self.lib.conn.execute("SELECT 1 FROM generations WHERE id = ?", (g["id"],)).fetchone():
+            self.report.generations_skipped += 1
+            return
+        old = g.get("voice_id")
+        vid = (self.voice_map.get(old) or self.skipped_map.get(old)) if old else None
+        created = g["created_at"]
+        rel = f"{AUDIO_DIRNAME}/generations/{created[:4]}/{created[5:7]}/{g['id']}.wav"
+        self._copy(g["file"], self.lib._abs(rel))
+        self.rows.append(
+            (
+                "INSERT INTO generations (id, created_at, title, text, voice_id, voice_name, seed, settings, model_info,"
+                " app_version, sample_rate, duration, rel_path, sha256, normalized_text) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    g["id"],
+                    created,
+                    g.get("title"),
+                    g["text"],
+                    vid,
+                    g.get("voice_name", ""),
+                    g.get("seed"),
+                    json.dumps(g.get("settings", {}), ensure_ascii=False, sort_keys=True),
+                    json.dumps(g.get("model_info", {}), ensure_ascii=False, sort_keys=True),
+                    g["app_version"],
+                    int(g["sample_rate"]),
+                    float(g["duration"]),
+                    rel,
+                    g["sha256"],
+                    g.get("normalized_text", ""),
+                ),
+            )
+        )
+        self.report.generations_added += 1

@@ -1,0 +1,127 @@
+"""Opening an archive someone handed us without letting it write outside its folder.
+
+Why so strict: an archive may come from anyone (a relative's USB stick, a download). A zip can
+name ``../../.bashrc`` or ``/etc/passwd``, hold symbolic links, or expand a few kilobytes into
+terabytes. Every member is checked before anything is extracted, and extraction counts the
+bytes it really writes, so a member that lies about its size is caught too.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import zipfile
+from pathlib import Path, PurePosixPath
+
+from glmtts_desktop.library.errors import ArchiveError, UnsafeArchiveError
+
+MAX_MEMBERS = 200_000
+MAX_TOTAL_BYTES = 64 * 1024**3  # 64 GiB: decades of voices and speech, far from a bomb's size
+MAX_RATIO = 100  # deflated text compresses ~3-10x; audio is stored (ratio 1)
+RATIO_FLOOR_BYTES = 1024**2  # small members may compress well without harm
+_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+def check_member_name(name: str) -> PurePosixPath:
+    """The member's path, or UnsafeArchiveError for absolute names and ``..``."""
+    if not name or name.startswith(("/", "\\")) or _DRIVE.match(name) or "\x00" in name:
+        raise UnsafeArchiveError(
+            f"The archive contains a file with an absolute name ({name!r}); it was not imported.",
+            hint="Only import archives made by GLM-TTS Desktop or that you trust.",
+        )
+    parts = PurePosixPath(name.replace("\\", "/")).parts
+    if ".." in parts:
+        raise UnsafeArchiveError(
+            f"The archive contains a file that would be written outside its folder ({name!r}); "
+            "it was not imported.",
+            hint="Only import archives made by GLM-TTS Desktop or that you trust.",
+        )
+    return PurePosixPath(*parts)
+
+
+def _check_zip(zf: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
+    infos = zf.infolist()
+    if len(infos) > MAX_MEMBERS:
+        raise UnsafeArchiveError(f"The archive has too many files ({len(infos)}); it was not imported.")
+    total = 0
+    for info in infos:
+        check_member_name(info.filename)
+        mode = info.external_attr >> 16
+        if stat.S_ISLNK(mode):
+            raise UnsafeArchiveError(
+                f"The archive contains a link ({info.filename}); links are not imported.",
+                hint="Export the archive again without links.",
+            )
+        if info.flag_bits & 0x1:
+            raise ArchiveError(f"The archive is encrypted ({info.filename}); it cannot be imported.")
+        total += info.file_size
+        if total > MAX_TOTAL_BYTES:
+            raise UnsafeArchiveError(
+                "The archive would expand to more than 64 GB; it was not imported.",
+                hint="It may be damaged or a decompression bomb.",
+            )
+        if info.file_size > RATIO_FLOOR_BYTES and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            ratio = info.file_size // max(info.compress_size, 1)
+            raise UnsafeArchiveError(
+                f"A file in the archive ({info.filename}) expands {ratio} times; it was not imported.",
+                hint="It may be damaged or a decompression bomb.",
+            )
+    return infos
+
+
+def extract_zip(path: Path, dest: Path) -> None:
+    """Check every member, then extract, never writing more than each member declared."""
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ArchiveError(f"{path.name} is not a readable zip file.", detail=str(exc)) from exc
+    with zf:
+        for info in _check_zip(zf):
+            target = dest.joinpath(*check_member_name(info.filename).parts)
+            if info.is_dir():
+                target.mkdir(parents=True, exist_ok=True)
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _extract_member(zf, info, target)
+
+
+def _extract_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path) -> None:
+    written = 0
+    with zf.open(info) as src, open(target, "xb") as out:
+        while chunk := src.read(1 << 20):
+            written += len(chunk)
+            if written > info.file_size:
+                raise UnsafeArchiveError(
+                    f"A file in the archive ({info.filename}) is larger than it says; it was not imported."
+                )
+            out.write(chunk)
+
+
+def check_folder(root: Path) -> None:
+    """A folder archive: no links and nothing but plain files and folders."""
+    for dirpath, dirs, names in os.walk(root, followlinks=False):
+        for name in dirs + names:
+            p = Path(dirpath) / name
+            st = os.lstat(p)
+            rel = p.relative_to(root).as_posix()
+            if stat.S_ISLNK(st.st_mode):
+                raise UnsafeArchiveError(
+                    f"The archive contains a link ({rel}); links are not imported.",
+                    hint="Replace the link with the file itself, or export the archive again.",
+                )
+            if not (stat.S_ISDIR(st.st_mode) or stat.S_ISREG(st.st_mode)):
+                raise UnsafeArchiveError(f"The archive contains something that is not a file ({rel}).")
+
+
+def find_bag_root(folder: Path) -> Path:
+    """The folder holding bagit.txt: the folder itself, or its single sub-folder (our zips)."""
+    if (folder / "bagit.txt").is_file():
+        return folder
+    subs = list(folder.iterdir())
+    if len(subs) == 1 and subs[0].is_dir() and (subs[0] / "bagit.txt").is_file():
+        return subs[0]
+    raise ArchiveError(
+        "This is not a GLM-TTS Desktop archive (no bagit.txt found).",
+        hint="Choose the archive folder or .zip file that the app exported.",
+    )
