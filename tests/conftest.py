@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,18 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")  # tests never reach the network
 # The tiny models are far too small to gain from threads; on a 2-core CI machine the spinning
 # threads only fight each other (measured: ~30x slower than one thread). Set before torch loads.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+# The record of trusted TorchScript files lives in the user's config folder; tests keep their own.
+os.environ.setdefault(
+    "GLMTTS_TRUST_FILE", os.path.join(tempfile.mkdtemp(prefix="glmtts-trust-"), "trust.json")
+)
+
+
+@pytest.fixture(autouse=True)
+def _no_real_official_hub(monkeypatch):
+    """The 32 kHz trust check asks the official Hub; in tests that is a fake Hub or nothing at all."""
+    from glmtts_desktop.models import codecheck
+
+    monkeypatch.setattr(codecheck, "OFFICIAL_HUB", "http://127.0.0.1:9")  # discard port: refused at once
 
 
 def voice_like(seconds: float, sr: int, *, f0: float = 140.0, seed: int = 0) -> np.ndarray:

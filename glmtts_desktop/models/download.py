@@ -16,11 +16,12 @@ from pathlib import Path
 
 from glmtts_desktop.models import diskspace
 from glmtts_desktop.models.cleanup import clean_orphans
+from glmtts_desktop.models.codecheck import CODE_COMPONENTS, trust_downloaded
 from glmtts_desktop.models.endpoints import Endpoint, normalize_endpoint
 from glmtts_desktop.models.errors import IntegrityError, NetworkError
 from glmtts_desktop.models.hashing import Expected, file_matches
 from glmtts_desktop.models.hubmeta import PlanItem, build_plan, resolve_commit
-from glmtts_desktop.models.layout import parse_sample_rates, part_path
+from glmtts_desktop.models.layout import parse_sample_rates, part_path, state_dir
 from glmtts_desktop.models.manifest import Manifest, load_manifest
 from glmtts_desktop.models.state import DOWNLOAD_STATE, VERIFIED, read_json, write_json
 from glmtts_desktop.models.transfer import TransferSettings, fetch_file, make_client
@@ -41,6 +42,7 @@ class DownloadProgress:
     total: int
     speed_bps: float
     eta_s: float | None
+    notice: str = ""  # e.g. "The connection stalled, retrying…" until bytes flow again
 
 
 class _Meter:
@@ -99,6 +101,7 @@ class Downloader:
         self._lock = threading.Lock()
         self._pending: tuple | None = None  # a throttled snapshot the ticker still has to send
         self._last_args: tuple | None = None
+        self._notice = ""
 
     # -- planning ---------------------------------------------------------------------
     def plan(self) -> list[PlanItem]:
@@ -116,7 +119,12 @@ class Downloader:
             else {}
         )
         items, commits = build_plan(
-            self.manifest, specs, self.endpoint.url, self.model_dir, commits=remembered_commits
+            self.manifest,
+            specs,
+            self.endpoint.url,
+            self.model_dir,
+            commits=remembered_commits,
+            cancel=self.cancel,
         )
         old_expected = state.get("expected", {})
         for item in items:
@@ -150,7 +158,6 @@ class Downloader:
         clean_orphans(
             self.model_dir,
             keep_parts=[f.path for f in self.manifest.files],
-            repo_ids=[s.repo_id for s in self.manifest.sources.values()],
         )
         items = self.plan()
         todo = self._still_needed(items)
@@ -214,6 +221,8 @@ class Downloader:
         }
 
         def on_bytes(n: int) -> None:
+            if self._notice:
+                self._notice = ""  # bytes flow again
             state["file_done"] += n
             state["done"] += n
             self._meter.add(n)
@@ -231,6 +240,21 @@ class Downloader:
         def on_reset(n: int) -> None:
             state["file_done"] -= n
             state["done"] -= n
+
+        def on_stall(message: str) -> None:
+            log.warning("%s: %s", item.spec.path, message)
+            self._notice = message
+            self._emit(
+                "downloading",
+                item.spec.path,
+                idx,
+                count,
+                state["file_done"],
+                item.expected.size,
+                state["done"],
+                total,
+                force=True,
+            )
 
         self._emit(
             "downloading",
@@ -253,7 +277,11 @@ class Downloader:
                     cancel=self.cancel,
                     on_bytes=on_bytes,
                     on_reset=on_reset,
+                    on_stall=on_stall,
                     settings=self.settings,
+                    lock_path=state_dir(self.model_dir)
+                    / "locks"
+                    / (item.spec.path.replace("/", "__") + ".lock"),
                 )
                 break
             except IntegrityError:
@@ -262,6 +290,15 @@ class Downloader:
                     raise
                 log.warning("%s failed its checksum; fetching this file once more", item.spec.path)
         record_verified(self.model_dir, item.spec.path, item.expected)
+        if item.spec.component in CODE_COMPONENTS:
+            trust_downloaded(
+                self.manifest,
+                item.spec,
+                item.expected.sha256,
+                endpoint=self.endpoint.url,
+                commit=item.commit,
+                pinned=item.expected.pinned,
+            )
         return done + item.expected.size
 
     def _emit(
@@ -291,7 +328,7 @@ class Downloader:
         speed = self._meter.speed()
         done, total = args[6], args[7]
         eta = (total - done) / speed if speed > 0 and total >= done else None
-        self.on_progress(DownloadProgress(*args, speed, eta))
+        self.on_progress(DownloadProgress(*args, speed, eta, self._notice))
 
     def _tick(self, stop: threading.Event) -> None:
         """Send the last throttled snapshot, and a fresh speed while bytes are not arriving."""
@@ -340,7 +377,7 @@ def test_connection(
     url = hf_hub_url(source.repo_id, spec.remote_path, revision=commit, endpoint=ep.url)
     client = make_client(TransferSettings(stall_timeout_s=timeout_s, connect_timeout_s=timeout_s))
     try:
-        resp = client.get(url)
+        resp = client.get(url, follow_redirects=True)
     except Exception as exc:
         raise NetworkError(
             f"Could not reach {ep.url}.",

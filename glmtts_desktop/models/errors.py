@@ -22,6 +22,7 @@ __all__ = [
     "MissingWeightsError",
     "ImportWeightsError",
     "DownloadCancelledError",
+    "AlreadyDownloadingError",
 ]
 
 
@@ -101,3 +102,9 @@ class DownloadCancelledError(CancelledError):
         self, message: str = "Download paused. Start it again to continue where it stopped.", **kw: str
     ) -> None:
         super().__init__(message, **kw)
+
+
+class AlreadyDownloadingError(ModelsError):
+    """Another process (a second window, the CLI) is writing the same ``.part`` right now."""
+
+    exit_code = 4

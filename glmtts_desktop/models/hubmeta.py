@@ -11,19 +11,28 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from glmtts_desktop.models.endpoints import prepare_hub_env
-from glmtts_desktop.models.errors import NetworkError, SourceMismatchError
+from glmtts_desktop.models.errors import (
+    DownloadCancelledError,
+    NetworkError,
+    SourceMismatchError,
+    StalledError,
+)
 from glmtts_desktop.models.hashing import Expected
 from glmtts_desktop.models.layout import local_path, safe_relpath
 from glmtts_desktop.models.manifest import FileSpec, Manifest, Source
 
 log = logging.getLogger(__name__)
 
+#: no byte for this long on a metadata connection -> that request fails
 META_TIMEOUT_S = 30.0
+#: a whole metadata call (a paginated listing included) may take this long at most
+META_DEADLINE_S = 90.0
 
 
 @dataclass(frozen=True)
@@ -43,7 +52,9 @@ class PlanItem:
     commit: str
 
 
-_ONLINE_LOCK = threading.RLock()
+_ONLINE_LOCK = threading.Lock()
+_online_users = 0
+_offline_before = False
 
 
 @contextlib.contextmanager
@@ -52,25 +63,98 @@ def hub_online():
 
     The app (and the test suite) may run with HF_HUB_OFFLINE=1 so nothing else ever goes
     online; the download the user asked for is the one exception, and only for its duration.
+    A count, not a lock held across the call: a call abandoned on cancel (still waiting for
+    its own timeout) must not block the next one.
     """
+    global _online_users, _offline_before
     prepare_hub_env()
     from huggingface_hub import constants
 
     with _ONLINE_LOCK:
-        old = constants.HF_HUB_OFFLINE
+        if _online_users == 0:
+            _offline_before = constants.HF_HUB_OFFLINE
+        _online_users += 1
         constants.HF_HUB_OFFLINE = False
+    try:
+        yield
+    finally:
+        with _ONLINE_LOCK:
+            _online_users -= 1
+            if _online_users == 0:
+                constants.HF_HUB_OFFLINE = _offline_before
+
+
+def _bounded_client():
+    """huggingface_hub's shared client, but with timeouts: its default waits forever on a stall."""
+    import httpx2
+    from huggingface_hub.utils._http import hf_request_event_hook
+
+    from glmtts_desktop import __version__
+
+    return httpx2.Client(
+        event_hooks={"request": [hf_request_event_hook]},
+        follow_redirects=True,
+        timeout=httpx2.Timeout(META_TIMEOUT_S, connect=20.0),
+        headers={"User-Agent": f"glmtts-desktop/{__version__}"},
+    )
+
+
+_CLIENT_SET = False
+
+
+def _use_bounded_client() -> None:
+    global _CLIENT_SET
+    if not _CLIENT_SET:
+        from huggingface_hub import set_client_factory
+
+        set_client_factory(_bounded_client)
+        _CLIENT_SET = True
+
+
+def bounded_call(fn, *, what: str, endpoint: str, cancel: threading.Event | None, deadline_s: float):
+    """Run one metadata call in a helper thread; return at once on cancel, fail at the deadline.
+
+    The library call cannot be interrupted from outside, so it is left to end on its own
+    read timeout (its thread is a daemon); the person is not kept waiting for it.
+    """
+    result: dict = {}
+    done = threading.Event()
+
+    def work() -> None:
         try:
-            yield
+            result["value"] = fn()
+        except BaseException as exc:  # handed to the caller's thread
+            result["error"] = exc
         finally:
-            constants.HF_HUB_OFFLINE = old
+            done.set()
+
+    threading.Thread(target=work, name=f"hub-{what}", daemon=True).start()
+    cancel = cancel or threading.Event()
+    deadline = time.monotonic() + deadline_s
+    while not done.wait(0.05):
+        if cancel.is_set():
+            raise DownloadCancelledError()
+        if time.monotonic() >= deadline:
+            raise StalledError(
+                f"{endpoint} did not answer ({what}) within {deadline_s:.0f} seconds.",
+                hint="Check the internet connection or choose another source "
+                "(for example https://hf-mirror.com), then try again.",
+                detail=f"{what} at {endpoint}",
+            )
+    if "error" in result:
+        raise result["error"]
+    return result.get("value")
 
 
 def _api(endpoint: str):
     prepare_hub_env()
+    _use_bounded_client()
     from huggingface_hub import HfApi
 
+    from glmtts_desktop import __version__
+
     # token=False: never send a stored Hugging Face token to a mirror or custom address.
-    return HfApi(endpoint=endpoint, token=False, library_name="glmtts-desktop")
+    return HfApi(endpoint=endpoint, token=False, library_name="glmtts-desktop", library_version=__version__)
 
 
 def _network_error(what: str, endpoint: str, exc: BaseException) -> NetworkError:
@@ -98,14 +182,22 @@ def _network_error(what: str, endpoint: str, exc: BaseException) -> NetworkError
     )
 
 
-def resolve_commit(endpoint: str, source: Source) -> str:
+def resolve_commit(endpoint: str, source: Source, *, cancel: threading.Event | None = None) -> str:
     """The commit to download: the pinned one, or the current commit of ``default_ref``."""
     if source.revision:
         return source.revision
     api = _api(endpoint)
-    try:
+
+    def call():
         with hub_online():
-            info = api.model_info(source.repo_id, revision=source.default_ref, timeout=META_TIMEOUT_S)
+            return api.model_info(source.repo_id, revision=source.default_ref, timeout=META_TIMEOUT_S)
+
+    try:
+        info = bounded_call(
+            call, what="revision", endpoint=endpoint, cancel=cancel, deadline_s=META_DEADLINE_S
+        )
+    except (DownloadCancelledError, StalledError):
+        raise
     except Exception as exc:  # httpx2 / HfHubHTTPError / ValueError from bad JSON
         raise _network_error("revision", endpoint, exc) from exc
     sha = getattr(info, "sha", None)
@@ -125,13 +217,23 @@ def resolve_commit(endpoint: str, source: Source) -> str:
     return sha
 
 
-def list_remote_files(endpoint: str, repo_id: str, commit: str) -> dict[str, RemoteFile]:
+def list_remote_files(
+    endpoint: str, repo_id: str, commit: str, *, cancel: threading.Event | None = None
+) -> dict[str, RemoteFile]:
     """All files of ``repo_id`` at ``commit``; any unsafe name refuses the whole listing."""
     api = _api(endpoint)
     out: dict[str, RemoteFile] = {}
-    try:
+
+    def call():
         with hub_online():
-            entries = list(api.list_repo_tree(repo_id, revision=commit, recursive=True))
+            return list(api.list_repo_tree(repo_id, revision=commit, recursive=True))
+
+    try:
+        entries = bounded_call(
+            call, what="file list", endpoint=endpoint, cancel=cancel, deadline_s=META_DEADLINE_S
+        )
+    except (DownloadCancelledError, StalledError):
+        raise
     except Exception as exc:
         raise _network_error("file list", endpoint, exc) from exc
     for e in entries:
@@ -187,6 +289,8 @@ def build_plan(
     endpoint: str,
     model_dir: Path,
     commits: dict[str, str] | None = None,
+    *,
+    cancel: threading.Event | None = None,
 ) -> tuple[list[PlanItem], dict[str, str]]:
     """Resolve commits, list files, cross-check, and return what to fetch from where.
 
@@ -203,17 +307,17 @@ def build_plan(
         if source.revision:
             commits[name] = source.revision
         elif name not in commits:
-            commits[name] = resolve_commit(endpoint, source)
+            commits[name] = resolve_commit(endpoint, source, cancel=cancel)
         try:
-            listings[name] = list_remote_files(endpoint, source.repo_id, commits[name])
+            listings[name] = list_remote_files(endpoint, source.repo_id, commits[name], cancel=cancel)
         except NetworkError as exc:
             if source.revision or not getattr(exc, "not_found", False):
                 raise
             # the commit remembered from an earlier run is unknown here (a lagging mirror, or
             # the branch was rewritten): take the current one; changed files restart cleanly
             log.warning("remembered commit %s not available at %s; resolving again", commits[name], endpoint)
-            commits[name] = resolve_commit(endpoint, source)
-            listings[name] = list_remote_files(endpoint, source.repo_id, commits[name])
+            commits[name] = resolve_commit(endpoint, source, cancel=cancel)
+            listings[name] = list_remote_files(endpoint, source.repo_id, commits[name], cancel=cancel)
     items = []
     for spec in specs:
         remote = listings[spec.source].get(safe_relpath(spec.remote_path))

@@ -7,6 +7,12 @@ restarting that file from zero; a 206 that starts at the wrong byte is refused. 
 are hashed as they arrive (the existing prefix is hashed once on resume), checked against
 the expected hash, fsynced and only then renamed into place, so a final file name always
 holds verified bytes.
+
+Three parts: ``_Attempt`` is one connection (redirects followed here, hop by hop, so the
+watchdog always holds the socket of the connection being read — the real Hub redirects
+every large file to a CDN); ``publish_verified`` checks the hash and renames; ``fetch_file``
+is the retry loop around them, under an inter-process lock on the ``.part`` so two
+downloaders never append to the same file.
 """
 
 from __future__ import annotations
@@ -21,9 +27,17 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urljoin, urlsplit
 
+from glmtts_desktop import fsutil
 from glmtts_desktop.models.diskspace import disk_full_error
-from glmtts_desktop.models.errors import DownloadCancelledError, IntegrityError, NetworkError, StalledError
+from glmtts_desktop.models.errors import (
+    AlreadyDownloadingError,
+    DownloadCancelledError,
+    IntegrityError,
+    NetworkError,
+    StalledError,
+)
 from glmtts_desktop.models.hashing import Expected, StreamHasher, feed_file
 from glmtts_desktop.models.layout import part_path
 
@@ -33,6 +47,10 @@ _CONTENT_RANGE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)")
 FSYNC_EVERY = 16 * 1024 * 1024
 #: HTTP statuses worth retrying (rate limits, gateway trouble)
 RETRYABLE = {408, 425, 429, 500, 502, 503, 504}
+REDIRECTS = {301, 302, 303, 307, 308}
+MAX_REDIRECTS = 5
+#: what the wizard and the CLI show while a stalled connection is being replaced
+STALL_NOTICE = "The connection stalled, retrying…"
 
 
 class _Busy(NetworkError):
@@ -41,14 +59,18 @@ class _Busy(NetworkError):
 
 @dataclass
 class TransferSettings:
-    stall_timeout_s: float = 60.0  # no byte for this long -> drop the connection, retry
+    stall_timeout_s: float = 20.0  # no byte for this long -> drop the connection, say so, retry
     connect_timeout_s: float = 20.0
-    max_attempts_without_progress: int = 6
+    max_attempts_without_progress: int = 4  # a permanent stall gives up after about 1.5 minutes
     backoff_s: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
 
 
 def make_client(settings: TransferSettings):
-    """An httpx2 client (the HTTP library huggingface_hub 2.x itself uses), honouring proxies."""
+    """An httpx2 client (the HTTP library huggingface_hub 2.x itself uses), honouring proxies.
+
+    Redirects are not followed by the client: ``_Attempt`` follows them itself so that every
+    hop's connection is traced and can be cut.
+    """
     import httpx2
 
     from glmtts_desktop import __version__
@@ -64,7 +86,7 @@ def make_client(settings: TransferSettings):
     # The cost is one handshake per file, nothing next to gigabytes of weights.
     limits = httpx2.Limits(max_keepalive_connections=0)
     return httpx2.Client(
-        follow_redirects=True,
+        follow_redirects=False,
         timeout=timeout,
         trust_env=True,
         limits=limits,
@@ -73,11 +95,12 @@ def make_client(settings: TransferSettings):
 
 
 class _Watchdog:
-    """Cuts the connection when the user cancels or no byte arrived for ``stall_s``.
+    """Cuts the current connection when the user cancels or no byte arrived for ``stall_s``.
 
     Shutting the socket down is what wakes a read blocked inside the HTTP library at once;
     waiting for the library's own read timeout would keep a cancel waiting for a minute.
-    The socket is picked up from the connection trace as soon as it is connected, so a
+    The socket is picked up from the connection trace as soon as it is connected — and
+    replaced by each new connection (a redirect), so the one being read is the one cut. A
     server that accepts but never answers is cut too, not only one that stops mid-body.
     """
 
@@ -87,17 +110,25 @@ class _Watchdog:
         self.last = time.monotonic()
         self.stalled = False
         self._done = threading.Event()
-        self._sock = None
+        self._lock = threading.Lock()
+        self._sock: socket.socket | None = None
+        self._cut = False
         self._thread = threading.Thread(target=self._run, name="download-watchdog", daemon=True)
         self._thread.start()
 
     def attach(self, stream) -> None:
-        if stream is None or self._sock is not None:
+        if stream is None:
             return
         try:
-            self._sock = stream.get_extra_info("socket")
+            sock = stream.get_extra_info("socket")
         except Exception:  # a transport without sockets
-            self._sock = None
+            return
+        if sock is None:
+            return
+        with self._lock:
+            self._sock = sock
+            if self._cut:  # cancelled while this hop was connecting
+                self._shutdown(sock)
 
     def trace(self, event: str, info: dict) -> None:
         """httpcore trace hook: remember the socket the moment the connection exists."""
@@ -107,16 +138,22 @@ class _Watchdog:
     def touch(self) -> None:
         self.last = time.monotonic()
 
+    @staticmethod
+    def _shutdown(sock: socket.socket) -> None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
     def _run(self) -> None:
-        tick = min(0.25, self.stall_s / 4)
+        tick = min(0.1, self.stall_s / 4)
         while not self._done.wait(tick):
             if self.cancel.is_set() or time.monotonic() - self.last > self.stall_s:
-                self.stalled = not self.cancel.is_set()
-                if self._sock is not None:
-                    try:
-                        self._sock.shutdown(socket.SHUT_RDWR)
-                    except OSError:
-                        pass
+                with self._lock:
+                    self.stalled = not self.cancel.is_set()
+                    self._cut = True
+                    if self._sock is not None:
+                        self._shutdown(self._sock)
                 return
 
     def stop(self) -> None:
@@ -132,14 +169,210 @@ def _write_all(fh, block: bytes) -> None:
         view = view[n:]
 
 
-def _fsync_dir(path: Path) -> None:
-    if os.name != "posix":
-        return
-    fd = os.open(path, os.O_RDONLY)
+def _next_hop(url: str, location: str | None) -> str:
+    """The redirect target, refusing anything but http(s) and any step down from https."""
+    if not location:
+        raise NetworkError("The server sent a redirect without a target.", detail=url)
+    target = urljoin(url, location)
+    old, new = urlsplit(url).scheme, urlsplit(target).scheme
+    if new not in ("http", "https") or (old == "https" and new != "https"):
+        raise NetworkError(
+            "The server redirected the download to an address the app does not follow.",
+            hint="Choose another source.",
+            detail=f"{url} -> {target}",
+        )
+    return target
+
+
+class _Attempt:
+    """One connection's worth of bytes appended to the ``.part`` (and hashed as written)."""
+
+    def __init__(self, fetch: _Fetch, watchdog: _Watchdog) -> None:
+        self.f = fetch
+        self.watchdog = watchdog
+        self.progressed = False
+        self.restarted = False  # the .part was emptied; the next attempt starts from byte 0
+
+    def run(self) -> None:
+        f = self.f
+        url = f.url
+        headers = {"Range": f"bytes={f.have}-"} if f.have else {}
+        for _hop in range(MAX_REDIRECTS + 1):
+            if f.cancel.is_set():
+                raise DownloadCancelledError()
+            with f.client.stream(
+                "GET", url, headers=headers, extensions={"trace": self.watchdog.trace}
+            ) as resp:
+                self.watchdog.attach(resp.extensions.get("network_stream"))
+                if resp.status_code in REDIRECTS:
+                    url = _next_hop(url, resp.headers.get("location"))
+                    continue
+                self._body(resp, url)
+                return
+        raise NetworkError("The server redirected the download too many times.", detail=f.url)
+
+    def _body(self, resp, url: str) -> None:
+        f = self.f
+        status = resp.status_code
+        if status == 416 and f.have:
+            f.reset_part("server refused the range (416)")
+            self.restarted = True
+            return
+        if status in RETRYABLE:
+            raise _Busy(
+                f"The server is busy (HTTP {status}).", hint="Wait a moment and try again.", detail=url
+            )
+        if status not in (200, 206):
+            raise NetworkError(
+                f"The server refused the download of {f.dest.name} (HTTP {status}).",
+                hint="Choose another source and try again.",
+                detail=url,
+            )
+        mode = "ab"
+        if status == 200 and f.have:
+            log.warning("%s: server answered 200 to a Range request", f.dest.name)
+            f.reset_part("server ignored the Range request")
+            mode = "wb"
+        elif status == 206:
+            m = _CONTENT_RANGE.match(resp.headers.get("content-range", ""))
+            if not m or int(m.group(1)) != f.have:
+                f.reset_part(f"server sent the wrong range {resp.headers.get('content-range')!r}")
+                self.restarted = True
+                return
+        elif status == 200:
+            mode = "wb"
+        length = resp.headers.get("content-length")
+        if length is not None and f.have + int(length) > f.expected.size:
+            raise NetworkError(
+                f"The server sends a larger {f.dest.name} than expected.",
+                hint="Choose another source.",
+                detail=f"{url} length={length}",
+            )
+        # unbuffered: every received block is in the file at once, so the .part size is
+        # exactly the byte a resume will ask for, even if this process is killed now
+        with open(f.part, mode, buffering=0) as fh:
+            try:
+                self._copy(resp, fh, url)
+            finally:
+                try:
+                    os.fsync(fh.fileno())
+                except OSError:
+                    pass
+
+    def _copy(self, resp, fh, url: str) -> None:
+        f = self.f
+        since_sync = 0
+        for block in resp.iter_raw():  # each network read as it arrives
+            if f.cancel.is_set():
+                raise DownloadCancelledError()
+            if f.have + len(block) > f.expected.size:
+                raise NetworkError(
+                    f"The server sent more bytes of {f.dest.name} than expected.",
+                    hint="Choose another source.",
+                    detail=url,
+                )
+            _write_all(fh, block)
+            f.hasher.update(block)
+            f.have += len(block)
+            f.hashed_upto = f.have
+            since_sync += len(block)
+            self.progressed = True
+            self.watchdog.touch()
+            f.on_bytes(len(block))
+            if since_sync >= FSYNC_EVERY:
+                os.fsync(fh.fileno())
+                since_sync = 0
+
+
+@dataclass
+class _Fetch:
+    """The state of one file's download across attempts."""
+
+    url: str
+    dest: Path
+    part: Path
+    expected: Expected
+    client: object
+    cancel: threading.Event
+    on_bytes: Callable[[int], None]
+    on_reset: Callable[[int], None]
+    hasher: StreamHasher
+    have: int = 0
+    hashed_upto: int = 0
+
+    def reset_part(self, reason: str) -> None:
+        have = self.part.stat().st_size if self.part.exists() else 0
+        log.warning("%s: restarting from byte 0 (%s); dropping %d bytes", self.dest.name, reason, have)
+        with open(self.part, "wb") as fh:
+            os.fsync(fh.fileno())
+        self.hasher, self.hashed_upto, self.have = StreamHasher(self.expected), 0, 0
+        if have:
+            self.on_reset(have)
+
+    def sync_with_disk(self) -> None:
+        """Take the ``.part`` as it is on disk; hash a prefix not hashed yet (a resume)."""
+        self.have = self.part.stat().st_size if self.part.exists() else 0
+        if self.have > self.expected.size:
+            self.reset_part("partial file larger than the real file")
+        if self.hashed_upto != self.have:
+            if self.hashed_upto > self.have:
+                self.hasher, self.hashed_upto = StreamHasher(self.expected), 0
+            feed_file(self.hasher, self.part, start=self.hashed_upto, stop=self.have, cancel=self.cancel)
+            self.hashed_upto = self.have
+
+
+def publish_verified(part: Path, dest: Path, hasher: StreamHasher, *, url: str = "") -> None:
+    """Rename a complete ``.part`` into place if its hash is right; drop it if not."""
+    expected = hasher.expected
+    if not hasher.matches():
+        fsutil.remove_quietly(part)
+        raise IntegrityError(
+            f"The downloaded {dest.name} is damaged (its checksum is wrong).",
+            hint="Start the download again; only this file is fetched again.",
+            detail=f"{url}: got {hasher.digest()}, expected {expected.sha256 or expected.git_sha1}",
+        )
+    if not expected.has_hash:
+        log.warning("%s: no hash known; accepted on size only", dest.name)
+    os.replace(part, dest)
+    fsutil.fsync_dir(dest.parent)
+    log.info("%s: verified and in place", dest)
+
+
+def _give_up(error: BaseException, stalled: bool, dest: Path, url: str, settings: TransferSettings):
+    import httpx2
+
+    if stalled or isinstance(error, httpx2.TimeoutException):
+        return StalledError(
+            f"The download of {dest.name} stalled: no data arrived for "
+            f"{settings.stall_timeout_s:.0f} seconds, {settings.max_attempts_without_progress} times.",
+            hint="Check the connection or choose another source; the download continues where it stopped.",
+            detail=f"{url}: {error}",
+        )
+    if isinstance(error, NetworkError):
+        return error
+    return NetworkError(
+        f"The download of {dest.name} keeps failing.",
+        hint="Check the connection or choose another source; the download continues where it stopped.",
+        detail=f"{url}: {error}",
+    )
+
+
+def part_lock(part: Path, lock_path: Path | None = None):
+    """An inter-process lock owning ``part``: a second downloader is told at once, not let in."""
+    from filelock import FileLock, Timeout
+
+    path = lock_path or part.with_name(part.name + ".lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(path), timeout=0)
     try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        lock.acquire()
+    except Timeout:
+        raise AlreadyDownloadingError(
+            f"{part.name[: -len('.part')]} is already being downloaded by another window or command.",
+            hint="Wait for that download to finish (or stop it), then try again.",
+            detail=str(path),
+        ) from None
+    return lock
 
 
 def fetch_file(
@@ -151,186 +384,81 @@ def fetch_file(
     cancel: threading.Event,
     on_bytes: Callable[[int], None] = lambda n: None,
     on_reset: Callable[[int], None] = lambda n: None,
+    on_stall: Callable[[str], None] = lambda msg: None,
     settings: TransferSettings | None = None,
+    lock_path: Path | None = None,
 ) -> None:
     """Download ``url`` to ``dest`` with resume; raise a ModelsError subclass on failure.
 
     ``on_bytes(n)`` reports newly written bytes, ``on_reset(n)`` that ``n`` bytes already
-    counted were thrown away (server ignored Range, or a bad .part). The .part is kept on
-    every failure except a hash mismatch, where it is worthless.
+    counted were thrown away (server ignored Range, or a bad .part), ``on_stall(msg)`` that
+    the connection stalled and is being replaced. The .part is kept on every failure except
+    a hash mismatch, where it is worthless.
     """
-    import httpx2
-
     settings = settings or TransferSettings()
     dest.parent.mkdir(parents=True, exist_ok=True)
     part = part_path(dest)
-    hasher = StreamHasher(expected)
-    hashed_upto = 0
+    lock = part_lock(part, lock_path)
+    try:
+        f = _Fetch(url, dest, part, expected, client, cancel, on_bytes, on_reset, StreamHasher(expected))
+        _retry_loop(f, settings, on_stall)
+        publish_verified(part, dest, f.hasher, url=url)
+    finally:
+        lock.release()
+
+
+def _retry_loop(f: _Fetch, settings: TransferSettings, on_stall: Callable[[str], None]) -> None:
+    import httpx2
+
     attempts_without_progress = 0
-
-    def reset_part(reason: str) -> None:
-        nonlocal hasher, hashed_upto
-        have = part.stat().st_size if part.exists() else 0
-        log.warning("%s: restarting from byte 0 (%s); dropping %d bytes", dest.name, reason, have)
-        with open(part, "wb") as fh:
-            fh.flush()
-            os.fsync(fh.fileno())
-        hasher, hashed_upto = StreamHasher(expected), 0
-        if have:
-            on_reset(have)
-
     while True:
-        if cancel.is_set():
+        if f.cancel.is_set():
             raise DownloadCancelledError()
-        have = part.stat().st_size if part.exists() else 0
-        if have > expected.size:
-            reset_part("partial file larger than the real file")
-            have = 0
-        if hashed_upto != have:  # resume after a restart: hash the prefix once
-            if hashed_upto > have:
-                hasher, hashed_upto = StreamHasher(expected), 0
-            feed_file(hasher, part, start=hashed_upto, stop=have, cancel=cancel)
-            hashed_upto = have
-        if have == expected.size:
-            break
-        headers = {"Range": f"bytes={have}-"} if have else {}
-        progressed = False
-        watchdog = _Watchdog(cancel, settings.stall_timeout_s)
+        f.sync_with_disk()
+        if f.have == f.expected.size:
+            return
+        watchdog = _Watchdog(f.cancel, settings.stall_timeout_s)
+        attempt = _Attempt(f, watchdog)
         error: BaseException | None = None
         try:
-            with client.stream("GET", url, headers=headers, extensions={"trace": watchdog.trace}) as resp:
-                watchdog.attach(resp.extensions.get("network_stream"))
-                status = resp.status_code
-                if status == 416 and have:
-                    reset_part("server refused the range (416)")
-                    continue
-                if status in RETRYABLE:
-                    raise _Busy(
-                        f"The server is busy (HTTP {status}).",
-                        hint="Wait a moment and try again.",
-                        detail=url,
-                    )
-                if status not in (200, 206):
-                    raise NetworkError(
-                        f"The server refused the download of {dest.name} (HTTP {status}).",
-                        hint="Choose another source and try again.",
-                        detail=url,
-                    )
-                mode = "ab"
-                if status == 200 and have:
-                    log.warning("%s: server answered 200 to a Range request", dest.name)
-                    reset_part("server ignored the Range request")
-                    have = 0
-                    mode = "wb"
-                elif status == 206:
-                    m = _CONTENT_RANGE.match(resp.headers.get("content-range", ""))
-                    if not m or int(m.group(1)) != have:
-                        reset_part(f"server sent the wrong range {resp.headers.get('content-range')!r}")
-                        continue
-                elif status == 200:
-                    mode = "wb"
-                length = resp.headers.get("content-length")
-                if length is not None and have + int(length) > expected.size:
-                    raise NetworkError(
-                        f"The server sends a larger {dest.name} than expected.",
-                        hint="Choose another source.",
-                        detail=f"{url} length={length}",
-                    )
-                since_sync = 0
-                # unbuffered: every received block is in the file at once, so the .part size is
-                # exactly the byte a resume will ask for, even if this process is killed now
-                with open(part, mode, buffering=0) as fh:
-                    try:
-                        for block in resp.iter_raw():  # each network read as it arrives
-                            if cancel.is_set():
-                                raise DownloadCancelledError()
-                            if have + len(block) > expected.size:
-                                raise NetworkError(
-                                    f"The server sent more bytes of {dest.name} than expected.",
-                                    hint="Choose another source.",
-                                    detail=url,
-                                )
-                            _write_all(fh, block)
-                            hasher.update(block)
-                            have += len(block)
-                            hashed_upto = have
-                            since_sync += len(block)
-                            progressed = True
-                            watchdog.touch()
-                            on_bytes(len(block))
-                            if since_sync >= FSYNC_EVERY:
-                                fh.flush()
-                                os.fsync(fh.fileno())
-                                since_sync = 0
-                    finally:
-                        try:
-                            fh.flush()
-                            os.fsync(fh.fileno())
-                        except OSError:
-                            pass
+            attempt.run()
         except OSError as exc:  # local write failure
-            if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
-                raise disk_full_error(part, exc) from exc
+            if fsutil.is_disk_full(exc):
+                raise disk_full_error(f.part, exc) from exc
             raise
-        except httpx2.TransportError as exc:
-            error = exc
-        except _Busy as exc:
+        except (httpx2.TransportError, _Busy) as exc:
             error = exc
         finally:
             watchdog.stop()
-        if cancel.is_set():
+        if f.cancel.is_set():
             raise DownloadCancelledError()
+        if error is None and attempt.restarted:
+            attempts_without_progress += 1  # a server that keeps refusing ranges must not loop forever
+            if attempts_without_progress >= settings.max_attempts_without_progress:
+                raise NetworkError(f"The server keeps sending the wrong part of {f.dest.name}.", detail=f.url)
+            continue
         if error is None:
-            if have == expected.size:
-                continue  # loop top verifies bookkeeping and breaks
-            error = NetworkError("The connection ended early.", detail=f"{url} at byte {have}")
+            if f.have == f.expected.size:
+                continue  # the loop top checks and returns
+            error = NetworkError("The connection ended early.", detail=f"{f.url} at byte {f.have}")
         stalled = watchdog.stalled
-        attempts_without_progress = 0 if progressed else attempts_without_progress + 1
+        attempts_without_progress = 0 if attempt.progressed else attempts_without_progress + 1
         log.info(
             "%s: attempt ended at byte %d/%d (%s%s)",
-            dest.name,
-            have,
-            expected.size,
+            f.dest.name,
+            f.have,
+            f.expected.size,
             type(error).__name__,
             ", stalled" if stalled else "",
         )
         if attempts_without_progress >= settings.max_attempts_without_progress:
-            if stalled or isinstance(error, httpx2.TimeoutException):
-                raise StalledError(
-                    f"The download of {dest.name} stalled: no data arrived for "
-                    f"{settings.stall_timeout_s:.0f} seconds, several times.",
-                    hint="Check the connection or choose another source; the download "
-                    "continues where it stopped.",
-                    detail=f"{url}: {error}",
-                ) from error
-            if isinstance(error, NetworkError):
-                raise error
-            raise NetworkError(
-                f"The download of {dest.name} keeps failing.",
-                hint="Check the connection or choose another source; the download "
-                "continues where it stopped.",
-                detail=f"{url}: {error}",
-            ) from error
+            raise _give_up(error, stalled, f.dest, f.url, settings) from error
+        if stalled or isinstance(error, httpx2.TimeoutException):
+            on_stall(STALL_NOTICE)
         delay = (
             settings.backoff_s[min(attempts_without_progress, len(settings.backoff_s) - 1)]
             if attempts_without_progress
             else 0.0
         )
-        if delay and cancel.wait(delay):
+        if delay and f.cancel.wait(delay):
             raise DownloadCancelledError()
-
-    if not hasher.matches():
-        try:
-            part.unlink()
-        except OSError:
-            pass
-        raise IntegrityError(
-            f"The downloaded {dest.name} is damaged (its checksum is wrong).",
-            hint="Start the download again; only this file is fetched again.",
-            detail=f"{url}: got {hasher.digest()}, expected {expected.sha256 or expected.git_sha1}",
-        )
-    if not expected.has_hash:
-        log.warning("%s: no hash known; accepted on size only", dest.name)
-    os.replace(part, dest)
-    _fsync_dir(dest.parent)
-    log.info("%s: verified and in place", dest)

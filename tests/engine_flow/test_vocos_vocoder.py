@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 import torch
 
+from glmtts_desktop import codetrust
+from glmtts_desktop.codetrust import UntrustedCodeError
 from glmtts_desktop.engine.errors import CorruptWeightsError, MissingWeightsError
 from glmtts_desktop.engine.vocoder import MEL_LOGDIFF, load_vocoder, write_random_vocos
 from glmtts_desktop.errors import InvalidInputError
@@ -90,6 +92,7 @@ def test_calling_convention(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         torch.jit.save(torch.jit.script(_Echo()), str(tmp_path / "vocos2d" / "generator_jit.ckpt"))
+    codetrust.trust_file(tmp_path / "vocos2d" / "generator_jit.ckpt")  # our own archive
     voc = load_vocoder(tmp_path, 32000)
     mel = torch.randn(1, 80, 3)
     out = voc(mel)
@@ -111,9 +114,13 @@ def test_broken_archive(tmp_path, vocoder_root):
     (tmp_path / "vocos2d").mkdir()
     data = (vocoder_root / "vocos2d" / "generator_jit.ckpt").read_bytes()
     (tmp_path / "vocos2d" / "generator_jit.ckpt").write_bytes(data[: len(data) // 3])
+    with pytest.raises(UntrustedCodeError):  # unknown bytes are not even opened
+        load_vocoder(tmp_path, 32000)
+    codetrust.trust_file(tmp_path / "vocos2d" / "generator_jit.ckpt")  # trusted but damaged
     with pytest.raises(CorruptWeightsError, match="generator_jit.ckpt"):
         load_vocoder(tmp_path, 32000)
     (tmp_path / "vocos2d" / "generator_jit.ckpt").write_bytes(b"not an archive")
+    codetrust.trust_file(tmp_path / "vocos2d" / "generator_jit.ckpt")
     with pytest.raises(CorruptWeightsError):
         load_vocoder(tmp_path, 32000)
 

@@ -42,6 +42,8 @@ class Knobs:
     hang_headers: set[str] = field(default_factory=set)  # path -> never answer (until release)
     corrupt: dict[str, int] = field(default_factory=dict)  # path -> flip the byte at this offset
     corrupt_times: int = 1_000_000  # how many GETs get the corrupt bytes
+    hang_api: set[str] = field(default_factory=set)  # "tree" / "revision": that API call never answers
+    redirect: bool = False  # resolve answers 302 to /cdn/..., as the real Hub does for large files
     released: threading.Event = field(default_factory=threading.Event)
 
 
@@ -94,6 +96,7 @@ class FakeHub:
                             "path": unquote(urlsplit(self.path).path),
                             "range": self.headers.get("Range"),
                             "status": status,
+                            "user_agent": self.headers.get("User-Agent", ""),
                         }
                     )
 
@@ -122,6 +125,8 @@ class FakeHub:
                 path = unquote(urlsplit(self.path).path)
                 if path.startswith("/api/models/"):
                     self._api(path[len("/api/models/") :])
+                elif path.startswith("/cdn/"):
+                    self._resolve(head=False, cdn=True)
                 else:
                     self._resolve(head=False)
 
@@ -133,6 +138,12 @@ class FakeHub:
 
             def _api(self, path: str) -> None:
                 repo, rest = self._repo_and_rest(path)
+                kind = "tree" if "/tree/" in "/" + rest else "revision"
+                if kind in hub.knobs.hang_api:
+                    self._record(0)
+                    hub.knobs.released.wait(30)
+                    self.close_connection = True
+                    return
                 if repo is None:
                     return self._json({"error": "Repository not found"}, 404, "RepoNotFound")
                 if rest == "" or rest.startswith("revision/"):
@@ -166,8 +177,17 @@ class FakeHub:
                     return self._json(entries + list(repo.extra_tree))
                 return self._json({"error": "not found"}, 404)
 
-            def _resolve(self, head: bool) -> None:
+            def _resolve(self, head: bool, cdn: bool = False) -> None:
                 path = unquote(urlsplit(self.path).path).lstrip("/")
+                if cdn:
+                    path = path[len("cdn/") :]
+                elif hub.knobs.redirect and not head:
+                    self._record(302)
+                    self.send_response(302)
+                    self.send_header("Location", "/cdn/" + path)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 repo, rest = self._repo_and_rest(path)
                 if repo is None or not rest.startswith("resolve/"):
                     return self._not_found()

@@ -90,7 +90,7 @@ def test_import_reports_exactly_missing_and_wrong(tmp_path, downloaded, manifest
     assert not (target / "vq32k-phoneme-tokenizer/tokenizer.model").exists()
 
 
-def test_orphans_from_other_tools_are_cleaned_but_our_parts_kept(tmp_path, manifest):
+def test_orphans_in_our_folder_are_cleaned_but_our_parts_and_every_lock_kept(tmp_path, manifest):
     import time
 
     from glmtts_desktop.models.cleanup import clean_orphans
@@ -98,21 +98,21 @@ def test_orphans_from_other_tools_are_cleaned_but_our_parts_kept(tmp_path, manif
     d = tmp_path / "m"
     hf_inc = d / ".cache/huggingface/download/llm/x.incomplete"
     cache_inc = tmp_path / "hf-home/hub/models--zai-org--GLM-TTS/blobs/abc.1234.incomplete"
+    cache_lock = tmp_path / "hf-home/hub/.locks/models--zai-org--GLM-TTS/abc.lock"
+    local_lock = d / ".cache/huggingface/download/llm/x.lock"
     stray = d / "llm/old-name.bin.part"
     ours = d / "flow/flow.pt.part"  # a resume point of a manifest file: kept
     fresh = d / "flow/busy.incomplete"  # another program's download in progress: kept
-    for p in (hf_inc, cache_inc, stray, ours, fresh):
+    for p in (hf_inc, cache_inc, cache_lock, local_lock, stray, ours, fresh):
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_bytes(b"x" * 10)
     old = time.time() - 3600
-    for p in (hf_inc, cache_inc, stray, ours):
+    for p in (hf_inc, cache_inc, cache_lock, local_lock, stray, ours):
         os.utime(p, (old, old))
-    removed = clean_orphans(
-        d,
-        keep_parts=[f.path for f in manifest.files],
-        repo_ids=[s.repo_id for s in manifest.sources.values()],
-    )
-    assert sorted(removed) == sorted([hf_inc, cache_inc, stray])
+    removed = clean_orphans(d, keep_parts=[f.path for f in manifest.files])
+    assert sorted(removed) == sorted([hf_inc, stray])
+    # other programs' files outside our folder, and any lock file anywhere, are never touched
+    assert cache_inc.exists() and cache_lock.exists() and local_lock.exists()
     assert ours.exists() and fresh.exists()
 
 

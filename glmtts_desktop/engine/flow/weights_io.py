@@ -71,6 +71,21 @@ def read_state_dict(path: Path, *, what: str, hint: str = REDOWNLOAD_HINT) -> di
 
 
 def _load(path: Path, *, mmap: bool) -> Any:
+    try:
+        return _load_weights_only(path, mmap=mmap)
+    except pickle.UnpicklingError:
+        stubs = _inert_stand_ins(path) if mmap else []
+        if not stubs:
+            raise
+    # A training checkpoint keeps more than weights next to "model": epoch, optimiser state, a
+    # config object of its own class. Those classes are replaced by inert stand-ins (no
+    # constructor or __setstate__ of the file's choosing runs); only the tensors matter here.
+    log.info("%s: non-tensor entries of types %s ignored", path, [name for _, name in stubs])
+    with torch.serialization.safe_globals(stubs):
+        return _load_weights_only(path, mmap=mmap)
+
+
+def _load_weights_only(path: Path, *, mmap: bool) -> Any:
     if mmap:
         try:
             return torch.load(path, map_location="cpu", weights_only=True, mmap=True)
@@ -79,6 +94,29 @@ def _load(path: Path, *, mmap: bool) -> Any:
         except Exception as exc:  # e.g. an old archive layout that cannot be mapped: read it instead
             log.debug("memory-mapped load of %s failed (%s); reading it into memory", path, exc)
     return torch.load(path, map_location="cpu", weights_only=True)
+
+
+def _inert_stand_ins(path: Path) -> list[tuple[type, str]]:
+    """One do-nothing class per global the archive names that weights-only loading refuses."""
+    try:
+        names = torch.serialization.get_unsafe_globals_in_checkpoint(str(path))
+    except Exception as exc:  # not a torch.save archive, damaged, TorchScript
+        log.debug("could not list the globals of %s: %s", path, exc)
+        return []
+    return [(_inert_class(name), name) for name in names]
+
+
+def _inert_class(name: str) -> type:
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def __setstate__(self: Any, state: Any) -> None:
+        pass
+
+    def __repr__(self: Any) -> str:
+        return f"<not loaded: {name}>"
+
+    return type("NotLoaded", (), {"__init__": __init__, "__setstate__": __setstate__, "__repr__": __repr__})
 
 
 def check_state_dict(

@@ -1,14 +1,15 @@
 """The 32 kHz vocoder: the released TorchScript archive ``vocos2d/generator_jit.ckpt`` (spec 9.2).
 
 TorchScript is a program, not just weights: ``torch.jit.load`` runs whatever graph the archive
-contains. :func:`load_vocos_script` must therefore only be called on a file the caller has
-verified (the models package checks the pinned sha256 of the download, or the user imported the
-file on purpose). Its architecture is not published, so we keep it as TorchScript rather than
-re-implement it.
+contains. :func:`load_vocos_script` therefore loads only bytes whose sha256 is in the user's
+trust record (``glmtts_desktop.codetrust``: the official Hub's hash, our own dev maker, or an
+explicit decision); anything else raises ``UntrustedCodeError`` before a byte is interpreted.
+Its architecture is not published, so we keep it as TorchScript rather than re-implement it.
 """
 
 from __future__ import annotations
 
+import io
 import logging
 import math
 import warnings
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import torch
 
+from glmtts_desktop.codetrust import read_trusted
 from glmtts_desktop.engine.errors import CorruptWeightsError
 from glmtts_desktop.engine.flow.weights_io import require_file
 
@@ -32,12 +34,13 @@ HINT_32K = (
 
 
 def load_vocos_script(path: Path, *, device: torch.device | str = "cpu") -> torch.jit.ScriptModule:
-    """``torch.jit.load`` a *verified* archive (see the module docstring) with typed errors."""
+    """``torch.jit.load`` a *trusted* archive (see the module docstring) with typed errors."""
     path = require_file(Path(path), what="32 kHz vocoder (Vocos)", hint=HINT_32K)
+    data = read_trusted(path, what="32 kHz vocoder")  # raises UntrustedCodeError; nothing has run
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
-            module = torch.jit.load(str(path), map_location=torch.device(device))
+            module = torch.jit.load(io.BytesIO(data), map_location=torch.device(device))
     except Exception as exc:  # RuntimeError / ValueError for damaged archives
         raise CorruptWeightsError(
             f"The 32 kHz vocoder file {path} cannot be read (damaged or incomplete download).",

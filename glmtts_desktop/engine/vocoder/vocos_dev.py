@@ -17,6 +17,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from glmtts_desktop import codetrust
 from glmtts_desktop.engine.flow.weights_io import atomic_write
 
 log = logging.getLogger(__name__)
@@ -103,5 +104,8 @@ def write_random_vocos(vocos_dir: Path, *, size: str = "tiny", seed: int = 0) ->
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # TorchScript is deprecated upstream
         scripted = torch.jit.script(gen)
-        atomic_write(Path(vocos_dir) / "generator_jit.ckpt", lambda tmp: torch.jit.save(scripted, str(tmp)))
+        target = Path(vocos_dir) / "generator_jit.ckpt"
+        atomic_write(target, lambda tmp: torch.jit.save(scripted, str(tmp)))
+    # our own program, written just now: trust exactly these bytes (a file from elsewhere is not)
+    codetrust.trust_file(target, origin=codetrust.ORIGIN_DEV, note=f"dev checkpoint {target}")
     log.info("wrote random %s Vocos-style TorchScript generator to %s", size, vocos_dir)
