@@ -14,12 +14,15 @@ import sys
 from collections.abc import Sequence
 
 from glmtts_desktop import __version__
-from glmtts_desktop.errors import GlmTtsError
+from glmtts_desktop.commands._names import safe_terminal_text
+from glmtts_desktop.commands._signals import SIGTERM_EXIT, interrupt_exit_code, sigterm_as_interrupt
+from glmtts_desktop.errors import CancelledError, GlmTtsError, as_out_of_memory
 
 log = logging.getLogger(__name__)
 
 # module name under glmtts_desktop.commands -> sub-commands it registers
 COMMAND_MODULES = ("synth", "batch", "weights", "dev")
+OSERROR_EXIT = 6  # like OutputWriteError: a file or folder could not be read or written
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -60,17 +63,40 @@ def main(argv: Sequence[str] | None = None) -> int:
         from glmtts_desktop.gui.app import run_app  # imports Qt, not torch
 
         return run_app(args)
+    with sigterm_as_interrupt():
+        return run_command(args)
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """Run a sub-command; every failure ends in one ``error:`` line and a documented exit code
+    (the list is in README.md, "Exit codes")."""
     try:
-        return int(args.func(args) or 0)
+        try:
+            return int(args.func(args) or 0)
+        except (MemoryError, RuntimeError) as exc:
+            # Out of RAM outside the engine's own guard (decoding audio, a config-sized buffer).
+            oom = as_out_of_memory(exc)
+            if oom is None:
+                raise
+            raise oom from exc
     except GlmTtsError as exc:
         log.debug("command failed", exc_info=True)
-        print(f"error: {exc.user_text()}", file=sys.stderr)
+        print(f"error: {safe_terminal_text(exc.user_text())}", file=sys.stderr)
         if exc.detail:
-            print(f"  ({exc.detail})", file=sys.stderr)
+            print(f"  ({safe_terminal_text(exc.detail)})", file=sys.stderr)
+        if isinstance(exc, CancelledError):
+            return interrupt_exit_code(exc) if exc.__context__ is not None else exc.exit_code
         return exc.exit_code
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    except OSError as exc:  # a file operation no layer turned into a typed error: still one line
+        log.debug("command failed", exc_info=True)
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"error: {safe_terminal_text(exc.strerror or str(exc))}{where}.", file=sys.stderr)
+        return OSERROR_EXIT
+    except KeyboardInterrupt as exc:
+        code = interrupt_exit_code(exc)
+        what = "terminated (SIGTERM)" if code == SIGTERM_EXIT else "interrupted (Ctrl+C)"
+        print(f"error: Stopped: {what}. Nothing half-written was kept.", file=sys.stderr)
+        return code
 
 
 if __name__ == "__main__":

@@ -50,3 +50,35 @@ class CancelledError(GlmTtsError):
 
     def __init__(self, message: str = "", **kw: str) -> None:
         super().__init__(message or tr("Cancelled."), **kw)
+
+
+class OutputWriteError(GlmTtsError):
+    """A file or folder the user asked us to write cannot be written (read-only, not a folder,
+    no space); checked before slow work where possible, and nothing half-written is left."""
+
+    exit_code = 6
+
+
+class OutOfMemoryError(GlmTtsError):
+    """The computer (RAM) or the GPU ran out of memory; nothing was written."""
+
+    exit_code = 5
+
+
+_CPU_ALLOC_FAILURES = ("can't allocate memory", "not enough memory", "DefaultCPUAllocator")
+
+
+def as_out_of_memory(exc: BaseException) -> OutOfMemoryError | None:
+    """The typed error for a failed RAM allocation, else None.
+
+    numpy raises a MemoryError subclass; torch's CPU allocator a plain RuntimeError ("can't
+    allocate memory"). Both used to escape as a traceback with exit code 1."""
+    if not isinstance(exc, MemoryError) and not (
+        isinstance(exc, RuntimeError) and any(s in str(exc) for s in _CPU_ALLOC_FAILURES)
+    ):
+        return None
+    return OutOfMemoryError(
+        tr("The computer ran out of memory."),
+        hint=tr("Close other programs, use shorter text, or choose a smaller model."),
+        detail=str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
+    )

@@ -27,9 +27,18 @@ def is_disk_full(exc: BaseException) -> bool:
     return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1))
 
 
+_MAX_NAME_BYTES = 255  # one file name on ext4, APFS, NTFS (UTF-16 units; bytes are never fewer)
+
+
 def temp_name(folder: Path, name: str) -> Path:
-    """A hidden, unique sibling name: never collides with a reader or another writer."""
-    return Path(folder) / f".{name}.tmp-{uuid.uuid4().hex}"
+    """A hidden, unique sibling name: never collides with a reader or another writer.
+
+    The target's name is shortened inside it when needed, so any name the file system accepts
+    can be written (a 244-byte name used to fail because its temporary name was too long)."""
+    suffix = f".tmp-{uuid.uuid4().hex}"
+    room = _MAX_NAME_BYTES - 1 - len(suffix)
+    short = name.encode("utf-8")[:room].decode("utf-8", errors="ignore")
+    return Path(folder) / f".{short}{suffix}"
 
 
 def remove_quietly(path: Path) -> None:

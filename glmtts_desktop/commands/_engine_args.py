@@ -7,6 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
+from glmtts_desktop.engine.seeds import MAX_SEED, check_seed
 from glmtts_desktop.errors import InvalidInputError
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,9 @@ def add_engine_options(p: argparse.ArgumentParser) -> None:
 
 
 def add_generation_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--seed", type=int, default=0, help="random seed (same seed, same audio)")
+    p.add_argument(
+        "--seed", type=seed_option, default=0, help=f"random seed, 0 to {MAX_SEED} (same seed, same audio)"
+    )
     p.add_argument("--method", choices=("ras", "topk", "greedy"), default="ras", help="sampling method")
     p.add_argument(
         "--phoneme",
@@ -48,6 +51,14 @@ def add_generation_options(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="do not reuse earlier segments of a long text as prompt",
     )
+
+
+def seed_option(value: str) -> int:
+    """argparse type for --seed: the engine's range, said in one line (exit code 2)."""
+    try:
+        return check_seed(value)
+    except InvalidInputError as exc:
+        raise argparse.ArgumentTypeError(exc.user_text()) from None
 
 
 def resolve_model_dir(model_dir: Path | None) -> Path:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import re
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -25,13 +24,14 @@ from glmtts_desktop.commands._engine_args import (
     load_reference,
     save_output,
 )
+from glmtts_desktop.commands._names import batch_file_name, name_key, safe_terminal_text
+from glmtts_desktop.commands._outputs import check_writable_folder
 from glmtts_desktop.errors import GlmTtsError, InvalidInputError
 from glmtts_desktop.fsutil import atomic_write_text
 
 log = logging.getLogger(__name__)
 
 REQUIRED_FIELDS = ("uttid", "prompt_text", "prompt_speech", "syn_text")
-_SAFE_NAME = re.compile(r"^[\w.\-]{1,120}$", re.UNICODE)
 
 
 @dataclass
@@ -41,6 +41,7 @@ class Job:
     prompt_text: str
     prompt_speech: Path
     syn_text: str
+    file_name: str  # safe on every system (commands/_names.py)
 
 
 @dataclass
@@ -64,12 +65,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("jobs", type=Path, help="JSONL file")
     p.add_argument("--out", type=Path, required=True, help="output folder")
     p.add_argument("--format", choices=("wav", "flac"), default="wav")
+    p.add_argument("--overwrite", action="store_true", help="replace outputs that already exist")
     add_engine_options(p)
     add_generation_options(p)
     p.set_defaults(func=run)
 
 
-def parse_jobs(path: Path) -> tuple[list[Job], list[Outcome]]:
+def parse_jobs(path: Path, extension: str = "wav") -> tuple[list[Job], list[Outcome]]:
     """Valid jobs, and an Outcome for every line that cannot even be read."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
@@ -101,45 +103,70 @@ def parse_jobs(path: Path) -> tuple[list[Job], list[Outcome]]:
             )
             continue
         uttid = item["uttid"]
-        if not _SAFE_NAME.match(uttid) or uttid in (".", ".."):
-            bad.append(
-                Outcome(
-                    number,
-                    uttid,
-                    False,
-                    error="uttid must be a plain file name (letters, digits, '.', '_', '-')",
-                )
-            )
+        try:
+            file_name = batch_file_name(uttid, extension)
+        except InvalidInputError as exc:
+            bad.append(Outcome(number, uttid, False, error=exc.user_text()))
             continue
-        if uttid in seen:
+        if name_key(file_name) in seen:
             bad.append(
                 Outcome(number, uttid, False, error="duplicate uttid (its output would be overwritten)")
             )
             continue
-        seen.add(uttid)
+        seen.add(name_key(file_name))
         speech = Path(item["prompt_speech"]).expanduser()
         if not speech.is_absolute():
             beside = path.parent / speech
             speech = beside if beside.exists() else Path.cwd() / speech
-        jobs.append(Job(number, uttid, item["prompt_text"], speech, item["syn_text"]))
+        jobs.append(Job(number, uttid, item["prompt_text"], speech, item["syn_text"], file_name))
     return jobs, bad
 
 
 def run(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
-    from glmtts_desktop.engine import SynthesisRequest
-
-    jobs, outcomes = parse_jobs(args.jobs)
+    jobs, outcomes = parse_jobs(args.jobs, args.format)
     for o in outcomes:
-        print(f"line {o.line}: skipped: {o.error}", file=sys.stderr)
+        print(f"line {o.line}: skipped: {safe_terminal_text(o.error or '')}", file=sys.stderr)
     if not jobs:
         raise InvalidInputError(
             f"No usable job in {args.jobs}.", hint="Each line needs " + ", ".join(REQUIRED_FIELDS) + "."
         )
-    args.out.mkdir(parents=True, exist_ok=True)
+    check_writable_folder(args.out, create=True)  # before the slow model load
+    if not args.overwrite:
+        jobs = _skip_existing(jobs, args.out, outcomes)
     overrides = load_overrides(args.overrides)
-    engine = load_engine(args)
+    engine = load_engine(args) if jobs else None
+    try:
+        _run_jobs(engine, jobs, args, overrides, outcomes)
+    except KeyboardInterrupt:  # Ctrl+C or SIGTERM: say what ran, then stop as asked
+        done = {o.line for o in outcomes}
+        for job in jobs:
+            if job.line not in done:
+                outcomes.append(
+                    Outcome(job.line, job.uttid, False, error="not run: the batch was interrupted")
+                )
+        write_summary(args.out, sorted(outcomes, key=lambda o: o.line))
+        raise
+    return write_summary(args.out, sorted(outcomes, key=lambda o: o.line))
+
+
+def _skip_existing(jobs: list[Job], out_dir: Path, outcomes: list[Outcome]) -> list[Job]:
+    """Jobs whose output is not there yet; the others are reported, never overwritten silently."""
+    keep = []
+    for job in jobs:
+        if (out_dir / job.file_name).exists():
+            error = f"{job.file_name} already exists in the output folder (pass --overwrite to replace it)"
+            print(f"line {job.line}: skipped: {safe_terminal_text(error)}", file=sys.stderr)
+            outcomes.append(Outcome(job.line, job.uttid, False, error=error))
+        else:
+            keep.append(job)
+    return keep
+
+
+def _run_jobs(engine, jobs: list[Job], args: argparse.Namespace, overrides, outcomes: list[Outcome]) -> None:
+    from tqdm import tqdm
+
+    from glmtts_desktop.engine import SynthesisRequest
+
     voices: dict[tuple[str, str], object] = {}  # the same prompt is analysed once
     for job in tqdm(jobs, desc="Jobs", unit="job", file=sys.stderr):
         started = time.perf_counter()
@@ -159,7 +186,7 @@ def run(args: argparse.Namespace) -> int:
                     use_prompt_cache=not args.no_prompt_cache,
                 )
             )
-            out_path = args.out / f"{job.uttid}.{args.format}"
+            out_path = args.out / job.file_name
             save_output(out_path, result.audio, result.sample_rate)
             outcomes.append(
                 Outcome(
@@ -174,7 +201,10 @@ def run(args: argparse.Namespace) -> int:
             )
         except GlmTtsError as exc:
             log.debug("job %s failed", job.uttid, exc_info=True)
-            tqdm.write(f"line {job.line} ({job.uttid}): failed: {exc.user_text()}", file=sys.stderr)
+            tqdm.write(
+                safe_terminal_text(f"line {job.line} ({job.uttid}): failed: {exc.user_text()}"),
+                file=sys.stderr,
+            )
             outcomes.append(
                 Outcome(
                     job.line,
@@ -184,7 +214,6 @@ def run(args: argparse.Namespace) -> int:
                     seconds_wall=round(time.perf_counter() - started, 3),
                 )
             )
-    return write_summary(args.out, sorted(outcomes, key=lambda o: o.line))
 
 
 def write_summary(out_dir: Path, outcomes: list[Outcome]) -> int:
@@ -211,5 +240,5 @@ def write_summary(out_dir: Path, outcomes: list[Outcome]) -> int:
         file=sys.stderr,
     )
     for o in failed:
-        print(f"  line {o.line} ({o.uttid or '?'}): {o.error}", file=sys.stderr)
+        print(safe_terminal_text(f"  line {o.line} ({o.uttid or '?'}): {o.error}"), file=sys.stderr)
     return 0 if not failed else 1

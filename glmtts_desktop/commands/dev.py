@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from glmtts_desktop.commands._engine_args import seed_option
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("dev", help="developer tools")
@@ -18,8 +20,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     mk.add_argument("dir", type=Path)
     mk.add_argument("--size", choices=("tiny", "full"), default="tiny")
-    mk.add_argument("--seed", type=int, default=0)
-    mk.add_argument("--overwrite", action="store_true", help="replace an existing folder")
+    mk.add_argument("--seed", type=seed_option, default=0)
+    mk.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace a folder this command made earlier (any other non-empty folder is refused)",
+    )
     mk.set_defaults(func=run_make_checkpoint)
 
 

@@ -16,6 +16,7 @@ from glmtts_desktop.commands._engine_args import (
     load_reference,
     save_output,
 )
+from glmtts_desktop.commands._outputs import check_output_file
 from glmtts_desktop.engine.errors import TextInputError
 from glmtts_desktop.errors import InvalidInputError
 
@@ -36,6 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     text.add_argument("--text", help="text to speak")
     text.add_argument("--text-file", type=Path, help="UTF-8 file with the text to speak")
     p.add_argument("-o", "--output", type=Path, required=True, help="output file (.wav or .flac)")
+    p.add_argument("--overwrite", action="store_true", help="replace the output file if it exists")
     add_engine_options(p)
     add_generation_options(p)
     p.set_defaults(func=run)
@@ -56,10 +58,8 @@ def run(args: argparse.Namespace) -> int:
     text = read_text(args)
     if not text.strip():
         raise TextInputError("The text to speak is empty.", hint="Pass --text with some words.")
-    if args.output.suffix.lower() not in (".wav", ".flac"):
-        raise InvalidInputError(
-            f"Unsupported output type '{args.output.suffix}'.", hint="Use a .wav or .flac name."
-        )
+    inputs = tuple(p for p in (args.reference, args.text_file, args.overrides) if p is not None)
+    check_output_file(args.output, overwrite=args.overwrite, inputs=inputs)
     if not args.reference_text.strip():
         print(
             "warning: no --reference-text given; the voice will be copied less faithfully.", file=sys.stderr

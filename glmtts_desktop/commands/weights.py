@@ -13,6 +13,9 @@ import sys
 import threading
 from pathlib import Path
 
+from glmtts_desktop.commands._outputs import check_writable_folder
+from glmtts_desktop.errors import InvalidInputError
+
 log = logging.getLogger(__name__)
 
 
@@ -149,6 +152,11 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from glmtts_desktop.models.verify import verify_files
 
     model_dir = _model_dir(args)
+    if model_dir.exists() and not model_dir.is_dir():
+        raise InvalidInputError(
+            f"The model folder {model_dir} is a file, not a folder.",
+            hint="Pass the folder that holds llm/, flow/…",
+        )
     specs = _manifest(args).files_for(parse_sample_rates(args.sample_rate))
     report = verify_files(model_dir, specs, full=not args.quick, rehash=args.rehash)
     if not report.complete:
@@ -166,6 +174,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from glmtts_desktop.models.importer import import_weights
 
     model_dir = _model_dir(args)
+    check_writable_folder(model_dir, create=True)  # before copying gigabytes
     report = import_weights(
         Path(args.folder), model_dir, sample_rates=args.sample_rate, manifest=_manifest(args), link=args.link
     )

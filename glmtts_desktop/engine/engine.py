@@ -8,10 +8,9 @@ long-text prompt cache, flow with the *original* prompt, vocoder, then plain con
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +18,7 @@ import torch
 
 from glmtts_desktop.engine.checkpoint import CheckpointLayout, check_required_files, locate_checkpoint
 from glmtts_desktop.engine.config import EngineConfig, resolve_device, resolve_dtype
-from glmtts_desktop.engine.errors import GpuOutOfMemoryError, ReferenceAudioError, TextInputError
+from glmtts_desktop.engine.errors import ReferenceAudioError, TextInputError
 from glmtts_desktop.engine.flow import FlowModel, load_flow
 from glmtts_desktop.engine.frontend import (
     SpeakerEncoder,
@@ -35,6 +34,7 @@ from glmtts_desktop.engine.llm import (
     generate_speech_tokens,
     load_llm,
 )
+from glmtts_desktop.engine.oom import translate_oom
 from glmtts_desktop.engine.prompt_audio import check_prompt_audio
 from glmtts_desktop.engine.text import TextFrontend, TextTokenizer
 from glmtts_desktop.engine.types import (
@@ -541,15 +541,5 @@ def _mono(audio: np.ndarray) -> np.ndarray:
     raise ReferenceAudioError("The reference audio has an unexpected shape.", detail=str(audio.shape))
 
 
-@contextlib.contextmanager
-def _translate_oom() -> Iterator[None]:
-    """A CUDA OOM becomes a typed error and the cache is emptied, so the engine stays usable."""
-    try:
-        yield
-    except torch.cuda.OutOfMemoryError as exc:
-        torch.cuda.empty_cache()
-        raise GpuOutOfMemoryError(
-            "The GPU ran out of memory.",
-            hint="Close other GPU programs, use shorter text, or unload and reload the model.",
-            detail=str(exc).splitlines()[0] if str(exc) else "",
-        ) from exc
+# A CUDA or RAM allocation failure becomes a typed error (engine/oom.py).
+_translate_oom = translate_oom

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from glmtts_desktop.errors import CancelledError, GlmTtsError, InvalidInputError
+from glmtts_desktop.errors import CancelledError, GlmTtsError, InvalidInputError, OutOfMemoryError
 
 
 class CheckpointError(GlmTtsError):
@@ -33,10 +33,8 @@ class DeviceError(GlmTtsError):
     exit_code = 4
 
 
-class GpuOutOfMemoryError(GlmTtsError):
+class GpuOutOfMemoryError(OutOfMemoryError):
     """The GPU ran out of memory; nothing was written and the engine is still usable."""
-
-    exit_code = 5
 
 
 class SynthesisCancelled(CancelledError):

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from glmtts_desktop.engine.errors import SynthesisCancelled
+from glmtts_desktop.engine.seeds import check_seed
 
 SAMPLE_RATES = (24000, 32000)
 SAMPLING_METHODS = ("ras", "topk", "greedy")
@@ -109,6 +110,9 @@ class SynthesisRequest:
     overrides: tuple[PronunciationOverride, ...] = ()
     use_prompt_cache: bool = True
     flow_steps: int = 10
+
+    def __post_init__(self) -> None:
+        check_seed(self.seed)  # torch takes a signed 64-bit seed; refuse early, in words
 
 
 @dataclass(frozen=True)

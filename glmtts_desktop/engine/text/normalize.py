@@ -37,9 +37,24 @@ def preprocess(text: str) -> str:
     """Markdown list number, literal ``\\n``, line joining, emoji, hyphen between letters."""
     text = re.sub(r"^(\d+)\. ", r"\1。", text)
     text = text.replace("\\n", "\n")
+    text = drop_controls(text)
     text = join_lines(text)
     text = emoji.replace_emoji(text, replace="")
     return re.sub(r"(?<=[a-zA-Z])-(?=[a-zA-Z])", " ", text)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+# Terminal escape sequences as a whole (CSI "ESC [ 2 J", OSC "ESC ] 0;title BEL", two-byte ESC x).
+_ESCAPE_SEQ = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]")
+_CONTROL_SPACE = re.compile(r"[\t\x0b\x0c\r\x85]")
+
+
+def drop_controls(text: str) -> str:
+    """Control characters are never spoken: tabs and the like become a space (they separate
+    words), the rest (escape sequences, bells, NUL) disappear instead of reaching the tokenizer
+    as raw bytes. Newlines stay: join_lines gives each line its ending mark."""
+    text = _ESCAPE_SEQ.sub("", text.replace("\r\n", "\n"))
+    return _CONTROL.sub("", _CONTROL_SPACE.sub(" ", text))
 
 
 def join_lines(text: str) -> str:

@@ -110,7 +110,9 @@ def _run(normalizer: Any, pieces: list[str]) -> str:
             try:
                 result = normalizer.normalize(piece)
             except Exception:  # wetext asserts on some inputs (e.g. a tagger path with no tokens)
-                log.warning("wetext failed on %r; kept it unnormalised", piece[:80], exc_info=True)
+                # Seen on punctuation-only and escape-sequence input, where keeping the piece is
+                # the right answer; its traceback is for developers (-vv), not the person's terminal.
+                log.debug("wetext failed on %r; kept it unnormalised", piece[:80], exc_info=True)
                 result = piece.strip()
             if out and piece[:1].isspace():
                 out.append(" ")

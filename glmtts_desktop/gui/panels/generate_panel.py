@@ -26,12 +26,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from glmtts_desktop.engine.seeds import SEED_BOX_MAX
 from glmtts_desktop.engine.types import SAMPLING_METHODS, Progress
 from glmtts_desktop.gui.i18n import tr, translator
 
 log = logging.getLogger(__name__)
 
-MAX_SEED = 2**31 - 1
+MAX_SEED = SEED_BOX_MAX  # the engine accepts up to 2**63-1; a QSpinBox holds a C int
 _STAGES = {
     "prompt": "Analysing the voice",
     "text": "Reading the text",
