@@ -21,7 +21,7 @@ from glmtts_desktop.errors import CancelledError, GlmTtsError, as_out_of_memory
 log = logging.getLogger(__name__)
 
 # module name under glmtts_desktop.commands -> sub-commands it registers
-COMMAND_MODULES = ("synth", "batch", "weights", "dev")
+COMMAND_MODULES = ("synth", "batch", "voices", "archive", "weights", "dev")
 OSERROR_EXIT = 6  # like OutputWriteError: a file or folder could not be read or written
 
 

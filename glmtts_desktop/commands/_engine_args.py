@@ -112,13 +112,6 @@ def load_reference(path: Path):
     return clip.samples, clip.sample_rate
 
 
-def save_output(path: Path, samples, sample_rate: int) -> None:
-    from glmtts_desktop.audio import save_audio
-
-    fmt = "flac" if path.suffix.lower() == ".flac" else "wav"
-    save_audio(path, samples, sample_rate, format=fmt)
-
-
 class ProgressBar:
     """A tqdm bar over overall progress, fed by engine Progress callbacks."""
 

@@ -22,8 +22,8 @@ from glmtts_desktop.commands._engine_args import (
     load_engine,
     load_overrides,
     load_reference,
-    save_output,
 )
+from glmtts_desktop.commands._library_args import settings_from_args
 from glmtts_desktop.commands._names import batch_file_name, name_key, safe_terminal_text
 from glmtts_desktop.commands._outputs import check_writable_folder
 from glmtts_desktop.errors import GlmTtsError, InvalidInputError
@@ -165,29 +165,25 @@ def _skip_existing(jobs: list[Job], out_dir: Path, outcomes: list[Outcome]) -> l
 def _run_jobs(engine, jobs: list[Job], args: argparse.Namespace, overrides, outcomes: list[Outcome]) -> None:
     from tqdm import tqdm
 
-    from glmtts_desktop.engine import SynthesisRequest
+    from glmtts_desktop.studio import Clip, Studio
 
-    voices: dict[tuple[str, str], object] = {}  # the same prompt is analysed once
+    settings = settings_from_args(args)
+    studio = Studio(None, engine)  # the same prompt is analysed once (the studio's voice cache)
+    clips: dict[tuple[str, str], Clip] = {}
     for job in tqdm(jobs, desc="Jobs", unit="job", file=sys.stderr):
         started = time.perf_counter()
         try:
             key = (str(job.prompt_speech.resolve()), job.prompt_text)
-            if key not in voices:
+            if key not in clips:
                 samples, sr = load_reference(job.prompt_speech)
-                voices[key] = engine.prepare_voice(samples, sr, job.prompt_text)
-            result = engine.synthesize(
-                SynthesisRequest(
-                    text=job.syn_text,
-                    voice=voices[key],
-                    seed=args.seed,
-                    method=args.method,
-                    use_phoneme=args.phoneme,
-                    overrides=overrides,
-                    use_prompt_cache=not args.no_prompt_cache,
+                clips[key] = Clip(
+                    samples, sr, job.prompt_text, job.prompt_speech.stem, job.prompt_speech.name
                 )
-            )
+            # the JSONL names each reference explicitly: that is the user's confirmation
+            speech = studio.speak(clips[key], job.syn_text, settings, overrides, consent_acknowledged=True)
+            result = speech.result
             out_path = args.out / job.file_name
-            save_output(out_path, result.audio, result.sample_rate)
+            studio.write_speech(speech, out_path)  # tagged as AI-generated, with a .json sidecar
             outcomes.append(
                 Outcome(
                     job.line,

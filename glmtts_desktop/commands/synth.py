@@ -14,9 +14,15 @@ from glmtts_desktop.commands._engine_args import (
     load_engine,
     load_overrides,
     load_reference,
-    save_output,
+)
+from glmtts_desktop.commands._library_args import (
+    add_data_dir_option,
+    find_voice,
+    open_library,
+    settings_from_args,
 )
 from glmtts_desktop.commands._outputs import check_output_file
+from glmtts_desktop.commands._sidecar import check_sidecar_free
 from glmtts_desktop.engine.errors import TextInputError
 from glmtts_desktop.errors import InvalidInputError
 
@@ -29,14 +35,31 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="speak a text in a reference voice and write an audio file",
         description="Clone the voice of --reference and speak --text with it.",
     )
-    p.add_argument(
-        "--reference", type=Path, required=True, help="reference recording (wav, flac, mp3, ogg, m4a)"
+    voice = p.add_mutually_exclusive_group(required=True)
+    voice.add_argument(
+        "--reference",
+        type=Path,
+        help="reference recording (wav, flac, mp3, ogg, m4a); naming it here is your confirmation "
+        "that you may use this voice",
     )
+    voice.add_argument("--voice", metavar="NAME", help="a voice saved in the library (see 'voices list')")
     p.add_argument("--reference-text", default="", help="what the reference says (strongly recommended)")
+    p.add_argument(
+        "--consent-acknowledged",
+        action="store_true",
+        help="use a saved voice that has no consent record (you confirm you may use it)",
+    )
+    add_data_dir_option(p)
     text = p.add_mutually_exclusive_group(required=True)
     text.add_argument("--text", help="text to speak")
     text.add_argument("--text-file", type=Path, help="UTF-8 file with the text to speak")
-    p.add_argument("-o", "--output", type=Path, required=True, help="output file (.wav or .flac)")
+    p.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        required=True,
+        help="output file (.wav or .flac), tagged as AI-generated, with a .json description next to it",
+    )
     p.add_argument("--overwrite", action="store_true", help="replace the output file if it exists")
     add_engine_options(p)
     add_generation_options(p)
@@ -53,42 +76,60 @@ def read_text(args: argparse.Namespace) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from glmtts_desktop.engine import SynthesisRequest
+    from glmtts_desktop.studio import Clip, Studio, check_may_generate
 
     text = read_text(args)
     if not text.strip():
         raise TextInputError("The text to speak is empty.", hint="Pass --text with some words.")
     inputs = tuple(p for p in (args.reference, args.text_file, args.overrides) if p is not None)
     check_output_file(args.output, overwrite=args.overwrite, inputs=inputs)
-    if not args.reference_text.strip():
-        print(
-            "warning: no --reference-text given; the voice will be copied less faithfully.", file=sys.stderr
-        )
+    check_sidecar_free(args.output, overwrite=args.overwrite, inputs=inputs)
+    settings = settings_from_args(args)
     overrides = load_overrides(args.overrides)
-    samples, sr = load_reference(args.reference)  # fail on bad audio before the slow model load
-    engine = load_engine(args)
-    skipped = engine.unspeakable_chars(text)
-    if skipped:
-        print(f"warning: these characters will not be spoken: {' '.join(skipped)}", file=sys.stderr)
-    voice = engine.prepare_voice(samples, sr, args.reference_text)
-    request = SynthesisRequest(
-        text=text,
-        voice=voice,
-        seed=args.seed,
-        method=args.method,
-        use_phoneme=args.phoneme,
-        overrides=overrides,
-        use_prompt_cache=not args.no_prompt_cache,
-    )
-    bar = ProgressBar("Speaking")
+    library = None
+    voice: str | Clip
+    # fail on a bad voice or reference before the slow model load
+    if args.voice is not None:
+        library = open_library(args)
+        saved = find_voice(library, args.voice)
+        check_may_generate(saved, saved.name, acknowledged=args.consent_acknowledged)
+        voice = saved.id
+    else:
+        if not args.reference_text.strip():
+            print(
+                "warning: no --reference-text given; the voice will be copied less faithfully.",
+                file=sys.stderr,
+            )
+        samples, sr = load_reference(args.reference)
+        voice = Clip(samples, sr, args.reference_text, args.reference.stem, args.reference.name)
+        if getattr(args, "data_dir", None):
+            library = open_library(args)  # only for its voice-analysis cache
     try:
-        result = engine.synthesize(request, on_progress=bar)
+        engine = load_engine(args)
+        skipped = engine.unspeakable_chars(text)
+        if skipped:
+            print(f"warning: these characters will not be spoken: {' '.join(skipped)}", file=sys.stderr)
+        studio = Studio(library, engine)
+        bar = ProgressBar("Speaking")
+        try:
+            speech = studio.speak(
+                voice,
+                text,
+                settings,
+                overrides,
+                consent_acknowledged=args.consent_acknowledged or isinstance(voice, Clip),
+                on_progress=bar,
+            )
+        finally:
+            bar.close()
+        studio.write_speech(speech, args.output)
     finally:
-        bar.close()
-    save_output(args.output, result.audio, result.sample_rate)
+        if library is not None:
+            library.close()
+    result = speech.result
     print(
         f"Wrote {args.output} ({result.duration_s:.2f} s at {result.sample_rate} Hz, "
-        f"{len(result.segments)} segment(s), seed {result.seed}).",
+        f"{len(result.segments)} segment(s), seed {result.seed}), tagged as AI-generated speech.",
         file=sys.stderr,
     )
     return 0

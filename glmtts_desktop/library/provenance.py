@@ -158,22 +158,32 @@ def sidecar_path(out: Path) -> Path:
 
 
 def export_generation(library: Any, g: Generation, out: Path) -> Path:
-    """Write ``g`` to ``out`` (.wav/.flac/.ogg) with embedded tags and a JSON sidecar."""
-    suffix = out.suffix.lower()
-    if suffix not in EXPORT_FORMATS:
-        raise InvalidEntryError(
-            f"Cannot export as '{out.suffix}'.", hint="Choose a .wav, .flac or .ogg file name."
-        )
+    """Write the stored generation ``g`` to ``out`` (.wav/.flac/.ogg) with tags and a sidecar."""
+    check_export_name(out)
     samples, sr = read_audio(g.path)
+    return export_audio(out, samples, sr, g)
+
+
+def check_export_name(out: Path) -> None:
+    if out.suffix.lower() not in EXPORT_FORMATS:
+        raise InvalidEntryError(
+            f"Cannot write audio as '{out.suffix}'.", hint="Choose a .wav, .flac or .ogg file name."
+        )
+
+
+def export_audio(out: Path, samples: np.ndarray, sr: int, g: Generation) -> Path:
+    """The one writer of synthetic audio that leaves the app: ``samples`` described by ``g``
+    (stored or not) go to ``out`` with embedded tags, and ``<out>.json`` gets the sidecar."""
+    check_export_name(out)
     write_tagged(out, samples, sr, Provenance.of(g))
     payload = provenance_payload(g)
-    payload["audio"].update(file=out.name, sha256=sha256_file(out), library_sha256=g.sha256)
+    payload["audio"].update(file=out.name, sha256=sha256_file(out), library_sha256=g.sha256 or None)
     atomic_write_bytes(
         sidecar_path(out),
         json.dumps(payload, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8"),
         what="description file",
     )
-    log.info("generation %s exported to %s", g.id, out)
+    log.info("generation %s written to %s", g.id, out)
     return out
 
 

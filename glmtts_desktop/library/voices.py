@@ -35,7 +35,9 @@ from glmtts_desktop.library.types import ConsentRecord, Voice, utc_now
 
 log = logging.getLogger(__name__)
 
-REFERENCE_SUBTYPE = "PCM_24"
+# 32-bit float: the reference keeps exactly the samples the engine analysed, so a saved voice
+# reuses the analysis of the clip it was saved from and speaks exactly like it
+REFERENCE_SUBTYPE = "FLOAT"
 
 
 def _clean_name(name: str) -> str:

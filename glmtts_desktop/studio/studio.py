@@ -14,11 +14,14 @@ ends only build a ``GenerationSettings`` and call it. It never imports Qt; long 
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from glmtts_desktop import __version__
 from glmtts_desktop.engine.types import (
     CancelToken,
     ChunkCallback,
@@ -26,13 +29,16 @@ from glmtts_desktop.engine.types import (
     PronunciationOverride,
     VoicePrompt,
 )
+from glmtts_desktop.library import Generation as GenerationRecord
 from glmtts_desktop.library import Library, NotFoundError, Voice
+from glmtts_desktop.library.types import utc_now
 from glmtts_desktop.studio.consent import check_may_generate
 from glmtts_desktop.studio.engine_api import SpeechEngine
 from glmtts_desktop.studio.errors import StudioError, VoiceUnavailableError
 from glmtts_desktop.studio.history_ops import HistoryOps
-from glmtts_desktop.studio.settings import GenerationSettings, overrides_from_json, overrides_to_json
-from glmtts_desktop.studio.types import Clip, Generation, VoiceRef
+from glmtts_desktop.studio.model_revision import model_revision
+from glmtts_desktop.studio.settings import GenerationSettings, overrides_from_json
+from glmtts_desktop.studio.types import Clip, Generation, Speech, VoiceRef
 from glmtts_desktop.studio.voice_cache import VoiceCache
 from glmtts_desktop.studio.voice_ops import VoiceOps
 
@@ -50,13 +56,20 @@ class Studio(VoiceOps, HistoryOps):
     engine itself must be used from one thread at a time (the GUI's inference worker)."""
 
     def __init__(
-        self, library: Library, engine: SpeechEngine | None = None, *, model_revision: str = ""
+        self, library: Library | None, engine: SpeechEngine | None = None, *, model_revision: str = ""
     ) -> None:
-        self.library = library
+        self._library = library
         self._engine = engine
         self.model_revision = model_revision
         self.voice_cache = VoiceCache(library)
         self._acknowledged: set[str] = set()  # voices/clips whose missing consent the user accepted
+
+    @property
+    def library(self) -> Library:
+        """The open library; a studio made without one (CLI ``synth --reference``) only speaks."""
+        if self._library is None:
+            raise StudioError("No voice library is open.", hint="Pass --data-dir with the library folder.")
+        return self._library
 
     # -- engine ------------------------------------------------------------------------------------
     @property
@@ -74,8 +87,7 @@ class Studio(VoiceOps, HistoryOps):
     def attach_engine(self, engine: SpeechEngine | None, *, model_revision: str | None = None) -> None:
         """Use ``engine`` from now on (None detaches it); the memory cache is per engine."""
         self._engine = engine
-        if model_revision is not None:
-            self.model_revision = model_revision
+        self.model_revision = model_revision or ""  # worked out again for the new engine
         self.voice_cache.clear_memory()
 
     def use_sample_rate(self, sample_rate: int) -> None:
@@ -117,24 +129,23 @@ class Studio(VoiceOps, HistoryOps):
         return "voice:" + voice
 
     # -- generate --------------------------------------------------------------------------------
-    def generate(
+    def speak(
         self,
         voice: VoiceRef,
         text: str,
         settings: GenerationSettings,
         overrides: Iterable[PronunciationOverride] = (),
         *,
-        title: str | None = None,
         consent_acknowledged: bool = False,
         on_progress: ProgressCallback | None = None,
         on_chunk: ChunkCallback | None = None,
         cancel: CancelToken | None = None,
-    ) -> Generation:
-        """Speak ``text`` in ``voice``, then store the audio with its provenance (one writer).
+    ) -> Speech:
+        """Check consent, analyse the voice (once, cached) and synthesise; stores nothing.
 
         Raises ConsentRevokedError (withdrawn consent), ConsentRequiredError (no consent record
-        and neither ``consent_acknowledged`` nor an earlier acknowledgement), engine errors,
-        SynthesisCancelled, and library storage errors (then nothing is stored)."""
+        and neither ``consent_acknowledged`` nor an earlier acknowledgement), engine errors and
+        SynthesisCancelled."""
         overrides = tuple(overrides)
         saved, samples, sr, transcript, name = self._voice_audio(voice)
         ack_key = self._ack_key(voice)
@@ -155,39 +166,92 @@ class Studio(VoiceOps, HistoryOps):
         )
         if cancel is not None:
             cancel.raise_if_cancelled()
-        record_settings: dict[str, Any] = {
-            **settings.to_dict(),
-            "overrides": overrides_to_json(overrides),
-            "transcript": transcript,
-            "segments": [s.normalized for s in result.segments],
-            "consent_acknowledged": saved is None or saved.consent is None,
-        }
-        if saved is None:
-            assert isinstance(voice, Clip)
-            record_settings["reference_clip"] = self.library.keep_clip(samples, sr)
-            record_settings["reference_name"] = voice.source_name
-        else:
-            record_settings["reference_sha256"] = saved.reference_sha256
-        record = self.library.add_generation(
+        return Speech(
+            voice, saved, name, transcript, text, settings, overrides, prompt, result, self.model_info()
+        )
+
+    def generate(
+        self,
+        voice: VoiceRef,
+        text: str,
+        settings: GenerationSettings,
+        overrides: Iterable[PronunciationOverride] = (),
+        *,
+        title: str | None = None,
+        consent_acknowledged: bool = False,
+        on_progress: ProgressCallback | None = None,
+        on_chunk: ChunkCallback | None = None,
+        cancel: CancelToken | None = None,
+    ) -> Generation:
+        """``speak``, then store the audio with its provenance in the library (one writer).
+        Raises what ``speak`` raises, and library storage errors (then nothing is stored)."""
+        speech = self.speak(
+            voice,
             text,
-            saved.id if saved is not None else None,
-            name,
-            settings.seed,
+            settings,
+            overrides,
+            consent_acknowledged=consent_acknowledged,
+            on_progress=on_progress,
+            on_chunk=on_chunk,
+            cancel=cancel,
+        )
+        return self.store(speech, title=title)
+
+    def store(self, speech: Speech, *, title: str | None = None) -> Generation:
+        """Keep a ``speak`` result in the history (an unsaved clip is kept too, for "Again")."""
+        record_settings = speech.record_settings()
+        if isinstance(speech.voice, Clip):
+            clip = speech.voice
+            record_settings["reference_clip"] = self.library.keep_clip(clip.samples, clip.sample_rate)
+        result = speech.result
+        record = self.library.add_generation(
+            speech.text,
+            speech.saved.id if speech.saved is not None else None,
+            speech.voice_name,
+            speech.settings.seed,
             record_settings,
             result.audio,
             result.sample_rate,
             title=title,
-            model_info=self.model_info(),
-            normalized_text="\n".join(s.normalized for s in result.segments),
+            model_info=speech.model_info,
+            normalized_text=speech.normalized_text,
         )
-        return Generation(record, result, settings, overrides, prompt)
+        return Generation(record, result, speech.settings, speech.overrides, speech.voice_prompt)
+
+    def write_speech(self, speech: Speech, out: str | Path, *, title: str | None = None) -> Path:
+        """Write a ``speak`` result to a file outside the library (CLI ``synth``, ``batch``) with
+        the same tags and sidecar as a history export."""
+        from glmtts_desktop.library.provenance import export_audio
+
+        result = speech.result
+        record = GenerationRecord(
+            id=uuid.uuid4().hex,
+            created_at=utc_now(),
+            text=speech.text,
+            voice_id=speech.saved.id if speech.saved is not None else None,
+            voice_name=speech.voice_name,
+            seed=speech.settings.seed,
+            settings=speech.record_settings(),
+            model_info=speech.model_info,
+            app_version=self._library.app_version if self._library is not None else __version__,
+            sample_rate=result.sample_rate,
+            duration=result.duration_s,
+            path=Path(out),
+            rel_path="",
+            sha256="",
+            title=title,
+            normalized_text=speech.normalized_text,
+        )
+        return export_audio(Path(out), result.audio, result.sample_rate, record)
 
     def model_info(self) -> dict[str, Any]:
         """Which weights and device made a generation: written into history and every export."""
         e = self.engine
+        if not self.model_revision:
+            self.model_revision = model_revision(e)
         return {
             "fingerprint": str(e.model_fingerprint),
-            "revision": self.model_revision or ("random-dev-checkpoint" if e.is_random_checkpoint else ""),
+            "revision": self.model_revision,
             "device": str(e.device_name),
             "sample_rate": int(e.sample_rate),
             "random_checkpoint": bool(e.is_random_checkpoint),

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
 from glmtts_desktop.engine.types import PronunciationOverride, SynthesisResult, VoicePrompt
 from glmtts_desktop.library import Generation as GenerationRecord
-from glmtts_desktop.studio.settings import GenerationSettings
+from glmtts_desktop.library import Voice
+from glmtts_desktop.studio.settings import GenerationSettings, overrides_to_json
 
 DuplicatePolicy = Literal["ask", "keep_both", "skip"]
 DUPLICATE_POLICIES: tuple[str, ...] = ("ask", "keep_both", "skip")
@@ -52,3 +53,38 @@ class Generation:
     @property
     def sample_rate(self) -> int:
         return self.result.sample_rate
+
+
+@dataclass(frozen=True, eq=False)
+class Speech:
+    """What ``Studio.speak`` made, before (or without) storing it: the audio and every input."""
+
+    voice: VoiceRef
+    saved: Voice | None  # the library voice, None for an unsaved clip
+    voice_name: str
+    transcript: str
+    text: str
+    settings: GenerationSettings
+    overrides: tuple[PronunciationOverride, ...]
+    voice_prompt: VoicePrompt
+    result: SynthesisResult
+    model_info: dict[str, Any]
+
+    @property
+    def normalized_text(self) -> str:
+        return "\n".join(s.normalized for s in self.result.segments)
+
+    def record_settings(self) -> dict[str, Any]:
+        """The settings column of a history entry / the sidecar: settings plus inputs."""
+        out: dict[str, Any] = {
+            **self.settings.to_dict(),
+            "overrides": overrides_to_json(self.overrides),
+            "transcript": self.transcript,
+            "segments": [s.normalized for s in self.result.segments],
+            "consent_acknowledged": self.saved is None or self.saved.consent is None,
+        }
+        if self.saved is not None:
+            out["reference_sha256"] = self.saved.reference_sha256
+        elif isinstance(self.voice, Clip) and self.voice.source_name:
+            out["reference_name"] = self.voice.source_name
+        return out

@@ -14,7 +14,7 @@ import numpy as np
 from glmtts_desktop.errors import GlmTtsError
 from glmtts_desktop.library import ConsentRecord, Library, Voice
 from glmtts_desktop.library.clips import clip_digest
-from glmtts_desktop.library.files import encode_wav, read_audio
+from glmtts_desktop.library.files import read_audio
 from glmtts_desktop.studio.errors import DuplicateVoiceError
 from glmtts_desktop.studio.types import DUPLICATE_POLICIES, DuplicatePolicy
 
@@ -22,15 +22,9 @@ log = logging.getLogger(__name__)
 
 
 def _reference_digest(samples: np.ndarray, sr: int) -> str:
-    """Digest of a reference as the library will store it (24-bit), so a clip compares equal to
-    the stored reference it came from."""
-    import io
-
-    import soundfile as sf
-
-    data = encode_wav(np.asarray(samples, dtype=np.float32), sr, subtype="PCM_24")
-    x, rate = sf.read(io.BytesIO(data), dtype="float32")
-    return clip_digest(x, rate)
+    """Digest of a reference as the library stores it (float32 samples), so a clip compares
+    equal to the stored reference it came from."""
+    return clip_digest(np.asarray(samples, dtype=np.float32), sr)
 
 
 class VoiceOps:

@@ -45,7 +45,8 @@ def test_synth_writes_audio_at_the_chosen_rate(tiny_checkpoint, reference_wav, t
     assert info.samplerate == rate and info.channels == 1
     assert info.frames % hop == 0 and info.frames >= 2 * hop
     assert "RANDOM weights" in capsys.readouterr().err
-    assert sorted(p.name for p in tmp_path.iterdir()) == [out.name]  # no temp file left behind
+    # the audio and its provenance sidecar, no temp file left behind
+    assert sorted(p.name for p in tmp_path.iterdir()) == [out.with_suffix(".json").name, out.name]
 
 
 @pytest.fixture

@@ -1,0 +1,77 @@
+"""`glmtts-desktop archive`: export, import and check the family archive (BagIt)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from glmtts_desktop.commands._library_args import add_data_dir_option, find_voice, open_library
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("archive", help="export, import or check the voice archive")
+    acts = p.add_subparsers(dest="archive_command", metavar="ACTION", required=True)
+
+    ex = acts.add_parser("export", help="write voices, consent and generations to a BagIt folder or .zip")
+    ex.add_argument("out", type=Path, help="a new folder, or a file name ending in .zip")
+    ex.add_argument(
+        "--voice", action="append", default=[], metavar="NAME", help="only this voice (repeatable)"
+    )
+    add_data_dir_option(ex)
+    ex.set_defaults(func=run_export)
+
+    im = acts.add_parser("import", help="verify an archive and add what it holds to the library")
+    im.add_argument("archive", type=Path)
+    dup = im.add_mutually_exclusive_group()
+    dup.add_argument("--skip-existing", action="store_true", help="skip voices already in the library")
+    dup.add_argument("--keep-both", action="store_true", help="add voices already in the library as copies")
+    add_data_dir_option(im)
+    im.set_defaults(func=run_import)
+
+    ck = acts.add_parser("check", help="re-hash every file in the library; exit 1 naming what changed")
+    add_data_dir_option(ck)
+    ck.set_defaults(func=run_check)
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from glmtts_desktop.studio import Studio
+
+    with open_library(args) as lib:
+        ids = [find_voice(lib, name).id for name in args.voice] or None
+        out = Studio(lib).export_archive(args.out, ids)
+    print(f"Wrote the archive {out}.", file=sys.stderr)
+    return 0
+
+
+def run_import(args: argparse.Namespace) -> int:
+    from glmtts_desktop.library import DuplicateVoiceError
+    from glmtts_desktop.studio import Studio
+
+    policy = "skip" if args.skip_existing else "keep_both" if args.keep_both else "ask"
+    with open_library(args) as lib:
+        try:
+            report = Studio(lib).import_archive(args.archive, on_duplicate=policy)
+        except DuplicateVoiceError as exc:
+            exc.hint = "Run again with --skip-existing or --keep-both."
+            raise
+    added = ", ".join(report.voices_added) or "none"
+    print(f"Imported voices: {added}; {report.generations_added} generation(s).", file=sys.stderr)
+    if report.voices_skipped:
+        print(f"Skipped (already in the library): {', '.join(report.voices_skipped)}.", file=sys.stderr)
+    return 0
+
+
+def run_check(args: argparse.Namespace) -> int:
+    from glmtts_desktop.studio import Studio
+
+    with open_library(args) as lib:
+        problems = Studio(lib).check_integrity()
+        root = lib.root
+    if not problems:
+        print("Every file in the library matches its checksum.", file=sys.stderr)
+        return 0
+    for p in problems:
+        print(f"changed: {p.path.relative_to(root).as_posix()} ({p.kind}, {p.problem})")
+    print(f"error: {len(problems)} file(s) in the library changed or are missing.", file=sys.stderr)
+    return 1

@@ -1,0 +1,155 @@
+"""CLI: voices list/add/remove, synth --voice, archive export/import/check, all on --data-dir."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import struct
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from glmtts_desktop.cli import main
+from tests.conftest import voice_like
+
+
+@pytest.fixture
+def ref(tmp_path):
+    path = tmp_path / "grandma.wav"
+    sf.write(path, voice_like(3.0, 22050), 22050, subtype="PCM_16")
+    return path
+
+
+def _add(data, ref, name="Grandma", *extra):
+    return main(
+        [
+            "voices",
+            "add",
+            name,
+            "--reference",
+            str(ref),
+            "--transcript",
+            "Hello dear.",
+            "--data-dir",
+            str(data),
+            *extra,
+        ]
+    )
+
+
+def _list(data, capsys):
+    capsys.readouterr()
+    assert main(["voices", "list", "--json", "--data-dir", str(data)]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_voices_add_list_remove(tmp_path, ref, capsys):
+    data = tmp_path / "data"
+    assert (
+        _add(
+            data,
+            ref,
+            "Grandma",
+            "--consent-basis",
+            "family",
+            "--consent-who",
+            "Aunt May",
+            "--consent-how",
+            "signed letter",
+            "--speaker",
+            "my grandmother",
+        )
+        == 0
+    )
+    [v] = _list(data, capsys)
+    assert (v["name"], v["consent"], v["consent_basis"], v["speaker"]) == (
+        "Grandma",
+        "given",
+        "family",
+        "my grandmother",
+    )
+    # the same recording again is not added silently
+    assert _add(data, ref, "Gran") == 2
+    assert "already in the library" in capsys.readouterr().err
+    assert _add(data, ref, "Gran", "--keep-both") == 0
+    assert _add(data, ref, "Half", "--consent-who", "x") == 2  # an incomplete consent is refused
+    assert main(["voices", "remove", "Gran", "--data-dir", str(data)]) == 0
+    assert [v["name"] for v in _list(data, capsys)] == ["Grandma"]
+    assert main(["voices", "remove", "Nobody", "--data-dir", str(data)]) == 2
+    assert "no voice called" in capsys.readouterr().err
+
+
+def test_global_data_dir_before_the_command_works_too(tmp_path, ref, capsys):
+    data = tmp_path / "d2"
+    assert (
+        main(["--data-dir", str(data), "voices", "add", "X", "--reference", str(ref), "--transcript", "t"])
+        == 0
+    )
+    assert [v["name"] for v in _list(data, capsys)] == ["X"]
+
+
+def _bext_description(path):
+    data, pos = path.read_bytes(), 12
+    while pos + 8 <= len(data):
+        cid, size = data[pos : pos + 4], struct.unpack_from("<I", data, pos + 4)[0]
+        if cid == b"bext":
+            return data[pos + 8 : pos + 8 + 256].rstrip(b"\0").decode("ascii")
+        pos += 8 + size + (size & 1)
+    return None
+
+
+def test_synth_with_a_saved_voice_and_the_consent_rule(tiny_checkpoint, tmp_path, ref, capsys):
+    data = tmp_path / "data"
+    assert _add(data, ref, "NoConsent") == 0
+    out = tmp_path / "out.wav"
+    base = [
+        "synth",
+        "--voice",
+        "noconsent",
+        "--text",
+        "Hi there.",
+        "-o",
+        str(out),
+        "--data-dir",
+        str(data),
+        "--model-dir",
+        str(tiny_checkpoint),
+        "--device",
+        "cpu",
+        "--seed",
+        "2",
+    ]
+    assert main(base) == 2 and not out.exists()
+    assert "no consent record" in capsys.readouterr().err
+    assert main([*base, "--consent-acknowledged"]) == 0
+    assert sf.info(out).samplerate == 24000
+    assert "AI-generated speech" in _bext_description(out)
+    side = json.loads(out.with_suffix(".json").read_text("utf-8"))
+    assert side["voice"]["name"] == "NoConsent" and side["seed"] == 2 and side["ai_generated"] is True
+
+
+def test_archive_export_import_check(tmp_path, ref, capsys):
+    data = tmp_path / "data"
+    assert (
+        _add(data, ref, "Grandma", "--consent-basis", "self", "--consent-who", "me", "--consent-how", "me")
+        == 0
+    )
+    assert _add(data, tmp_path / "grandma.wav", "Other", "--keep-both") == 0
+    out = tmp_path / "family.zip"
+    assert main(["archive", "export", str(out), "--voice", "Grandma", "--data-dir", str(data)]) == 0
+    assert main(["archive", "check", "--data-dir", str(data)]) == 0
+    shutil.rmtree(data)
+    assert main(["archive", "import", str(out), "--data-dir", str(data)]) == 0
+    assert [v["name"] for v in _list(data, capsys)] == ["Grandma"]
+    assert main(["archive", "import", str(out), "--data-dir", str(data)]) == 2
+    assert "--skip-existing or --keep-both" in capsys.readouterr().err
+    assert main(["archive", "import", str(out), "--skip-existing", "--data-dir", str(data)]) == 0
+    # a changed file makes check fail and name it
+    wav = next((data / "library" / "audio" / "originals").rglob("*.wav"))
+    x, sr = sf.read(wav)
+    sf.write(wav, np.asarray(x) * 0.5, sr, subtype="PCM_16")
+    capsys.readouterr()
+    assert main(["archive", "check", "--data-dir", str(data)]) == 1
+    captured = capsys.readouterr()
+    assert wav.name in captured.out and "checksum mismatch" in captured.out
