@@ -2,6 +2,10 @@
 
 The backend pulls blocks from ``_fill`` on its audio thread; all state the GUI reads
 (``state``, ``position``) is guarded by one lock and only ever copied, never waited on.
+
+Streaming (``start_stream`` / ``append`` / ``end_stream``): the buffer grows while it plays, so
+a generation is heard from its first chunk. Until ``end_stream`` the player treats running out
+of samples as an underrun (silence, counted in ``underruns``), not as the end.
 """
 
 from __future__ import annotations
@@ -49,6 +53,8 @@ class Player:
         self._ended = False
         self._armed = False
         self._finished_stream: StreamHandle | None = None
+        self._open = False  # streaming: more audio will be appended
+        self.underruns = 0  # blocks that ran dry while streaming
 
     # -- loading ------------------------------------------------------------------------------
     def load(self, samples: np.ndarray, sample_rate: int) -> None:
@@ -61,12 +67,59 @@ class Player:
         x = np.nan_to_num(x, nan=0.0, posinf=0.0, neginf=0.0)
         self.stop()
         with self._lock:
+            self._open = False
             self._source = np.ascontiguousarray(x)
             self._source_sr = int(sample_rate)
             self._use_rate(self._source_sr)
             self._range_s = (0.0, None)
             self._apply_range()
             self._pos = self._start
+
+    # -- streaming ----------------------------------------------------------------------------
+    def start_stream(self, sample_rate: int, channels: int = 1) -> None:
+        """Begin an empty buffer that ``append`` extends (stops what was playing). Call ``play``
+        once the first samples are in; playback then follows the appended audio."""
+        if sample_rate <= 0 or channels <= 0:
+            raise InvalidAudioError("Cannot stream audio with this format.")
+        self.stop()
+        with self._lock:
+            self._source = np.zeros((0, int(channels)), np.float32)
+            self._source_sr = int(sample_rate)
+            self._buf, self._rate = None, 0
+            self._use_rate(self._source_sr)
+            self._range_s = (0.0, None)
+            self._apply_range()
+            self._pos = 0
+            self._open = True
+            self.underruns = 0
+
+    def append(self, samples: np.ndarray) -> None:
+        """Add samples at the end of a streamed buffer (from any thread; cheap for the audio
+        thread, which only sees the longer buffer on its next block)."""
+        x = np.asarray(samples, dtype=np.float32)
+        if x.ndim == 1:
+            x = x[:, None]
+        x = np.nan_to_num(x, nan=0.0, posinf=0.0, neginf=0.0)
+        with self._lock:
+            if not self._open or self._source is None:
+                raise InvalidAudioError("Nothing is being streamed: call start_stream first.")
+            if x.ndim != 2 or x.shape[1] != self._source.shape[1]:
+                raise InvalidAudioError("The streamed audio changed its channel count.")
+            self._source = np.concatenate((self._source, x))
+            assert self._buf is not None
+            more = x if self._rate == self._source_sr else resample(x, self._source_sr, self._rate)
+            self._buf = np.concatenate((self._buf, more.astype(np.float32, copy=False)))
+            self._apply_range()
+
+    def end_stream(self) -> None:
+        """No more audio will come: playback ends normally when it reaches the end."""
+        with self._lock:
+            self._open = False
+
+    @property
+    def streaming(self) -> bool:
+        """True between ``start_stream`` and ``end_stream`` (or the next ``load``)."""
+        return self._open
 
     def _use_rate(self, rate: int) -> None:
         assert self._source is not None
@@ -205,6 +258,10 @@ class Player:
                 return True
             while done < n:
                 avail = self._end - self._pos
+                if avail <= 0 and self._open:
+                    out[done:] = 0  # the next chunk is late: play silence and keep the stream
+                    self.underruns += 1
+                    return True
                 if avail <= 0:
                     if self.loop and self._end > self._start:
                         self._pos = self._start

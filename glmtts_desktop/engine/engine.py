@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +19,7 @@ import torch
 from glmtts_desktop.engine.checkpoint import CheckpointLayout, check_required_files, locate_checkpoint
 from glmtts_desktop.engine.config import EngineConfig, resolve_device, resolve_dtype
 from glmtts_desktop.engine.errors import ReferenceAudioError, TextInputError
-from glmtts_desktop.engine.flow import FlowModel, load_flow
+from glmtts_desktop.engine.flow import FlowModel, flow_frames, load_flow
 from glmtts_desktop.engine.frontend import (
     SpeakerEncoder,
     SpeechTokenizer,
@@ -36,6 +36,7 @@ from glmtts_desktop.engine.llm import (
 )
 from glmtts_desktop.engine.oom import translate_oom
 from glmtts_desktop.engine.prompt_audio import check_prompt_audio
+from glmtts_desktop.engine.streaming import SegmentStream, StreamSchedule
 from glmtts_desktop.engine.text import TextFrontend, TextTokenizer
 from glmtts_desktop.engine.types import (
     SAMPLING_METHODS,
@@ -88,6 +89,7 @@ class Engine:
         self.speech_tokenizer = speech_tokenizer
         self.speaker_encoder = speaker_encoder
         self._vocoders: dict[int, Vocoder] = {vocoder.sample_rate: vocoder}
+        self.stream_schedule = StreamSchedule()  # chunking of synthesize(on_chunk=...)
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -356,7 +358,15 @@ class Engine:
         cancel: CancelToken | None = None,
         on_chunk: ChunkCallback | None = None,
     ) -> SynthesisResult:
-        """Speak ``request.text`` in ``request.voice``; segment by segment like the official CLI."""
+        """Speak ``request.text`` in ``request.voice``; segment by segment like the official CLI.
+
+        Without ``on_chunk`` this is the official offline path (flow noise drawn after the LLM
+        from the segment's generator). With ``on_chunk`` each segment is streamed while its
+        tokens are generated (``streaming``): ``on_chunk(audio, n)`` gets consecutive pieces
+        (n = 0, 1, ... over the whole request) whose concatenation is the returned audio; the
+        flow noise then comes from a generator of its own, seeded by ``request.seed``, so the
+        result is repeatable but not sample-identical to the offline path.
+        ``timings["first_audio"]`` is the time from the call to the first piece."""
         voice = request.voice
         if request.method not in SAMPLING_METHODS:
             raise InvalidInputError(
@@ -384,18 +394,26 @@ class Engine:
         pieces: list[np.ndarray] = []
         results: list[SegmentResult] = []
         report = _Reporter(on_progress, total)
+        deliver = None
+        if on_chunk is not None:
+            chunk_count = [0]
+
+            def deliver(piece: np.ndarray) -> None:
+                if chunk_count[0] == 0:
+                    timings["first_audio"] = time.perf_counter() - t0
+                on_chunk(piece, chunk_count[0])
+                chunk_count[0] += 1
+
         for index, segment in enumerate(segments):
             if cancel is not None:
                 cancel.raise_if_cancelled()
             if not segment.token_ids:
                 continue
             wav, seg_result = self._speak_segment(
-                index, segment, voice, cache, request, cancel, report, timings
+                index, segment, voice, cache, request, cancel, report, timings, deliver
             )
             pieces.append(wav)
             results.append(seg_result)
-            if on_chunk is not None:
-                on_chunk(wav, index)
             report("vocoder", index, 1.0, f"Segment {index + 1}/{total} done")
         if not pieces:
             raise TextInputError("Nothing in the text could be spoken.", hint="Type some words to speak.")
@@ -415,8 +433,11 @@ class Engine:
         cancel: CancelToken | None,
         report: _Reporter,
         timings: dict[str, float],
+        deliver: Callable[[np.ndarray], None] | None = None,
     ) -> tuple[np.ndarray, SegmentResult]:
-        """One segment: reseed, LLM with the cached prompt, flow with the original prompt, vocoder."""
+        """One segment: reseed, LLM with the cached prompt, flow with the original prompt, vocoder.
+
+        With ``deliver`` the segment is streamed (see ``synthesize``)."""
         label = f"Segment {index + 1}/{report.total}"
         generator = self._generator(request.seed)  # official: reseed before every segment
         prompt_text_ids, prompt_speech_ids = cache.select(list(segment.token_ids))
@@ -430,8 +451,12 @@ class Engine:
                 cancel.raise_if_cancelled()
             report("flow", index, _LLM_SHARE + _FLOW_SHARE * step / steps, label)
 
+        stream = None
+        if deliver is not None:
+            stream = self._segment_stream(voice, request, len(segment.token_ids), deliver, timings, cancel)
         report("llm", index, 0.0, label)
         t = time.perf_counter()
+        rendered_before = timings["flow"] + timings["vocoder"]
         out = self._generate(
             prompt_text_ids,
             segment.token_ids,
@@ -440,8 +465,10 @@ class Engine:
             generator=generator,
             cancel=cancel,
             on_step=on_llm_step,
+            on_tokens=None if stream is None else stream.on_tokens,
         )
-        timings["llm"] += time.perf_counter() - t
+        # streamed chunks were rendered inside the loop: count them as flow/vocoder time
+        timings["llm"] += time.perf_counter() - t - (timings["flow"] + timings["vocoder"] - rendered_before)
         if out.hit_max_length:
             log.warning(
                 "Segment %d never produced the stop token; it was cut at %d tokens.", index + 1, len(out.ids)
@@ -450,6 +477,9 @@ class Engine:
         if cancel is not None:
             cancel.raise_if_cancelled()
         report("flow", index, _LLM_SHARE, label)
+        if stream is not None:
+            wav = stream.finish(list(out.ids))
+            return wav, self._segment_result(index, segment, out, wav)
         t = time.perf_counter()
         mel = self.tokens_to_mel(
             out.ids,
@@ -467,7 +497,11 @@ class Engine:
         t = time.perf_counter()
         wav = self.vocode(mel, generator=generator)
         timings["vocoder"] += time.perf_counter() - t
-        return wav, SegmentResult(
+        return wav, self._segment_result(index, segment, out, wav)
+
+    @staticmethod
+    def _segment_result(index: int, segment: TextSegment, out, wav: np.ndarray) -> SegmentResult:
+        return SegmentResult(
             index=index,
             normalized=segment.normalized,
             model_text=segment.model_text,
@@ -475,6 +509,52 @@ class Engine:
             n_speech_tokens=len(out.ids),
             n_samples=len(wav),
             hit_max_length=out.hit_max_length,
+        )
+
+    def _segment_stream(
+        self,
+        voice: VoicePrompt,
+        request: SynthesisRequest,
+        text_len: int,
+        deliver: Callable[[np.ndarray], None],
+        timings: dict[str, float],
+        cancel: CancelToken | None,
+    ) -> SegmentStream:
+        """A SegmentStream whose renders share one noise draw sized for the longest segment."""
+        cfg = self.flow.cfg
+        n_prompt = len(voice.speech_ids)
+        most = flow_frames(n_prompt + 20 * text_len + 1, cfg.input_frame_rate, cfg.mel_framerate) + 2
+        noise_gen = torch.Generator().manual_seed(int(request.seed))
+        noise = torch.randn(most, cfg.mel_dim, generator=noise_gen).numpy()
+
+        def check(_step: int, _steps: int) -> None:
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+
+        def render(tokens: list[int]) -> np.ndarray:
+            t = time.perf_counter()
+            frames = flow_frames(n_prompt + len(tokens), cfg.input_frame_rate, cfg.mel_framerate)
+            mel = self.tokens_to_mel(
+                tokens,
+                voice.speech_ids,
+                voice.mel,
+                voice.embedding,
+                steps=request.flow_steps,
+                noise=noise[:frames],
+                on_step=check,
+            )
+            t_mel = time.perf_counter()
+            wav = self.vocode(mel, seed=request.seed)
+            timings["flow"] += t_mel - t
+            timings["vocoder"] += time.perf_counter() - t_mel
+            return wav
+
+        return SegmentStream(
+            render,
+            deliver,
+            samples_per_token=round(self.sample_rate / cfg.input_frame_rate),
+            sample_rate=self.sample_rate,
+            schedule=self.stream_schedule,
         )
 
     def _generate(
@@ -489,6 +569,7 @@ class Engine:
         max_ratio: float = 20.0,
         cancel=None,
         on_step=None,
+        on_tokens=None,
     ):
         special = self.tokenizer.special
         input_ids = build_input_ids(list(prompt_text_ids), list(text_ids), list(prompt_speech_ids), special)
@@ -504,6 +585,7 @@ class Engine:
                 max_ratio=max_ratio,
                 cancel=cancel,
                 on_step=on_step,
+                on_tokens=on_tokens,
             )
 
     def _generator(self, seed: int) -> torch.Generator:

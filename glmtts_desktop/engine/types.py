@@ -151,7 +151,7 @@ class Progress:
 
 
 ProgressCallback = Callable[[Progress], None]
-ChunkCallback = Callable[[np.ndarray, int], None]  # (audio of one finished segment, its index)
+ChunkCallback = Callable[[np.ndarray, int], None]  # (next piece of the stream, running piece number)
 
 
 class CancelToken:

@@ -48,6 +48,7 @@ class Session(QObject):
         c.jobFinished.connect(self._on_finished)
         c.jobFailed.connect(self._on_failed)
         c.jobCancelled.connect(self._on_cancelled)
+        c.jobChunk.connect(self._on_chunk)
         g, r, v = window.generate_panel, window.result_panel, window.voice_panel
         g.generateRequested.connect(self.generate)
         g.cancelRequested.connect(self.cancel)
@@ -163,9 +164,17 @@ class Session(QObject):
         self.w.generate_panel.show_outcome(text)
         self.generationEnded.emit(outcome)
 
+    def _on_chunk(self, jid: int, audio: object, index: int) -> None:
+        """Streamed audio of the running generation: heard at once, while the rest is made."""
+        info = self.w.client.model_info
+        if jid != self.job_id or info is None:
+            return
+        self.w.result_panel.stream_chunk(np.asarray(audio, dtype=np.float32), info.sample_rate, index)
+
     def _on_failed(self, jid: int, error: object) -> None:
         if jid != self.job_id:
             return
+        self.w.result_panel.stream_abandoned()
         self._end("failed", tr("Failed."))
         self.w.show_error(error)
         if isinstance(error, GpuOutOfMemoryError):
@@ -175,6 +184,7 @@ class Session(QObject):
 
     def _on_cancelled(self, jid: int) -> None:
         if jid == self.job_id:
+            self.w.result_panel.stream_abandoned()
             self._end("cancelled", tr("Cancelled."))
 
     def _on_finished(self, jid: int, out: object) -> None:

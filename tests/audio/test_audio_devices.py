@@ -327,3 +327,53 @@ def test_sounddevice_backend_real_code_path_with_alsa_null_device(tmp_path):
         timeout=60,
     )
     assert proc.returncode == 0 and proc.stdout.strip().endswith("ok"), proc.stderr[-3000:]
+
+
+# -- streaming into the player -----------------------------------------------------------------
+def test_player_streams_appended_chunks_without_gaps_when_they_come_in_time():
+    fake = FakeBackend()
+    p = Player(fake, blocksize=256)
+    x = _ramp(2000)
+    p.start_stream(8000)
+    p.append(x[:600])
+    p.play()
+    assert p.streaming and p.state == "playing"
+    fake.pump(2)  # 512 of 600 played
+    p.append(x[600:1500])
+    fake.pump(2)
+    p.append(x[1500:])
+    p.end_stream()
+    fake.pump_all()
+    played = fake.played_audio()[:, 0]
+    np.testing.assert_array_equal(played[:2000], x)
+    assert np.all(played[2000:] == 0) and p.underruns == 0
+    assert p.state == "stopped" and p.finished_count == 1 and p.duration == pytest.approx(0.25)
+
+
+def test_player_stream_underrun_plays_silence_and_keeps_going():
+    fake = FakeBackend()
+    p = Player(fake, blocksize=256)
+    x = _ramp(1000)
+    p.start_stream(8000)
+    p.append(x[:300])
+    p.play()
+    fake.pump(3)  # runs dry in the second block: silence, still playing
+    assert p.state == "playing" and p.underruns >= 1 and p.finished_count == 0
+    p.append(x[300:])
+    p.end_stream()
+    fake.pump_all()
+    played = fake.played_audio()[:, 0]
+    np.testing.assert_array_equal(played[:300], x[:300])
+    resumed = played[300:]
+    start = int(np.argmax(resumed > 0))
+    np.testing.assert_array_equal(resumed[start : start + 700], x[300:])
+    assert p.state == "stopped" and p.finished_count == 1
+
+
+def test_player_append_without_stream_is_refused():
+    from glmtts_desktop.audio.errors import InvalidAudioError
+
+    p = Player(FakeBackend())
+    p.load(np.zeros(10, np.float32), 8000)
+    with pytest.raises(InvalidAudioError):
+        p.append(np.zeros(5, np.float32))

@@ -70,7 +70,7 @@ def test_long_text_is_segmented_and_reported(tiny_engine, voice):
     )
     assert len(result.segments) == len(tiny_engine.normalize(text)) > 1
     chunks = [s for s in seen if isinstance(s, tuple)]
-    assert [c[1] for c in chunks] == list(range(len(result.segments)))
+    assert [c[1] for c in chunks] == list(range(len(chunks))) and len(chunks) >= len(result.segments)
     assert sum(c[2] for c in chunks) == len(result.audio)
     fractions = [p.fraction for p in seen if not isinstance(p, tuple)]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0

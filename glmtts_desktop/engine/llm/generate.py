@@ -72,13 +72,16 @@ def generate_speech_tokens(
     max_ratio: float = 20,
     cancel: CancelToken | None = None,
     on_step: Callable[[int, int], None] | None = None,
+    on_tokens: Callable[[list[int]], None] | None = None,
 ) -> GenerationOutput:
     """Generate speech tokens for one segment.
 
     ``text_len`` is the number of target-text tokens (it sets ``min_len = int(text_len *
     min_ratio)`` and ``max_len = int(text_len * max_ratio)``). ``generator`` must live on the
     model's device; the caller seeds it per segment. ``on_step(done, max_len)`` is called after
-    each appended token. Raises SynthesisCancelled (via ``cancel``) between steps.
+    each appended token, then ``on_tokens(ids)`` with the raw ids so far (a live list the callee
+    must not keep or change: streaming renders audio from it while the loop goes on). Raises
+    SynthesisCancelled (via ``cancel``) between steps.
     """
     if method not in METHODS:
         raise ValueError(f"unknown sampling method {method!r}; expected one of {METHODS}")
@@ -133,6 +136,8 @@ def generate_speech_tokens(
             out.append(tid - ats)
             if on_step is not None:
                 on_step(len(out), max_len)
+            if on_tokens is not None:
+                on_tokens(out)
             if i + 1 < max_len:
                 sampler.push(tid)
                 logits = model.decode_step(sampler.token_tensor(tid))

@@ -123,20 +123,47 @@ class ResultPanel(QGroupBox):
 
     # --- showing a result ----------------------------------------------------------------------
     def show_audio(self, audio: np.ndarray, sr: int, history_id: str | None = None) -> None:
-        self.stop()
-        self.audio = np.asarray(audio, dtype=np.float32)
+        """Show a result. If it is the generation being streamed, playback goes on undisturbed
+        (the stream already holds exactly this audio); otherwise it is loaded, stopped."""
+        audio = np.asarray(audio, dtype=np.float32)
+        live = self.player.streaming and len(audio) == round(self.player.duration * sr)
+        if not live:
+            self.stop()
+        self.audio = audio
         self.sr = int(sr)
         self.current_id = history_id
         self.waveform.set_audio(self.audio, self.sr)
-        self.waveform.set_playhead(0.0)
-        try:
-            self.player.load(self.audio, self.sr)
-        except AudioError as exc:
-            self.errorOccurred.emit(exc)
+        if live:
+            self.player.end_stream()
+        else:
+            self.waveform.set_playhead(0.0)
+            try:
+                self.player.load(self.audio, self.sr)
+            except AudioError as exc:
+                self.errorOccurred.emit(exc)
         self._update_time()
         self._update_enabled()
         if history_id is not None:
             self.select_entry(history_id)
+
+    def stream_chunk(self, audio: np.ndarray, sr: int, index: int) -> None:
+        """Play a generation while it is made: chunk 0 starts playback at once, later chunks
+        are appended to the same buffer."""
+        try:
+            if index == 0:
+                self.player.start_stream(int(sr))
+                self.player.append(audio)
+                self.player.play()
+                self._timer.start()
+            elif self.player.streaming:
+                self.player.append(audio)
+        except AudioError as exc:
+            self.errorOccurred.emit(exc)
+        self._update_play_button()
+
+    def stream_abandoned(self) -> None:
+        """The streamed generation failed or was cancelled: what arrived plays out, then stops."""
+        self.player.end_stream()
 
     def _update_enabled(self) -> None:
         has = self.audio is not None and len(self.audio) > 0
