@@ -7,6 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
+from glmtts_desktop.engine.config import DTYPES
 from glmtts_desktop.engine.seeds import MAX_SEED, check_seed
 from glmtts_desktop.errors import InvalidInputError
 
@@ -25,8 +26,8 @@ def add_engine_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--dtype",
         default="auto",
-        choices=("auto", "bf16", "fp16", "fp32"),
-        help="precision (default: bf16 on CUDA, fp32 on CPU)",
+        choices=DTYPES,
+        help="precision (default: bf16 on CUDA, fp32 on CPU; int8: faster CPU mode, LLM in int8)",
     )
 
 

@@ -10,7 +10,7 @@ from glmtts_desktop.engine.types import SAMPLE_RATES
 from glmtts_desktop.errors import InvalidInputError
 
 DEVICES = ("auto", "cuda", "cpu")
-DTYPES = ("auto", "bf16", "fp16", "fp32")
+DTYPES = ("auto", "bf16", "fp16", "fp32", "int8")  # int8: the CPU mode (LLM matrices int8, the rest fp32)
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class EngineConfig:
             raise InvalidInputError(f"Unknown device '{self.device}'.", hint="Use auto, cuda or cpu.")
         if self.dtype not in DTYPES:
             raise InvalidInputError(
-                f"Unknown precision '{self.dtype}'.", hint="Use auto, bf16, fp16 or fp32."
+                f"Unknown precision '{self.dtype}'.", hint="Use auto, bf16, fp16, fp32 or int8."
             )
         if self.sample_rate not in SAMPLE_RATES:
             raise InvalidInputError(
@@ -64,4 +64,13 @@ def resolve_dtype(name: str, device):  # -> torch.dtype
         if device.type == "cuda":
             return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
         return torch.float32
+    if name == "int8":
+        if device.type != "cpu":
+            from glmtts_desktop.i18n import tr
+
+            raise DeviceError(
+                tr("The int8 mode is for computers without a usable GPU."),
+                hint=tr("Use bf16 on a GPU, or choose the CPU device."),
+            )
+        return torch.float32  # the weights load as fp32; the LLM is then quantised
     return {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": torch.float32}[name]

@@ -119,6 +119,10 @@ class Engine:
             text = TextFrontend(tokenizer)
             report(1)
             llm = load_llm(layout.llm_dir, device=device, dtype=dtype)
+            if config.dtype == "int8":
+                from glmtts_desktop.engine.llm.quantize import quantize_int8
+
+                quantize_int8(llm)
             llm.enable_cuda_graphs(device.type == "cuda")
             report(2)
             flow = load_flow(layout.flow_dir, device=device, dtype=dtype)

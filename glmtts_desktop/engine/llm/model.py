@@ -180,6 +180,7 @@ class SpeechLM(nn.Module):
         self._token: torch.Tensor | None = None  # static input of the decode step, [1, 1] long
         self.cache_generation = 0  # bumped on every (re)allocation: graphs bound to the old one die
         self.graphs: DecodeGraphs | None = None  # set by enable_cuda_graphs()
+        self.quantized_head: nn.Module | None = None  # int8 output head (``quantize``, CPU mode)
 
     def enable_cuda_graphs(self, enabled: bool = True) -> bool:
         """Replay decode steps from captured CUDA graphs (CUDA only); returns whether they are on.
@@ -231,6 +232,8 @@ class SpeechLM(nn.Module):
 
     def _logits(self, h: torch.Tensor) -> torch.Tensor:
         h = self.model.norm(h)
+        if self.quantized_head is not None:
+            return self.quantized_head(h).float()
         weight = self.lm_head.weight if self.lm_head is not None else self.model.embed_tokens.weight
         return F.linear(h, weight).float()
 
