@@ -9,7 +9,7 @@ import threading
 
 import numpy as np
 
-from glmtts_desktop.engine.errors import CheckpointError, GpuOutOfMemoryError
+from glmtts_desktop.engine.errors import CheckpointError
 from glmtts_desktop.engine.types import Progress, SegmentResult, SynthesisResult, VoicePrompt
 
 
@@ -61,7 +61,11 @@ class FakeEngine:
     def synthesize(self, request, *, on_progress=None, cancel=None, on_chunk=None) -> SynthesisResult:
         self.thread_names.append(threading.current_thread().name)
         if self.oom:
-            raise GpuOutOfMemoryError("The GPU ran out of memory.", hint="Try a shorter text.")
+            # torch's own exception, as one escaping a path the engine does not translate
+            import torch
+
+            self.oom = False  # once: the next job must run
+            raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB.")
         for i in range(self.steps):
             if cancel is not None:
                 cancel.raise_if_cancelled()

@@ -109,15 +109,23 @@ def test_load_failure_sets_failed_state_with_message(qtbot, make_client, tmp_pat
     assert client.state == FAILED and client.last_error is err
 
 
-def test_oom_is_reported_and_engine_stays_usable(qtbot, make_client, tmp_path):
-    engine = FakeEngine(oom=True)
+def test_a_foreign_oom_is_reported_as_such_and_the_next_job_runs(qtbot, make_client, tmp_path):
+    import torch  # noqa: F401 - imported here, not inside the timed job (seconds on a busy machine)
+
+    engine = FakeEngine(oom=True)  # raises torch.OutOfMemoryError itself, once
     client = make_client(engine)
+    rec = Recorder(client)
     with qtbot.waitSignal(client.stateChanged, timeout=5000):
         client.load(tmp_path)
     with qtbot.waitSignal(client.jobFailed, timeout=5000) as blocker:
-        client.submit(_job())
-    assert isinstance(blocker.args[1], GpuOutOfMemoryError)
+        first = client.submit(_job())
+    err = blocker.args[1]
+    assert isinstance(err, GpuOutOfMemoryError)  # not "an unexpected error"
+    assert "out of memory" in err.user_text().lower() and "Tried to allocate" in err.detail
     assert client.state == READY
+    with qtbot.waitSignal(client.jobFinished, timeout=5000):
+        second = client.submit(_job())
+    assert rec.ends[first] == ["failed"] and rec.ends[second] == ["finished"]
 
 
 def test_generate_without_model_fails_clearly(qtbot, make_client):
