@@ -11,10 +11,25 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
-_PROBE = r"""
+# Modules whose import alone costs a second or more (or pulls in a native runtime).
+_HEAVY = (
+    "torch",
+    "torchaudio",
+    "onnxruntime",
+    "transformers",
+    "librosa",
+    "numba",
+    "scipy",
+    "jieba",
+    "wetext",
+    "av",
+)
+_PROBE = (
+    f"HEAVY = {_HEAVY!r}\n"
+    + r"""
 import sys, time, tempfile
 from pathlib import Path
-t0 = time.perf_counter()
+t0, c0 = time.perf_counter(), time.process_time()
 from glmtts_desktop.gui.app import create_main_window
 from glmtts_desktop.audio import NullBackend
 w = create_main_window(data_dir=Path(tempfile.mkdtemp()), model_dir=None, backend=NullBackend("test"),
@@ -22,11 +37,12 @@ w = create_main_window(data_dir=Path(tempfile.mkdtemp()), model_dir=None, backen
 w.show()
 from PySide6.QtWidgets import QApplication
 QApplication.processEvents()
-elapsed = time.perf_counter() - t0
-heavy = sorted(m for m in ("torch", "torchaudio", "onnxruntime", "transformers") if m in sys.modules)
+cpu, wall = time.process_time() - c0, time.perf_counter() - t0
+heavy = sorted(m for m in HEAVY if m in sys.modules)
 w.shutdown()
-print("RESULT", elapsed, ",".join(heavy))
+print("RESULT", cpu, wall, ",".join(heavy))
 """
+)
 
 
 def test_window_opens_without_torch_and_quickly(tmp_path):
@@ -42,10 +58,12 @@ def test_window_opens_without_torch_and_quickly(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     line = next(x for x in proc.stdout.splitlines() if x.startswith("RESULT"))
-    _, elapsed, heavy = (line.split(" ") + [""])[:3]
+    _, cpu, wall, heavy = (line.split(" ") + [""])[:4]
     assert heavy == "", f"opening the window imported {heavy}"
-    # the promise is < 2 s on a desktop; this shared 2-core CI box gets head-room
-    assert float(elapsed) < 6.0, f"window took {float(elapsed):.2f} s"
+    # The promise is < 2 s on a desktop. What the app controls is the work it does, so this
+    # measures the process's CPU time: wall time on a shared CI machine measures the neighbours
+    # (6.1 s wall for 1.5 s CPU was seen here). Work in a background thread counts too.
+    assert float(cpu) < 4.0, f"opening the window took {float(cpu):.2f} s of CPU ({float(wall):.2f} s wall)"
 
 
 def _ui_strings() -> set[str]:
