@@ -10,6 +10,7 @@ from pathlib import Path
 
 from glmtts_desktop import fsutil
 from glmtts_desktop.audio.errors import AudioWriteError, DiskFullError
+from glmtts_desktop.i18n import tr
 
 fsync_dir = fsutil.fsync_dir
 
@@ -26,12 +27,12 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     except OSError as exc:
         if fsutil.is_disk_full(exc):
             raise DiskFullError(
-                f"The disk is full; {path.name} was not saved.",
-                hint="Free some space on the disk and try again.",
+                tr("The disk is full; {name} was not saved.", name=path.name),
+                hint=tr("Free some space on the disk and try again."),
                 detail=f"{path}: {exc}",
             ) from exc
         raise AudioWriteError(
-            f"Could not save {path.name}.",
-            hint="Check that the folder exists and that you may write to it.",
+            tr("Could not save {name}.", name=path.name),
+            hint=tr("Check that the folder exists and that you may write to it."),
             detail=f"{path}: {exc}",
         ) from exc

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from glmtts_desktop.audio.io import to_mono
+from glmtts_desktop.i18n import tr
 
 log = logging.getLogger(__name__)
 
@@ -194,8 +195,8 @@ def check_reference(a: AudioAnalysis) -> list[AudioIssue]:
             AudioIssue(
                 "invalid",
                 "error",
-                "The recording contains damaged samples.",
-                "Record again, or try another microphone.",
+                tr("The recording contains damaged samples."),
+                tr("Record again, or try another microphone."),
             )
         )
     if a.duration == 0 or a.peak_dbfs < -50.0 or a.speech_duration < 0.3:
@@ -203,8 +204,8 @@ def check_reference(a: AudioAnalysis) -> list[AudioIssue]:
             AudioIssue(
                 "silent",
                 "error",
-                "No speech was found: the recording is silent.",
-                "Check that the right microphone is selected and not muted.",
+                tr("No speech was found: the recording is silent."),
+                tr("Check that the right microphone is selected and not muted."),
             )
         )
         return issues
@@ -213,8 +214,11 @@ def check_reference(a: AudioAnalysis) -> list[AudioIssue]:
             AudioIssue(
                 "too_short",
                 "error",
-                f"Only {a.speech_duration:.1f} s of speech; at least 2 s is needed.",
-                "Record a full sentence or two (3-10 s is ideal).",
+                tr(
+                    "Only {speech_duration:.1f} s of speech; at least 2 s is needed.",
+                    speech_duration=a.speech_duration,
+                ),
+                tr("Record a full sentence or two (3-10 s is ideal)."),
             )
         )
     elif a.speech_duration < SWEET_MIN_S:
@@ -222,8 +226,11 @@ def check_reference(a: AudioAnalysis) -> list[AudioIssue]:
             AudioIssue(
                 "short",
                 "warning",
-                f"Only {a.speech_duration:.1f} s of speech; 3-10 s works best.",
-                "A slightly longer sentence will give a more faithful voice.",
+                tr(
+                    "Only {speech_duration:.1f} s of speech; 3-10 s works best.",
+                    speech_duration=a.speech_duration,
+                ),
+                tr("A slightly longer sentence will give a more faithful voice."),
             )
         )
     if a.duration > HARD_MAX_S:
@@ -231,8 +238,11 @@ def check_reference(a: AudioAnalysis) -> list[AudioIssue]:
             AudioIssue(
                 "too_long",
                 "warning",
-                f"The recording is {a.duration:.0f} s long; only the best 10 s will be used.",
-                "Pick the part you want, or let the app choose it.",
+                tr(
+                    "The recording is {duration:.0f} s long; only the best 10 s will be used.",
+                    duration=a.duration,
+                ),
+                tr("Pick the part you want, or let the app choose it."),
             )
         )
     elif a.duration > SWEET_MAX_S + 2.0:
@@ -240,8 +250,8 @@ def check_reference(a: AudioAnalysis) -> list[AudioIssue]:
             AudioIssue(
                 "long",
                 "info",
-                f"The recording is {a.duration:.0f} s long; 3-10 s works best.",
-                "Trim it to one or two clear sentences.",
+                tr("The recording is {duration:.0f} s long; 3-10 s works best.", duration=a.duration),
+                tr("Trim it to one or two clear sentences."),
             )
         )
     if a.clipping_ratio > 0.001:
@@ -249,8 +259,8 @@ def check_reference(a: AudioAnalysis) -> list[AudioIssue]:
             AudioIssue(
                 "clipped",
                 "warning",
-                "The recording is distorted (clipped): it was too loud.",
-                "Move back from the microphone or lower its input level, and record again.",
+                tr("The recording is distorted (clipped): it was too loud."),
+                tr("Move back from the microphone or lower its input level, and record again."),
             )
         )
     if a.speech_level_dbfs < -40.0:
@@ -258,8 +268,8 @@ def check_reference(a: AudioAnalysis) -> list[AudioIssue]:
             AudioIssue(
                 "quiet",
                 "warning",
-                "The speech is very quiet.",
-                "Move closer to the microphone or raise its input level.",
+                tr("The speech is very quiet."),
+                tr("Move closer to the microphone or raise its input level."),
             )
         )
     if a.snr_db < 15.0:
@@ -268,8 +278,8 @@ def check_reference(a: AudioAnalysis) -> list[AudioIssue]:
             AudioIssue(
                 "noisy",
                 "warning",
-                "There is a lot of background noise." if bad else "There is some background noise.",
-                "The cloned voice will copy the noise; record in a quieter room if you can.",
+                tr("There is a lot of background noise.") if bad else tr("There is some background noise."),
+                tr("The cloned voice will copy the noise; record in a quieter room if you can."),
             )
         )
     order = {"error": 0, "warning": 1, "info": 2}

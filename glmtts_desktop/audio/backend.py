@@ -21,6 +21,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from glmtts_desktop.audio.errors import AudioDeviceError
+from glmtts_desktop.i18n import N_, tr
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +106,7 @@ class AudioBackend(Protocol):
         """Stop every stream this backend opened (app shutdown)."""
 
 
-NO_PORTAUDIO_REASON = (
+NO_PORTAUDIO_REASON = N_(
     "Audio is unavailable: the PortAudio library is not installed "
     "(on Linux: sudo apt install libportaudio2). You can still import audio files."
 )
@@ -116,7 +117,7 @@ class NullBackend:
 
     def __init__(self, reason: str = NO_PORTAUDIO_REASON) -> None:
         self.available = False
-        self.reason = reason
+        self.reason = tr(reason)
 
     def list_input_devices(self) -> list[DeviceInfo]:
         return []
@@ -131,7 +132,7 @@ class NullBackend:
         return DeviceStatus(False, self.reason)
 
     def _refuse(self) -> AudioDeviceError:
-        return AudioDeviceError(self.reason, hint="Import an audio file instead.")
+        return AudioDeviceError(self.reason, hint=tr("Import an audio file instead."))
 
     def open_input(
         self,

@@ -21,6 +21,7 @@ from glmtts_desktop.audio.backend import (
     OutputCallback,
 )
 from glmtts_desktop.audio.errors import AudioDeviceError
+from glmtts_desktop.i18n import tr
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +116,9 @@ class FakeBackend:
         blocksize: int = 1024,
     ) -> FakeStream:
         if not self.has_input:
-            raise AudioDeviceError("The microphone could not be opened.", hint="No microphone was found.")
+            raise AudioDeviceError(
+                tr("The microphone could not be opened."), hint=tr("No microphone was found.")
+            )
         s = FakeStream(self, "input", callback, self.device_rate or sample_rate, channels, blocksize, device)
         with self._lock:
             self.streams.append(s)
@@ -132,7 +135,9 @@ class FakeBackend:
         on_finished: Callable[[], None] | None = None,
     ) -> FakeStream:
         if not self.has_output:
-            raise AudioDeviceError("The audio output could not be opened.", hint="No speaker was found.")
+            raise AudioDeviceError(
+                tr("The audio output could not be opened."), hint=tr("No speaker was found.")
+            )
         s = FakeStream(
             self,
             "output",

@@ -21,6 +21,7 @@ import soxr
 from glmtts_desktop.audio import _pyav
 from glmtts_desktop.audio._atomic import atomic_write_bytes
 from glmtts_desktop.audio.errors import AudioDecodeError, InvalidAudioError
+from glmtts_desktop.i18n import tr
 
 log = logging.getLogger(__name__)
 
@@ -70,16 +71,16 @@ class AudioClip:
 def _decode_error(path: Path, message: str, detail: str = "") -> AudioDecodeError:
     return AudioDecodeError(
         message,
-        hint="Try another file, or convert it to WAV or FLAC with an audio editor.",
+        hint=tr("Try another file, or convert it to WAV or FLAC with an audio editor."),
         detail=f"{path}: {detail}" if detail else str(path),
     )
 
 
 def _check_exists(path: Path) -> None:
     if not path.exists():
-        raise AudioDecodeError(f"The file {path.name} does not exist.", detail=str(path))
+        raise AudioDecodeError(tr("The file {name} does not exist.", name=path.name), detail=str(path))
     if path.is_dir():
-        raise AudioDecodeError(f"{path.name} is a folder, not an audio file.", detail=str(path))
+        raise AudioDecodeError(tr("{name} is a folder, not an audio file.", name=path.name), detail=str(path))
     if path.stat().st_size == 0:
         raise _decode_error(path, f"The file {path.name} is empty.")
 
@@ -167,9 +168,9 @@ def load_audio(
     path = Path(path)
     _check_exists(path)
     if target_sr is not None and target_sr <= 0:
-        raise InvalidAudioError(f"Invalid sample rate {target_sr}.")
+        raise InvalidAudioError(tr("Invalid sample rate {target_sr}.", target_sr=target_sr))
     if max_seconds is not None and max_seconds <= 0:
-        raise InvalidAudioError("max_seconds must be positive.")
+        raise InvalidAudioError(tr("max_seconds must be positive."))
     blocks, decoder = _open_blocks(path)
     chunks: list[np.ndarray] = []
     src_sr = channels = 0
@@ -246,14 +247,14 @@ def to_mono(samples: np.ndarray) -> np.ndarray:
     if x.ndim == 1:
         return x
     if x.ndim != 2:
-        raise InvalidAudioError(f"Audio must be 1-D or 2-D, got shape {x.shape}.")
+        raise InvalidAudioError(tr("Audio must be 1-D or 2-D, got shape {shape}.", shape=x.shape))
     return x.mean(axis=1, dtype=np.float32)
 
 
 def resample(x: np.ndarray, sr_in: int, sr_out: int) -> np.ndarray:
     """High-quality (soxr HQ) resampling of (n,) or (n, channels) float audio."""
     if sr_in <= 0 or sr_out <= 0:
-        raise InvalidAudioError(f"Invalid sample rate ({sr_in} -> {sr_out}).")
+        raise InvalidAudioError(tr("Invalid sample rate ({sr_in} -> {sr_out}).", sr_in=sr_in, sr_out=sr_out))
     x = np.asarray(x, dtype=np.float32)
     if sr_in == sr_out or len(x) == 0:
         return x.copy()
@@ -263,11 +264,11 @@ def resample(x: np.ndarray, sr_in: int, sr_out: int) -> np.ndarray:
 def _validate_samples(samples: np.ndarray) -> np.ndarray:
     x = np.asarray(samples)
     if x.ndim not in (1, 2) or x.size == 0:
-        raise InvalidAudioError(f"Cannot save audio of shape {x.shape}.")
+        raise InvalidAudioError(tr("Cannot save audio of shape {shape}.", shape=x.shape))
     if not np.issubdtype(x.dtype, np.floating) and not np.issubdtype(x.dtype, np.integer):
-        raise InvalidAudioError(f"Cannot save audio of type {x.dtype}.")
+        raise InvalidAudioError(tr("Cannot save audio of type {dtype}.", dtype=x.dtype))
     if np.issubdtype(x.dtype, np.floating) and not np.all(np.isfinite(x)):
-        raise InvalidAudioError("The audio contains invalid values (NaN or infinity); it was not saved.")
+        raise InvalidAudioError(tr("The audio contains invalid values (NaN or infinity); it was not saved."))
     return x
 
 
@@ -275,9 +276,15 @@ def encode_audio(samples: np.ndarray, sr: int, *, format: str = "wav", subtype: 
     """Encode to WAV/FLAC bytes in memory (float input is clipped to [-1, 1] for integer PCM)."""
     fmt = format.lower()
     if fmt not in SAVE_FORMATS:
-        raise InvalidAudioError(f"Unsupported output format {format!r}; use one of {SAVE_FORMATS}.")
+        raise InvalidAudioError(
+            tr(
+                "Unsupported output format {format}; use one of {SAVE_FORMATS}.",
+                format=repr(format),
+                SAVE_FORMATS=SAVE_FORMATS,
+            )
+        )
     if sr <= 0:
-        raise InvalidAudioError(f"Invalid sample rate {sr}.")
+        raise InvalidAudioError(tr("Invalid sample rate {sr}.", sr=sr))
     x = _validate_samples(samples)
     subtype = subtype or "PCM_16"
     if np.issubdtype(x.dtype, np.floating) and not subtype.startswith(("FLOAT", "DOUBLE")):
@@ -287,7 +294,8 @@ def encode_audio(samples: np.ndarray, sr: int, *, format: str = "wav", subtype: 
         sf.write(buf, x, int(sr), format=fmt.upper(), subtype=subtype)
     except (sf.LibsndfileError, RuntimeError, ValueError, TypeError) as exc:
         raise InvalidAudioError(
-            f"Cannot encode {fmt.upper()} with subtype {subtype}.", detail=str(exc)
+            tr("Cannot encode {value} with subtype {subtype}.", value=fmt.upper(), subtype=subtype),
+            detail=str(exc),
         ) from exc
     return buf.getvalue()
 

@@ -18,6 +18,7 @@ import numpy as np
 from glmtts_desktop.audio.backend import AudioBackend, DeviceId, StreamHandle
 from glmtts_desktop.audio.errors import InvalidAudioError
 from glmtts_desktop.audio.io import resample
+from glmtts_desktop.i18n import tr
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ class Player:
         if x.ndim == 1:
             x = x[:, None]
         if x.ndim != 2 or len(x) == 0 or sample_rate <= 0:
-            raise InvalidAudioError("Nothing to play: the audio is empty or malformed.")
+            raise InvalidAudioError(tr("Nothing to play: the audio is empty or malformed."))
         x = np.nan_to_num(x, nan=0.0, posinf=0.0, neginf=0.0)
         self.stop()
         with self._lock:
@@ -80,7 +81,7 @@ class Player:
         """Begin an empty buffer that ``append`` extends (stops what was playing). Call ``play``
         once the first samples are in; playback then follows the appended audio."""
         if sample_rate <= 0 or channels <= 0:
-            raise InvalidAudioError("Cannot stream audio with this format.")
+            raise InvalidAudioError(tr("Cannot stream audio with this format."))
         self.stop()
         with self._lock:
             self._source = np.zeros((0, int(channels)), np.float32)
@@ -102,9 +103,9 @@ class Player:
         x = np.nan_to_num(x, nan=0.0, posinf=0.0, neginf=0.0)
         with self._lock:
             if not self._open or self._source is None:
-                raise InvalidAudioError("Nothing is being streamed: call start_stream first.")
+                raise InvalidAudioError(tr("Nothing is being streamed: call start_stream first."))
             if x.ndim != 2 or x.shape[1] != self._source.shape[1]:
-                raise InvalidAudioError("The streamed audio changed its channel count.")
+                raise InvalidAudioError(tr("The streamed audio changed its channel count."))
             self._source = np.concatenate((self._source, x))
             assert self._buf is not None
             more = x if self._rate == self._source_sr else resample(x, self._source_sr, self._rate)
@@ -152,7 +153,7 @@ class Player:
         self._close_finished()
         with self._lock:
             if self._buf is None:
-                raise InvalidAudioError("Nothing to play: load audio first.")
+                raise InvalidAudioError(tr("Nothing to play: load audio first."))
             if self._state == PLAYING:
                 return
             if self._pos >= self._end:

@@ -11,6 +11,7 @@ import numpy as np
 
 from glmtts_desktop.audio.analysis import _hop, speech_mask
 from glmtts_desktop.audio.errors import InvalidAudioError
+from glmtts_desktop.i18n import tr
 
 log = logging.getLogger(__name__)
 
@@ -18,7 +19,14 @@ log = logging.getLogger(__name__)
 def cut(samples: np.ndarray, start: int, end: int, *, fade_ms: float = 10.0, sr: int = 0) -> np.ndarray:
     """samples[start:end] with short fades (when ``sr`` is given) so the cut does not click."""
     if not 0 <= start < end <= len(samples):
-        raise InvalidAudioError(f"Invalid selection {start}..{end} of {len(samples)} samples.")
+        raise InvalidAudioError(
+            tr(
+                "Invalid selection {start}..{end} of {samples} samples.",
+                start=start,
+                end=end,
+                samples=len(samples),
+            )
+        )
     out = np.array(samples[start:end], dtype=np.float32, copy=True)
     return fade_edges(out, sr, fade_ms=fade_ms) if sr else out
 

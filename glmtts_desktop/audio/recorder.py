@@ -23,6 +23,7 @@ import soundfile as sf
 
 from glmtts_desktop.audio.backend import AudioBackend, DeviceId, StreamHandle
 from glmtts_desktop.audio.errors import AudioError, AudioWriteError, DiskFullError
+from glmtts_desktop.i18n import tr
 
 log = logging.getLogger(__name__)
 
@@ -128,8 +129,8 @@ class Recorder:
             self._stream.stop()
             self.state = "failed"
             raise AudioWriteError(
-                f"Could not create the recording file {self.path.name}.",
-                hint="Check that the folder exists and that you may write to it.",
+                tr("Could not create the recording file {name}.", name=self.path.name),
+                hint=tr("Check that the folder exists and that you may write to it."),
                 detail=f"{self.path}: {exc}",
             ) from exc
         self.state = "recording"

@@ -23,14 +23,19 @@ from glmtts_desktop.audio.backend import (
     OutputCallback,
 )
 from glmtts_desktop.audio.errors import AudioDeviceError
+from glmtts_desktop.i18n import tr
 
 log = logging.getLogger(__name__)
 
-NO_INPUT_REASON = (
-    "No microphone was found. Connect one (or allow microphone access in the "
-    "system settings), then refresh the device list."
-)
-NO_OUTPUT_REASON = "No speaker or headphones were found. Connect one, then refresh the device list."
+
+def no_device_reason(kind: str) -> str:
+    """Why a microphone ("input") or a speaker ("output") cannot be used, and what to do."""
+    if kind == "input":
+        return tr(
+            "No microphone was found. Connect one (or allow microphone access in the "
+            "system settings), then refresh the device list."
+        )
+    return tr("No speaker or headphones were found. Connect one, then refresh the device list.")
 
 
 def import_sounddevice() -> tuple[Any | None, str]:
@@ -145,10 +150,18 @@ class SoundDeviceBackend:
         return [d for d in self._devices() if d.max_output_channels > 0]
 
     def input_status(self) -> DeviceStatus:
-        return DeviceStatus(True) if self.list_input_devices() else DeviceStatus(False, NO_INPUT_REASON)
+        return (
+            DeviceStatus(True)
+            if self.list_input_devices()
+            else DeviceStatus(False, no_device_reason("input"))
+        )
 
     def output_status(self) -> DeviceStatus:
-        return DeviceStatus(True) if self.list_output_devices() else DeviceStatus(False, NO_OUTPUT_REASON)
+        return (
+            DeviceStatus(True)
+            if self.list_output_devices()
+            else DeviceStatus(False, no_device_reason("output"))
+        )
 
     # -- streams -----------------------------------------------------------------------------
     def _pick_rate(self, kind: str, device: DeviceId, channels: int, sample_rate: int) -> int:
@@ -166,10 +179,11 @@ class SoundDeviceBackend:
             return rate
 
     def _device_error(self, kind: str, exc: BaseException) -> AudioDeviceError:
-        reason = NO_INPUT_REASON if kind == "input" else NO_OUTPUT_REASON
         return AudioDeviceError(
-            f"The {'microphone' if kind == 'input' else 'audio output'} could not be opened.",
-            hint=reason,
+            tr("The microphone could not be opened.")
+            if kind == "input"
+            else tr("The audio output could not be opened."),
+            hint=no_device_reason(kind),
             detail=str(exc),
         )
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from glmtts_desktop.engine.config import DTYPES
 from glmtts_desktop.engine.seeds import MAX_SEED, check_seed
 from glmtts_desktop.errors import InvalidInputError
+from glmtts_desktop.i18n import tr
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ def resolve_model_dir(model_dir: Path | None) -> Path:
     try:
         from glmtts_desktop.models import default_model_dir
     except ImportError:  # models layer absent in this build
-        raise InvalidInputError("No model folder given.", hint="Pass --model-dir DIR.") from None
+        raise InvalidInputError(tr("No model folder given."), hint=tr("Pass --model-dir DIR.")) from None
     return default_model_dir()
 
 

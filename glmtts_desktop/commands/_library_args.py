@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from glmtts_desktop.errors import InvalidInputError
+from glmtts_desktop.i18n import tr
 
 if TYPE_CHECKING:  # pragma: no cover
     from glmtts_desktop.library import Library, Voice
@@ -50,7 +51,8 @@ def find_voice(library: Library, name: str) -> Voice:
             return v
     names = ", ".join(v.name for v in voices) or "none yet"
     raise InvalidInputError(
-        f"There is no voice called “{name}” in the library.", hint=f"Saved voices: {names}."
+        tr("There is no voice called “{name}” in the library.", name=name),
+        hint=tr("Saved voices: {names}.", names=names),
     )
 
 

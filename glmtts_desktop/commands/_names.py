@@ -13,6 +13,7 @@ import re
 import unicodedata
 
 from glmtts_desktop.errors import InvalidInputError
+from glmtts_desktop.i18n import tr
 
 # Most file systems (ext4, NTFS in UTF-16 units, APFS) limit one name to 255 bytes/units.
 MAX_NAME_BYTES = 255
@@ -45,25 +46,38 @@ def batch_file_name(uttid: str, extension: str) -> str:
     stem = "".join(ch for ch in uttid if not _is_control(ch)).strip().strip(".").strip()
     shown = safe_terminal_text(uttid)
     if not stem:
-        raise InvalidInputError(f"uttid {shown!r} is empty once control characters are removed.")
+        raise InvalidInputError(
+            tr("uttid {shown} is empty once control characters are removed.", shown=repr(shown))
+        )
     bad = sorted({ch for ch in stem if ch in _FORBIDDEN})
     if bad:
         raise InvalidInputError(
-            f"uttid {shown!r} contains {' '.join(bad)}, which cannot be in a file name.",
-            hint="Use letters, digits, spaces, '.', '_' or '-'.",
+            tr(
+                "uttid {shown} contains {value}, which cannot be in a file name.",
+                shown=repr(shown),
+                value=" ".join(bad),
+            ),
+            hint=tr("Use letters, digits, spaces, '.', '_' or '-'."),
         )
     if _WINDOWS_RESERVED.match(stem.split(".", 1)[0].rstrip()):
         raise InvalidInputError(
-            f"uttid {shown!r} is a reserved device name on Windows and cannot be a file name.",
+            tr(
+                "uttid {shown} is a reserved device name on Windows and cannot be a file name.",
+                shown=repr(shown),
+            ),
             hint="Rename it, for example to '{}_1'.".format(stem.split(".", 1)[0]),
         )
     name = f"{stem}.{extension}"
     size = len(name.encode("utf-8"))
     if size > MAX_NAME_BYTES:
         raise InvalidInputError(
-            f"uttid {shown[:40]!r}… is too long for a file name ({size} bytes with the extension; "
-            f"at most {MAX_NAME_BYTES}).",
-            hint="Shorten it.",
+            tr(
+                "uttid {shown}… is too long for a file name ({size} bytes with the extension; at most {MAX_NAME_BYTES}).",
+                shown=repr(shown[:40]),
+                size=size,
+                MAX_NAME_BYTES=MAX_NAME_BYTES,
+            ),
+            hint=tr("Shorten it."),
         )
     return name
 

@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 from glmtts_desktop.errors import InvalidInputError, OutputWriteError
+from glmtts_desktop.i18n import tr
 
 log = logging.getLogger(__name__)
 
@@ -31,18 +32,28 @@ def check_output_file(path: Path, *, overwrite: bool, inputs: tuple[Path, ...] =
     """Refuse an output that is one of the inputs, already exists (unless ``overwrite``), is a
     folder, or lies in a folder that cannot be written."""
     if path.suffix.lower() not in AUDIO_SUFFIXES:
-        raise InvalidInputError(f"Unsupported output type '{path.suffix}'.", hint="Use a .wav or .flac name.")
+        raise InvalidInputError(
+            tr("Unsupported output type '{suffix}'.", suffix=path.suffix),
+            hint=tr("Use a .wav or .flac name."),
+        )
     for source in inputs:
         if _same_file(path, source) or path.absolute() == source.absolute():
             raise InvalidInputError(
-                f"The output {path} is the same file as the input {source}; it would be overwritten.",
-                hint="Choose another output name.",
+                tr(
+                    "The output {path} is the same file as the input {source}; it would be overwritten.",
+                    path=path,
+                    source=source,
+                ),
+                hint=tr("Choose another output name."),
             )
     if path.is_dir():
-        raise InvalidInputError(f"The output {path} is a folder.", hint="Give a file name ending in .wav.")
+        raise InvalidInputError(
+            tr("The output {path} is a folder.", path=path), hint=tr("Give a file name ending in .wav.")
+        )
     if (path.exists() or path.is_symlink()) and not overwrite:
         raise InvalidInputError(
-            f"The output {path} already exists.", hint="Choose another name or pass --overwrite."
+            tr("The output {path} already exists.", path=path),
+            hint=tr("Choose another name or pass --overwrite."),
         )
     check_writable_folder(path.parent, create=False)
 
@@ -52,7 +63,9 @@ def check_writable_folder(folder: Path, *, create: bool) -> None:
     nearest existing parent, which will hold it) and write a probe file there."""
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
-        raise InvalidInputError(f"{folder} is a file, not a folder.", hint="Choose a folder for the output.")
+        raise InvalidInputError(
+            tr("{folder} is a file, not a folder.", folder=folder), hint=tr("Choose a folder for the output.")
+        )
     probe_in = folder
     if create:
         try:
@@ -66,7 +79,8 @@ def check_writable_folder(folder: Path, *, create: bool) -> None:
             probe_in = probe_in.parent
         if probe_in.exists() and not probe_in.is_dir():
             raise InvalidInputError(
-                f"{probe_in} is a file, so {folder} cannot be created.", hint="Choose another folder."
+                tr("{probe_in} is a file, so {folder} cannot be created.", probe_in=probe_in, folder=folder),
+                hint=tr("Choose another folder."),
             )
     try:
         with tempfile.TemporaryFile(dir=probe_in, prefix=".glmtts-write-test-"):
@@ -77,7 +91,7 @@ def check_writable_folder(folder: Path, *, create: bool) -> None:
 
 def _not_writable(folder: Path, exc: OSError) -> OutputWriteError:
     return OutputWriteError(
-        f"Cannot write to the folder {folder}.",
-        hint="Choose a folder you may write to, on a disk with free space.",
+        tr("Cannot write to the folder {folder}.", folder=folder),
+        hint=tr("Choose a folder you may write to, on a disk with free space."),
         detail=str(exc),
     )

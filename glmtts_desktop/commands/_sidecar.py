@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from glmtts_desktop.errors import InvalidInputError
+from glmtts_desktop.i18n import tr
 from glmtts_desktop.library.provenance import sidecar_path
 
 
@@ -14,11 +15,11 @@ def check_sidecar_free(output: Path, *, overwrite: bool, inputs: tuple[Path, ...
     side = sidecar_path(output)
     if any(side.absolute() == p.absolute() for p in inputs):
         raise InvalidInputError(
-            f"{side} is one of the inputs; the description of the output would overwrite it.",
-            hint="Choose another output name.",
+            tr("{side} is one of the inputs; the description of the output would overwrite it.", side=side),
+            hint=tr("Choose another output name."),
         )
     if side.exists() and not overwrite:
         raise InvalidInputError(
-            f"{side} already exists; the output's description would replace it.",
-            hint="Choose another name or pass --overwrite.",
+            tr("{side} already exists; the output's description would replace it.", side=side),
+            hint=tr("Choose another name or pass --overwrite."),
         )

@@ -28,6 +28,7 @@ from glmtts_desktop.commands._names import batch_file_name, name_key, safe_termi
 from glmtts_desktop.commands._outputs import check_writable_folder
 from glmtts_desktop.errors import GlmTtsError, InvalidInputError
 from glmtts_desktop.fsutil import atomic_write_text
+from glmtts_desktop.i18n import tr
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +77,7 @@ def parse_jobs(path: Path, extension: str = "wav") -> tuple[list[Job], list[Outc
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInputError(f"Cannot read the job file {path}.", detail=str(exc)) from exc
+        raise InvalidInputError(tr("Cannot read the job file {path}.", path=path), detail=str(exc)) from exc
     jobs: list[Job] = []
     bad: list[Outcome] = []
     seen: set[str] = set()
@@ -128,7 +129,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"line {o.line}: skipped: {safe_terminal_text(o.error or '')}", file=sys.stderr)
     if not jobs:
         raise InvalidInputError(
-            f"No usable job in {args.jobs}.", hint="Each line needs " + ", ".join(REQUIRED_FIELDS) + "."
+            tr("No usable job in {jobs}.", jobs=args.jobs),
+            hint=tr("Each line needs {fields}.", fields=", ".join(REQUIRED_FIELDS)),
         )
     check_writable_folder(args.out, create=True)  # before the slow model load
     if not args.overwrite:

@@ -25,6 +25,7 @@ from glmtts_desktop.commands._outputs import check_output_file
 from glmtts_desktop.commands._sidecar import check_sidecar_free
 from glmtts_desktop.engine.errors import TextInputError
 from glmtts_desktop.errors import InvalidInputError
+from glmtts_desktop.i18n import tr
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +73,9 @@ def read_text(args: argparse.Namespace) -> str:
     try:
         return args.text_file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInputError(f"Cannot read the text file {args.text_file}.", detail=str(exc)) from exc
+        raise InvalidInputError(
+            tr("Cannot read the text file {text_file}.", text_file=args.text_file), detail=str(exc)
+        ) from exc
 
 
 def run(args: argparse.Namespace) -> int:
@@ -80,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
 
     text = read_text(args)
     if not text.strip():
-        raise TextInputError("The text to speak is empty.", hint="Pass --text with some words.")
+        raise TextInputError(tr("The text to speak is empty."), hint=tr("Pass --text with some words."))
     inputs = tuple(p for p in (args.reference, args.text_file, args.overrides) if p is not None)
     check_output_file(args.output, overwrite=args.overwrite, inputs=inputs)
     check_sidecar_free(args.output, overwrite=args.overwrite, inputs=inputs)

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from glmtts_desktop.commands._library_args import add_data_dir_option, find_voice, open_library
+from glmtts_desktop.i18n import tr
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,7 @@ def _consent(args: argparse.Namespace):
         return None
     if not all(given):
         raise InvalidInputError(
-            "A consent record needs --consent-basis, --consent-who and --consent-how together."
+            tr("A consent record needs --consent-basis, --consent-who and --consent-how together.")
         )
     extra = {"when": args.consent_when} if args.consent_when else {}
     return ConsentRecord(

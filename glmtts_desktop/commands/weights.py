@@ -15,6 +15,7 @@ from pathlib import Path
 
 from glmtts_desktop.commands._outputs import check_writable_folder
 from glmtts_desktop.errors import InvalidInputError
+from glmtts_desktop.i18n import tr
 
 log = logging.getLogger(__name__)
 
@@ -154,17 +155,21 @@ def cmd_verify(args: argparse.Namespace) -> int:
     model_dir = _model_dir(args)
     if model_dir.exists() and not model_dir.is_dir():
         raise InvalidInputError(
-            f"The model folder {model_dir} is a file, not a folder.",
-            hint="Pass the folder that holds llm/, flow/…",
+            tr("The model folder {model_dir} is a file, not a folder.", model_dir=model_dir),
+            hint=tr("Pass the folder that holds llm/, flow/…"),
         )
     specs = _manifest(args).files_for(parse_sample_rates(args.sample_rate))
     report = verify_files(model_dir, specs, full=not args.quick, rehash=args.rehash)
     if not report.complete:
         raise MissingWeightsError(
-            f"The weights in {model_dir} are incomplete ({report.summary()}).",
+            tr(
+                "The weights in {model_dir} are incomplete ({value}).",
+                model_dir=model_dir,
+                value=report.summary(),
+            ),
             missing=report.missing,
             wrong=report.wrong,
-            hint="Run `glmtts-desktop download` to fetch only what is missing or damaged.",
+            hint=tr("Run `glmtts-desktop download` to fetch only what is missing or damaged."),
         )
     print(f"OK: {report.summary()}.")
     return 0

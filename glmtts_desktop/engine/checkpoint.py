@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from glmtts_desktop.engine.errors import MissingWeightsError
+from glmtts_desktop.i18n import tr
 
 log = logging.getLogger(__name__)
 
@@ -81,25 +82,28 @@ def locate_checkpoint(model_dir: Path) -> CheckpointLayout:
     model_dir = Path(model_dir).expanduser()
     if not model_dir.exists():
         raise MissingWeightsError(
-            f"The model folder {model_dir} does not exist.",
-            hint="Choose the folder that holds the GLM-TTS weights, or run glmtts-desktop download.",
+            tr("The model folder {model_dir} does not exist.", model_dir=model_dir),
+            hint=tr("Choose the folder that holds the GLM-TTS weights, or run glmtts-desktop download."),
         )
     if not model_dir.is_dir():
         raise MissingWeightsError(
-            f"{model_dir} is a file, not a model folder.",
-            hint="Choose the folder that contains llm/, flow/ and vq32k-phoneme-tokenizer/.",
+            tr("{model_dir} is a file, not a model folder.", model_dir=model_dir),
+            hint=tr("Choose the folder that contains llm/, flow/ and vq32k-phoneme-tokenizer/."),
         )
     for candidate in (model_dir, model_dir / "ckpt"):
         if (candidate / "llm").is_dir() and (candidate / "flow").is_dir():
             return CheckpointLayout(candidate)
     if model_dir.name in ("llm", "flow", "hift", "vocos2d", "speech_tokenizer", "vq32k-phoneme-tokenizer"):
         raise MissingWeightsError(
-            f"{model_dir} is one part of the checkpoint, not the model folder.",
-            hint=f"Choose its parent folder {model_dir.parent} instead.",
+            tr("{model_dir} is one part of the checkpoint, not the model folder.", model_dir=model_dir),
+            hint=tr("Choose its parent folder {parent} instead.", parent=model_dir.parent),
         )
     raise MissingWeightsError(
-        f"{model_dir} does not look like a GLM-TTS model folder (no llm/ and flow/ inside).",
-        hint="Choose the folder you downloaded, or run glmtts-desktop download.",
+        tr(
+            "{model_dir} does not look like a GLM-TTS model folder (no llm/ and flow/ inside).",
+            model_dir=model_dir,
+        ),
+        hint=tr("Choose the folder you downloaded, or run glmtts-desktop download."),
     )
 
 
@@ -124,5 +128,11 @@ def check_required_files(layout: CheckpointLayout, *, sample_rate: int, prompt_f
         if sample_rate == 32000 and not layout.vocos_path.is_file() and layout.hift_path.is_file():
             extra = " The 32 kHz vocoder is not downloaded; use 24000 Hz or download the 32 kHz option."
         raise MissingWeightsError(
-            f"The model folder {layout.root} is incomplete: missing {names}.{extra}", hint=_HINT
+            tr(
+                "The model folder {root} is incomplete: missing {names}.{extra}",
+                root=layout.root,
+                names=names,
+                extra=extra,
+            ),
+            hint=_HINT,
         )

@@ -8,6 +8,7 @@ from pathlib import Path
 from glmtts_desktop.engine.errors import DeviceError
 from glmtts_desktop.engine.types import SAMPLE_RATES
 from glmtts_desktop.errors import InvalidInputError
+from glmtts_desktop.i18n import tr
 
 DEVICES = ("auto", "cuda", "cpu")
 DTYPES = ("auto", "bf16", "fp16", "fp32", "int8")  # int8: the CPU mode (LLM matrices int8, the rest fp32)
@@ -28,15 +29,18 @@ class EngineConfig:
     def __post_init__(self) -> None:
         object.__setattr__(self, "model_dir", Path(self.model_dir).expanduser())
         if self.device not in DEVICES and not str(self.device).startswith("cuda:"):
-            raise InvalidInputError(f"Unknown device '{self.device}'.", hint="Use auto, cuda or cpu.")
+            raise InvalidInputError(
+                tr("Unknown device '{device}'.", device=self.device), hint=tr("Use auto, cuda or cpu.")
+            )
         if self.dtype not in DTYPES:
             raise InvalidInputError(
-                f"Unknown precision '{self.dtype}'.", hint="Use auto, bf16, fp16, fp32 or int8."
+                tr("Unknown precision '{dtype}'.", dtype=self.dtype),
+                hint=tr("Use auto, bf16, fp16, fp32 or int8."),
             )
         if self.sample_rate not in SAMPLE_RATES:
             raise InvalidInputError(
-                f"Sample rate {self.sample_rate} is not supported.",
-                hint="GLM-TTS speaks at 24000 or 32000 Hz.",
+                tr("Sample rate {sample_rate} is not supported.", sample_rate=self.sample_rate),
+                hint=tr("GLM-TTS speaks at 24000 or 32000 Hz."),
             )
 
 
@@ -49,8 +53,8 @@ def resolve_device(name: str):  # -> torch.device
     if name.startswith("cuda"):
         if not torch.cuda.is_available():
             raise DeviceError(
-                "No NVIDIA GPU is usable by PyTorch on this machine.",
-                hint="Use --device cpu (slow), or install the NVIDIA driver and a CUDA build of PyTorch.",
+                tr("No NVIDIA GPU is usable by PyTorch on this machine."),
+                hint=tr("Use --device cpu (slow), or install the NVIDIA driver and a CUDA build of PyTorch."),
             )
         return torch.device(name)
     return torch.device("cpu")
@@ -66,8 +70,6 @@ def resolve_dtype(name: str, device):  # -> torch.dtype
         return torch.float32
     if name == "int8":
         if device.type != "cpu":
-            from glmtts_desktop.i18n import tr
-
             raise DeviceError(
                 tr("The int8 mode is for computers without a usable GPU."),
                 hint=tr("Use bf16 on a GPU, or choose the CPU device."),

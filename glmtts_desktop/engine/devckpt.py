@@ -20,6 +20,7 @@ from glmtts_desktop import __version__
 from glmtts_desktop.engine.checkpoint import GENERATED_MARKER
 from glmtts_desktop.engine.seeds import check_seed
 from glmtts_desktop.errors import InvalidInputError, OutputWriteError
+from glmtts_desktop.i18n import tr
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,9 @@ def make_checkpoint(dst: Path, *, size: str = "tiny", seed: int = 0, overwrite: 
     symbolic link at ``dst`` is refused (a person's folder was once wiped by a plain rmtree).
     """
     if size not in SIZES:
-        raise InvalidInputError(f"Unknown checkpoint size '{size}'.", hint="Use tiny or full.")
+        raise InvalidInputError(
+            tr("Unknown checkpoint size '{size}'.", size=size), hint=tr("Use tiny or full.")
+        )
     check_seed(seed)
     dst = Path(dst).expanduser()
     old = _check_destination(dst, overwrite=overwrite)
@@ -62,8 +65,8 @@ def make_checkpoint(dst: Path, *, size: str = "tiny", seed: int = 0, overwrite: 
         tmp.mkdir()  # not mkdtemp: the folder gets the usual permissions, not 0700
     except OSError as exc:
         raise OutputWriteError(
-            f"Cannot create the checkpoint folder in {parent}.",
-            hint="Choose a folder you can write to.",
+            tr("Cannot create the checkpoint folder in {parent}.", parent=parent),
+            hint=tr("Choose a folder you can write to."),
             detail=str(exc),
         ) from exc
     try:
@@ -73,8 +76,8 @@ def make_checkpoint(dst: Path, *, size: str = "tiny", seed: int = 0, overwrite: 
         shutil.rmtree(tmp, ignore_errors=True)  # only ever our own temporary folder
         if isinstance(exc, OSError):
             raise OutputWriteError(
-                f"Could not write the checkpoint to {dst}.",
-                hint="Check the free space and permissions of that folder.",
+                tr("Could not write the checkpoint to {dst}.", dst=dst),
+                hint=tr("Check the free space and permissions of that folder."),
                 detail=str(exc),
             ) from exc
         raise
@@ -86,25 +89,35 @@ def _check_destination(dst: Path, *, overwrite: bool) -> Path | None:
     None when nothing is there), otherwise raises with one sentence saying why not."""
     if dst.is_symlink():
         raise InvalidInputError(
-            f"{dst} is a symbolic link; a checkpoint is never written through one.",
-            hint="Choose a new folder name.",
+            tr("{dst} is a symbolic link; a checkpoint is never written through one.", dst=dst),
+            hint=tr("Choose a new folder name."),
         )
     if not dst.exists():
         return None
     if not dst.is_dir():
-        raise InvalidInputError(f"{dst} is a file, not a folder.", hint="Choose a new folder name.")
+        raise InvalidInputError(
+            tr("{dst} is a file, not a folder.", dst=dst), hint=tr("Choose a new folder name.")
+        )
     entries = {p.name for p in dst.iterdir()}
     if not entries:
         return dst
     if not _made_by_us(dst, entries):
         raise InvalidInputError(
-            f"{dst} is not empty and was not made by 'dev make-checkpoint'; it is left untouched"
-            + (" even with --overwrite." if overwrite else "."),
-            hint="Choose an empty or new folder.",
+            tr(
+                "{dst} is not empty and was not made by 'dev make-checkpoint'; "
+                "it is left untouched even with --overwrite.",
+                dst=dst,
+            )
+            if overwrite
+            else tr(
+                "{dst} is not empty and was not made by 'dev make-checkpoint'; it is left untouched.", dst=dst
+            ),
+            hint=tr("Choose an empty or new folder."),
         )
     if not overwrite:
         raise InvalidInputError(
-            f"{dst} already holds a generated checkpoint.", hint="Pass --overwrite to replace it."
+            tr("{dst} already holds a generated checkpoint.", dst=dst),
+            hint=tr("Pass --overwrite to replace it."),
         )
     return dst
 

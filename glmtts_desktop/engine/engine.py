@@ -52,6 +52,7 @@ from glmtts_desktop.engine.types import (
 )
 from glmtts_desktop.engine.vocoder import Vocoder, load_vocoder
 from glmtts_desktop.errors import InvalidInputError
+from glmtts_desktop.i18n import tr
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +112,10 @@ class Engine:
 
         def report(i: int) -> None:
             if on_progress is not None:
-                on_progress(Progress("load", i, len(steps), i / len(steps), f"Loading {steps[i]}"))
+                message = tr(
+                    "Loading the voice model (part {part} of {total})…", part=i + 1, total=len(steps)
+                )
+                on_progress(Progress("load", i, len(steps), i / len(steps), message))
 
         with _translate_oom():
             report(0)
@@ -154,7 +158,7 @@ class Engine:
             "engine ready on %s (%s) in %.1f s", engine.device_name, dtype, time.perf_counter() - started
         )
         if on_progress is not None:
-            on_progress(Progress("load", len(steps), len(steps), 1.0, "Ready"))
+            on_progress(Progress("load", len(steps), len(steps), 1.0, tr("Ready")))
         return engine
 
     def close(self) -> None:
@@ -374,16 +378,21 @@ class Engine:
         voice = request.voice
         if request.method not in SAMPLING_METHODS:
             raise InvalidInputError(
-                f"Unknown sampling method '{request.method}'.", hint="Use ras, topk or greedy."
+                tr("Unknown sampling method '{method}'.", method=request.method),
+                hint=tr("Use ras, topk or greedy."),
             )
         if voice.sample_rate != self.sample_rate:
             raise InvalidInputError(
-                f"This voice was prepared for {voice.sample_rate} Hz but the engine speaks at {self.sample_rate} Hz.",
-                hint="Prepare the voice again at the current sample rate.",
+                tr(
+                    "This voice was prepared for {sample_rate} Hz but the engine speaks at {sample_rate2} Hz.",
+                    sample_rate=voice.sample_rate,
+                    sample_rate2=self.sample_rate,
+                ),
+                hint=tr("Prepare the voice again at the current sample rate."),
             )
         if len(voice.speech_ids) == 0:
             raise ReferenceAudioError(
-                "The reference voice has no speech tokens.", hint="Record or import it again."
+                tr("The reference voice has no speech tokens."), hint=tr("Record or import it again.")
             )
         timings = {"text": 0.0, "llm": 0.0, "flow": 0.0, "vocoder": 0.0}
         t0 = time.perf_counter()
@@ -418,12 +427,14 @@ class Engine:
             )
             pieces.append(wav)
             results.append(seg_result)
-            report("vocoder", index, 1.0, f"Segment {index + 1}/{total} done")
+            report("vocoder", index, 1.0, tr("Part {number} of {total} done", number=index + 1, total=total))
         if not pieces:
-            raise TextInputError("Nothing in the text could be spoken.", hint="Type some words to speak.")
+            raise TextInputError(
+                tr("Nothing in the text could be spoken."), hint=tr("Type some words to speak.")
+            )
         audio = np.concatenate(pieces).astype(np.float32, copy=False)
         if on_progress is not None:
-            on_progress(Progress("done", total - 1, total, 1.0, "Done"))
+            on_progress(Progress("done", total - 1, total, 1.0, tr("Done")))
         return SynthesisResult(audio, self.sample_rate, request.seed, tuple(results), timings)
 
     # ------------------------------------------------------------------ internals
@@ -442,7 +453,7 @@ class Engine:
         """One segment: reseed, LLM with the cached prompt, flow with the original prompt, vocoder.
 
         With ``deliver`` the segment is streamed (see ``synthesize``)."""
-        label = f"Segment {index + 1}/{report.total}"
+        label = tr("Part {number} of {total}", number=index + 1, total=report.total)
         generator = self._generator(request.seed)  # official: reseed before every segment
         prompt_text_ids, prompt_speech_ids = cache.select(list(segment.token_ids))
         expected = max(1, len(segment.token_ids) * 8)  # typical tokens per text token, for the bar only
@@ -598,8 +609,8 @@ class Engine:
     def _need_prompt_frontend(self) -> None:
         if self.speech_tokenizer is None or self.speaker_encoder is None:
             raise InvalidInputError(
-                "This engine was loaded without the speech tokenizer and speaker model.",
-                hint="Reload with the prompt frontend to analyse new reference audio.",
+                tr("This engine was loaded without the speech tokenizer and speaker model."),
+                hint=tr("Reload with the prompt frontend to analyse new reference audio."),
             )
 
 
@@ -624,7 +635,7 @@ def _mono(audio: np.ndarray) -> np.ndarray:
     if audio.ndim == 2:
         axis = 1 if audio.shape[0] > audio.shape[1] else 0
         return audio.mean(axis=axis).astype(np.float32)
-    raise ReferenceAudioError("The reference audio has an unexpected shape.", detail=str(audio.shape))
+    raise ReferenceAudioError(tr("The reference audio has an unexpected shape."), detail=str(audio.shape))
 
 
 # A CUDA or RAM allocation failure becomes a typed error (engine/oom.py).

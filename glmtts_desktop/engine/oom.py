@@ -15,6 +15,7 @@ import torch
 
 from glmtts_desktop.engine.errors import GpuOutOfMemoryError
 from glmtts_desktop.errors import as_out_of_memory
+from glmtts_desktop.i18n import tr
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +28,8 @@ def translate_oom() -> Iterator[None]:
     except torch.cuda.OutOfMemoryError as exc:
         torch.cuda.empty_cache()
         raise GpuOutOfMemoryError(
-            "The GPU ran out of memory.",
-            hint="Close other GPU programs, use shorter text, or unload and reload the model.",
+            tr("The GPU ran out of memory."),
+            hint=tr("Close other GPU programs, use shorter text, or unload and reload the model."),
             detail=str(exc).splitlines()[0] if str(exc) else "",
         ) from exc
     except (MemoryError, RuntimeError) as exc:

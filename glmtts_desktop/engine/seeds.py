@@ -8,6 +8,7 @@ CLI's option parser use this module without loading the models.
 from __future__ import annotations
 
 from glmtts_desktop.errors import InvalidInputError
+from glmtts_desktop.i18n import tr
 
 MIN_SEED = 0
 MAX_SEED = 2**63 - 1
@@ -21,11 +22,13 @@ def check_seed(seed: object) -> int:
         try:
             value = int(str(seed).strip(), 10)
         except ValueError:
-            raise InvalidInputError(f"The seed {str(seed)!r} is not a whole number.", hint=_HINT) from None
+            raise InvalidInputError(
+                tr("The seed {seed} is not a whole number.", seed=repr(str(seed))), hint=_HINT
+            ) from None
     else:
         value = seed
     if not MIN_SEED <= value <= MAX_SEED:
-        raise InvalidInputError(f"The seed {value} is out of range.", hint=_HINT)
+        raise InvalidInputError(tr("The seed {value} is out of range.", value=value), hint=_HINT)
     return value
 
 

@@ -23,6 +23,7 @@ from glmtts_desktop.audio import load_audio, save_audio
 from glmtts_desktop.engine.types import PronunciationOverride
 from glmtts_desktop.gui.errors import GuiInputError
 from glmtts_desktop.gui.history import HistoryEntry, SavedVoice
+from glmtts_desktop.i18n import tr
 from glmtts_desktop.library import Generation, Library
 
 log = logging.getLogger(__name__)
@@ -133,8 +134,8 @@ class Store:
         ref = g.settings.get("reference_file")
         if not ref or not Path(ref).is_file():
             raise GuiInputError(
-                "The reference voice of this generation is no longer available.",
-                hint="Load a voice and generate from the text instead.",
+                tr("The reference voice of this generation is no longer available."),
+                hint=tr("Load a voice and generate from the text instead."),
             )
         clip = load_audio(ref, mono=True)
         return clip.samples, clip.sample_rate, transcript

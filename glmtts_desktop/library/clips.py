@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from glmtts_desktop.i18n import tr
 from glmtts_desktop.library.db import transaction
 from glmtts_desktop.library.errors import NotFoundError
 from glmtts_desktop.library.files import atomic_write_bytes, encode_wav, read_audio
@@ -71,5 +72,5 @@ class ClipStore:
         with self._lock:
             r = self.conn.execute("SELECT rel_path FROM clips WHERE sha256 = ?", (digest,)).fetchone()
         if r is None:
-            raise NotFoundError("That reference clip is not in the library.", detail=digest)
+            raise NotFoundError(tr("That reference clip is not in the library."), detail=digest)
         return self._abs(r["rel_path"])

@@ -15,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from glmtts_desktop.i18n import tr
 from glmtts_desktop.library.db import transaction
 from glmtts_desktop.library.errors import InvalidEntryError
 from glmtts_desktop.library.files import copy_content_addressed
@@ -28,10 +29,11 @@ EVIDENCE_DIRNAME = "consent"
 
 def check_consent(c: ConsentRecord) -> None:
     if not c.who.strip() or not c.how.strip() or not str(c.when).strip():
-        raise InvalidEntryError("A consent record needs who agreed, when, and how.")
+        raise InvalidEntryError(tr("A consent record needs who agreed, when, and how."))
     if c.basis not in CONSENT_BASES:
         raise InvalidEntryError(
-            f"Unknown consent basis {c.basis!r}.", hint="Use one of: " + ", ".join(CONSENT_BASES) + "."
+            tr("Unknown consent basis {basis}.", basis=repr(c.basis)),
+            hint=tr("Use one of: {choices}.", choices=", ".join(CONSENT_BASES)),
         )
 
 
@@ -133,7 +135,7 @@ class ConsentStore:
         with self._lock:
             v = self.get_voice(voice_id)
             if v.consent is None:
-                raise InvalidEntryError("This voice has no consent record to withdraw.")
+                raise InvalidEntryError(tr("This voice has no consent record to withdraw."))
             with transaction(self.conn, "withdraw consent"):
                 self.conn.execute(
                     "UPDATE consents SET revoked_at = ? WHERE voice_id = ?", (utc_now(), voice_id)

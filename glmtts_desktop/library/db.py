@@ -18,6 +18,7 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
+from glmtts_desktop.i18n import tr
 from glmtts_desktop.library.errors import DiskFullError, LibraryVersionError, StorageError
 
 log = logging.getLogger(__name__)
@@ -124,23 +125,23 @@ def translate(exc: sqlite3.Error, action: str) -> StorageError:
     text = str(exc).lower()
     if "full" in text:
         return DiskFullError(
-            f"The disk is full; could not {action}.",
-            hint="Free some space on the disk and try again.",
+            tr("The disk is full; could not {action}.", action=action),
+            hint=tr("Free some space on the disk and try again."),
             detail=str(exc),
         )
     if "locked" in text or "busy" in text:
         return StorageError(
-            f"The library is busy; could not {action}.",
-            hint="Another copy of the app may be writing to it. Try again.",
+            tr("The library is busy; could not {action}.", action=action),
+            hint=tr("Another copy of the app may be writing to it. Try again."),
             detail=str(exc),
         )
     if isinstance(exc, sqlite3.DatabaseError) and ("malformed" in text or "not a database" in text):
         return StorageError(
-            f"The library catalogue is damaged; could not {action}.",
-            hint="Restore library.sqlite3 from a backup.",
+            tr("The library catalogue is damaged; could not {action}.", action=action),
+            hint=tr("Restore library.sqlite3 from a backup."),
             detail=str(exc),
         )
-    return StorageError(f"Could not {action}.", detail=str(exc))
+    return StorageError(tr("Could not {action}.", action=action), detail=str(exc))
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -197,8 +198,8 @@ def migrate(conn: sqlite3.Connection) -> int:
         raise translate(exc, "open the library") from exc
     if version > SCHEMA_VERSION:
         raise LibraryVersionError(
-            "This library was created by a newer version of GLM-TTS Desktop.",
-            hint="Update the app, or choose another library folder.",
+            tr("This library was created by a newer version of GLM-TTS Desktop."),
+            hint=tr("Update the app, or choose another library folder."),
             detail=f"schema {version} > supported {SCHEMA_VERSION}",
         )
     for number in range(version + 1, SCHEMA_VERSION + 1):

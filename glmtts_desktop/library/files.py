@@ -16,6 +16,7 @@ import numpy as np
 import soundfile as sf
 
 from glmtts_desktop import fsutil
+from glmtts_desktop.i18n import tr
 from glmtts_desktop.library.errors import DiskFullError, InvalidEntryError, StorageError
 
 log = logging.getLogger(__name__)
@@ -28,13 +29,13 @@ def storage_error(exc: OSError, what: str, path: Path) -> StorageError:
     """The right typed error for an OS error while writing ``what``."""
     if fsutil.is_disk_full(exc):
         return DiskFullError(
-            f"The disk is full; the {what} was not saved.",
-            hint="Free some space on the disk and try again.",
+            tr("The disk is full; the {what} was not saved.", what=what),
+            hint=tr("Free some space on the disk and try again."),
             detail=f"{path}: {exc}",
         )
     return StorageError(
-        f"Could not save the {what}.",
-        hint="Check that the library folder exists and that you may write to it.",
+        tr("Could not save the {what}.", what=what),
+        hint=tr("Check that the library folder exists and that you may write to it."),
         detail=f"{path}: {exc}",
     )
 
@@ -66,7 +67,7 @@ def copy_content_addressed(
     try:
         src_fh = open(src, "rb")
     except OSError as exc:
-        raise InvalidEntryError(f"Could not read {src.name}.", detail=f"{src}: {exc}") from exc
+        raise InvalidEntryError(tr("Could not read {name}.", name=src.name), detail=f"{src}: {exc}") from exc
     folder.mkdir(parents=True, exist_ok=True)
     tmp = fsutil.temp_name(folder, src.name)
     h = hashlib.sha256()
@@ -105,12 +106,12 @@ def encode_wav(
     """WAV bytes (mono or (n, ch)), float input clipped to [-1, 1], with RIFF INFO tags."""
     x = np.asarray(samples)
     if x.ndim not in (1, 2) or x.size == 0:
-        raise InvalidEntryError("The audio is empty.", detail=f"shape {x.shape}")
+        raise InvalidEntryError(tr("The audio is empty."), detail=f"shape {x.shape}")
     if sample_rate <= 0:
-        raise InvalidEntryError(f"Invalid sample rate {sample_rate}.")
+        raise InvalidEntryError(tr("Invalid sample rate {sample_rate}.", sample_rate=sample_rate))
     if np.issubdtype(x.dtype, np.floating):
         if not np.all(np.isfinite(x)):
-            raise InvalidEntryError("The audio contains invalid values (NaN or infinity).")
+            raise InvalidEntryError(tr("The audio contains invalid values (NaN or infinity)."))
         x = np.clip(x, -1.0, 1.0).astype(np.float32, copy=False)
     buf = io.BytesIO()
     channels = 1 if x.ndim == 1 else x.shape[1]
@@ -133,14 +134,14 @@ def read_audio(path: Path) -> tuple[np.ndarray, int]:
         data, sr = sf.read(str(path), dtype="float32")
     except FileNotFoundError as exc:
         raise StorageError(
-            f"The audio file {path.name} is missing from the library.",
-            hint="Restore the library folder from a backup.",
+            tr("The audio file {name} is missing from the library.", name=path.name),
+            hint=tr("Restore the library folder from a backup."),
             detail=str(path),
         ) from exc
     except (sf.LibsndfileError, RuntimeError) as exc:
         raise StorageError(
-            f"The audio file {path.name} is damaged.",
-            hint="Restore the library folder from a backup.",
+            tr("The audio file {name} is damaged.", name=path.name),
+            hint=tr("Restore the library folder from a backup."),
             detail=f"{path}: {exc}",
         ) from exc
     return data, int(sr)

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from glmtts_desktop.i18n import tr
 from glmtts_desktop.library.db import transaction
 from glmtts_desktop.library.errors import InvalidEntryError, NotFoundError
 from glmtts_desktop.library.files import atomic_write_bytes, read_audio
@@ -36,7 +37,7 @@ def _json(value: dict[str, Any] | None, what: str) -> str:
     try:
         return json.dumps(value or {}, ensure_ascii=False, sort_keys=True, default=str)
     except (TypeError, ValueError) as exc:
-        raise InvalidEntryError(f"The {what} cannot be stored.", detail=str(exc)) from exc
+        raise InvalidEntryError(tr("The {what} cannot be stored.", what=what), detail=str(exc)) from exc
 
 
 def _like_pattern(search: str) -> str:
@@ -76,10 +77,10 @@ class GenerationStore:
         DiskFullError (nothing saved) when the disk is full.
         """
         if not text.strip():
-            raise InvalidEntryError("A generation needs its text.")
+            raise InvalidEntryError(tr("A generation needs its text."))
         samples = np.asarray(samples)
         if samples.size == 0 or sample_rate <= 0:
-            raise InvalidEntryError("The generated audio is empty.")
+            raise InvalidEntryError(tr("The generated audio is empty."))
         settings_json, model_json = _json(settings, "settings"), _json(model_info, "model information")
         gen_id = uuid.uuid4().hex
         created = utc_now()
@@ -161,7 +162,7 @@ class GenerationStore:
         with self._lock:
             r = self.conn.execute("SELECT * FROM generations WHERE id = ?", (generation_id,)).fetchone()
             if r is None:
-                raise NotFoundError("That generation is not in the library.", detail=str(generation_id))
+                raise NotFoundError(tr("That generation is not in the library."), detail=str(generation_id))
             return self._generation_from_row(r)
 
     def list_generations(
@@ -230,7 +231,9 @@ class GenerationStore:
                     f"UPDATE generations SET {sql} WHERE id = ?", (*params, generation_id)
                 )
                 if cur.rowcount == 0:
-                    raise NotFoundError("That generation is not in the library.", detail=str(generation_id))
+                    raise NotFoundError(
+                        tr("That generation is not in the library."), detail=str(generation_id)
+                    )
             g = self.get_generation(generation_id)
         write_generation_sidecar(g, AI_LABEL)
         return g

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from glmtts_desktop import fsutil
+from glmtts_desktop.i18n import tr
 from glmtts_desktop.library.errors import InvalidEntryError
 from glmtts_desktop.library.files import (
     atomic_write_bytes,
@@ -167,7 +168,8 @@ def export_generation(library: Any, g: Generation, out: Path) -> Path:
 def check_export_name(out: Path) -> None:
     if out.suffix.lower() not in EXPORT_FORMATS:
         raise InvalidEntryError(
-            f"Cannot write audio as '{out.suffix}'.", hint="Choose a .wav, .flac or .ogg file name."
+            tr("Cannot write audio as '{suffix}'.", suffix=out.suffix),
+            hint=tr("Choose a .wav, .flac or .ogg file name."),
         )
 
 

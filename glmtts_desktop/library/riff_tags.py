@@ -13,6 +13,7 @@ import struct
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
+from glmtts_desktop.i18n import tr
 from glmtts_desktop.library.errors import InvalidEntryError
 
 # INFO ids we write, in this order (the EXIF-like names RIFF defines)
@@ -33,7 +34,7 @@ class Bext:
 def iter_chunks(data: bytes) -> Iterator[tuple[bytes, bytes]]:
     """(id, payload) of each top-level chunk of a RIFF/WAVE file."""
     if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WAVE":
-        raise InvalidEntryError("This is not a WAV file.")
+        raise InvalidEntryError(tr("This is not a WAV file."))
     pos = 12
     while pos + 8 <= len(data):
         cid = data[pos : pos + 4]

@@ -22,6 +22,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from glmtts_desktop.i18n import tr
 from glmtts_desktop.library import db
 from glmtts_desktop.library.clips import ClipStore
 from glmtts_desktop.library.consent import ConsentStore
@@ -58,8 +59,8 @@ class Library(VoiceStore, ConsentStore, GenerationStore, PromptCacheStore, ClipS
             (self.root / AUDIO_DIRNAME).mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StorageError(
-                f"Could not create the library folder {self.root}.",
-                hint="Choose a folder you may write to.",
+                tr("Could not create the library folder {root}.", root=self.root),
+                hint=tr("Choose a folder you may write to."),
                 detail=str(exc),
             ) from exc
         if app_version is None:
@@ -94,7 +95,7 @@ class Library(VoiceStore, ConsentStore, GenerationStore, PromptCacheStore, ClipS
     @property
     def conn(self) -> sqlite3.Connection:
         if self._conn is None:
-            raise StorageError("The library is closed.")
+            raise StorageError(tr("The library is closed."))
         return self._conn
 
     def _abs(self, rel: str) -> Path:

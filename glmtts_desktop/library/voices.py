@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import soundfile as sf
 
+from glmtts_desktop.i18n import tr
 from glmtts_desktop.library.consent import check_consent
 from glmtts_desktop.library.db import transaction
 from glmtts_desktop.library.errors import InvalidEntryError, NotFoundError
@@ -43,7 +44,7 @@ REFERENCE_SUBTYPE = "FLOAT"
 def _clean_name(name: str) -> str:
     name = " ".join(str(name).split())
     if not name:
-        raise InvalidEntryError("A voice needs a name.")
+        raise InvalidEntryError(tr("A voice needs a name."))
     return name
 
 
@@ -53,9 +54,11 @@ def _check_pronunciations(entries: Iterable[dict[str, Any]]) -> list[dict[str, A
         text, repl = e.get("text"), e.get("replacement")
         occ = e.get("occurrences")
         if not isinstance(text, str) or not text or not isinstance(repl, str):
-            raise InvalidEntryError("A pronunciation needs the text and its replacement.", detail=repr(e))
+            raise InvalidEntryError(tr("A pronunciation needs the text and its replacement."), detail=repr(e))
         if occ is not None and not all(isinstance(i, int) and i >= 0 for i in occ):
-            raise InvalidEntryError("Pronunciation occurrences must be character offsets.", detail=repr(e))
+            raise InvalidEntryError(
+                tr("Pronunciation occurrences must be character offsets."), detail=repr(e)
+            )
         out.append({"text": text, "replacement": repl, "occurrences": None if occ is None else list(occ)})
     return out
 
@@ -73,14 +76,18 @@ def _decode_file(path: Path) -> tuple[np.ndarray, int]:
         info = sf.info(str(path))
         if info.duration > MAX_REFERENCE_S:
             raise InvalidEntryError(
-                f"{path.name} is {info.duration:.0f} s long; too long to use whole as a voice reference.",
-                hint="Choose the part to use (3-10 s) and add that.",
+                tr(
+                    "{name} is {duration:.0f} s long; too long to use whole as a voice reference.",
+                    name=path.name,
+                    duration=info.duration,
+                ),
+                hint=tr("Choose the part to use (3-10 s) and add that."),
             )
         data, sr = sf.read(str(path), dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError, OSError) as exc:
         raise InvalidEntryError(
-            f"{path.name} could not be decoded here.",
-            hint="Decode it with glmtts_desktop.audio.load_audio and pass the samples.",
+            tr("{name} could not be decoded here.", name=path.name),
+            hint=tr("Decode it with glmtts_desktop.audio.load_audio and pass the samples."),
             detail=f"{path}: {exc}",
         ) from exc
     return data.mean(axis=1).astype(np.float32), int(sr)
@@ -134,14 +141,14 @@ class VoiceStore:
             original = Path(original_path) if original_path is not None else ref_file
         else:
             if sample_rate is None or sample_rate <= 0:
-                raise InvalidEntryError("The reference samples need their sample rate.")
+                raise InvalidEntryError(tr("The reference samples need their sample rate."))
             samples, sr = _mono(reference), int(sample_rate)
             original = Path(original_path) if original_path is not None else None
         if samples.size == 0:
-            raise InvalidEntryError("The reference audio is empty.")
+            raise InvalidEntryError(tr("The reference audio is empty."))
         if original is not None and not original.is_file():
             raise InvalidEntryError(
-                f"The original file {original.name} does not exist.", detail=str(original)
+                tr("The original file {name} does not exist.", name=original.name), detail=str(original)
             )
         voice_id = uuid.uuid4().hex
         ref_bytes = encode_wav(
@@ -253,7 +260,7 @@ class VoiceStore:
         with self._lock:
             r = self.conn.execute("SELECT * FROM voices WHERE id = ?", (voice_id,)).fetchone()
             if r is None:
-                raise NotFoundError("That voice is not in the library.", detail=str(voice_id))
+                raise NotFoundError(tr("That voice is not in the library."), detail=str(voice_id))
             return self._voice_from_row(r)
 
     def list_voices(self, *, include_deleted: bool = False, deleted_only: bool = False) -> list[Voice]:
@@ -280,7 +287,7 @@ class VoiceStore:
                     f"UPDATE voices SET {sql}, updated_at = ? WHERE id = ?", (*params, utc_now(), voice_id)
                 )
                 if cur.rowcount == 0:
-                    raise NotFoundError("That voice is not in the library.", detail=str(voice_id))
+                    raise NotFoundError(tr("That voice is not in the library."), detail=str(voice_id))
             return self._described(self.get_voice(voice_id))
 
     def rename_voice(self, voice_id: str, name: str) -> Voice:

@@ -10,6 +10,7 @@ import logging
 import shutil
 from pathlib import Path
 
+from glmtts_desktop.i18n import tr
 from glmtts_desktop.models.errors import DiskSpaceError
 
 log = logging.getLogger(__name__)
@@ -40,10 +41,16 @@ def check_space(path: Path, needed: int, margin: int = MARGIN_BYTES) -> None:
     log.info("disk space at %s: need %d (+%d margin), free %d", path, needed, margin, free)
     if needed + margin > free:
         raise DiskSpaceError(
-            f"Not enough free disk space: the weights need {human(needed)} more, "
-            f"but only {human(free)} is free at {path}.",
-            hint=f"Free at least {human(needed + margin - free)} or choose another folder; "
-            "what was already downloaded is kept.",
+            tr(
+                "Not enough free disk space: the weights need {needed} more, but only {free} is free at {path}.",
+                needed=human(needed),
+                free=human(free),
+                path=path,
+            ),
+            hint=tr(
+                "Free at least {value} or choose another folder; what was already downloaded is kept.",
+                value=human(needed + margin - free),
+            ),
             detail=f"needed={needed} margin={margin} free={free} path={path}",
         )
 
@@ -51,7 +58,7 @@ def check_space(path: Path, needed: int, margin: int = MARGIN_BYTES) -> None:
 def disk_full_error(path: Path, exc: OSError) -> DiskSpaceError:
     """The error for a write that failed because the disk filled up during a download."""
     return DiskSpaceError(
-        "The disk filled up during the download.",
-        hint="Free some space and start the download again; it continues where it stopped.",
+        tr("The disk filled up during the download."),
+        hint=tr("Free some space and start the download again; it continues where it stopped."),
         detail=f"{path}: {exc}",
     )

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from glmtts_desktop.i18n import tr
 from glmtts_desktop.models import diskspace
 from glmtts_desktop.models.cleanup import clean_orphans
 from glmtts_desktop.models.codecheck import CODE_COMPONENTS, trust_downloaded
@@ -380,16 +381,18 @@ def test_connection(
         resp = client.get(url, follow_redirects=True)
     except Exception as exc:
         raise NetworkError(
-            f"Could not reach {ep.url}.",
-            hint="Check the internet connection or choose another source.",
+            tr("Could not reach {url}.", url=ep.url),
+            hint=tr("Check the internet connection or choose another source."),
             detail=f"{url}: {exc}",
         ) from exc
     finally:
         client.close()
     if resp.status_code != 200:
         raise NetworkError(
-            f"{ep.url} answered with an error (HTTP {resp.status_code}).",
-            hint="Choose another source.",
+            tr(
+                "{url} answered with an error (HTTP {status_code}).", url=ep.url, status_code=resp.status_code
+            ),
+            hint=tr("Choose another source."),
             detail=url,
         )
     seconds = max(time.monotonic() - start, 1e-6)

@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from glmtts_desktop.i18n import tr
 from glmtts_desktop.models.errors import EndpointError
 
 log = logging.getLogger(__name__)
@@ -48,18 +49,18 @@ def normalize_endpoint(value: str | None) -> Endpoint:
     parts = urlsplit(raw)
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise EndpointError(
-            f"'{raw}' is not a web address the app can download from.",
-            hint="Enter an address that starts with https://, e.g. https://hf-mirror.com.",
+            tr("'{raw}' is not a web address the app can download from.", raw=raw),
+            hint=tr("Enter an address that starts with https://, e.g. https://hf-mirror.com."),
         )
     if parts.query or parts.fragment or parts.username or parts.password:
         raise EndpointError(
-            f"'{raw}' contains parts a download source cannot have (?, #, user names).",
-            hint="Enter only the address, e.g. https://hf-mirror.com.",
+            tr("'{raw}' contains parts a download source cannot have (?, #, user names).", raw=raw),
+            hint=tr("Enter only the address, e.g. https://hf-mirror.com."),
         )
     url = f"{parts.scheme}://{parts.netloc}{parts.path}".rstrip("/")
     warning = ""
     if parts.scheme == "http":
-        warning = (
+        warning = tr(
             "This address uses plain http: the connection is not encrypted. "
             "Downloaded files are still checked against their hashes."
         )

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from glmtts_desktop.i18n import tr
 from glmtts_desktop.models.errors import DownloadCancelledError
 
 log = logging.getLogger(__name__)
@@ -98,7 +99,7 @@ def feed_file(
         remaining = None if stop is None else stop - start
         while remaining is None or remaining > 0:
             if cancel is not None and cancel.is_set():
-                raise DownloadCancelledError("Check stopped.")
+                raise DownloadCancelledError(tr("Check stopped."))
             want = CHUNK if remaining is None else min(CHUNK, remaining)
             block = fh.read(want)
             if not block:

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from glmtts_desktop.i18n import tr
 from glmtts_desktop.models.endpoints import prepare_hub_env
 from glmtts_desktop.models.errors import (
     DownloadCancelledError,
@@ -136,9 +137,16 @@ def bounded_call(fn, *, what: str, endpoint: str, cancel: threading.Event | None
             raise DownloadCancelledError()
         if time.monotonic() >= deadline:
             raise StalledError(
-                f"{endpoint} did not answer ({what}) within {deadline_s:.0f} seconds.",
-                hint="Check the internet connection or choose another source "
-                "(for example https://hf-mirror.com), then try again.",
+                tr(
+                    "{endpoint} did not answer ({what}) within {deadline_s:.0f} seconds.",
+                    endpoint=endpoint,
+                    what=what,
+                    deadline_s=deadline_s,
+                ),
+                hint=tr(
+                    "Check the internet connection or choose another source "
+                    "(for example https://hf-mirror.com), then try again."
+                ),
                 detail=f"{what} at {endpoint}",
             )
     if "error" in result:
@@ -168,16 +176,22 @@ def _network_error(what: str, endpoint: str, exc: BaseException) -> NetworkError
         "RemoteEntryNotFoundError",
     ):
         err = NetworkError(
-            f"The source {endpoint} does not offer the GLM-TTS files ({what}).",
-            hint="Choose another source (official or mirror) and try again.",
+            tr(
+                "The source {endpoint} does not offer the GLM-TTS files ({what}).",
+                endpoint=endpoint,
+                what=what,
+            ),
+            hint=tr("Choose another source (official or mirror) and try again."),
             detail=text,
         )
         err.not_found = True
         return err
     return NetworkError(
-        f"Could not reach {endpoint} ({what}).",
-        hint="Check the internet connection or choose another source "
-        "(for example https://hf-mirror.com), then try again.",
+        tr("Could not reach {endpoint} ({what}).", endpoint=endpoint, what=what),
+        hint=tr(
+            "Check the internet connection or choose another source "
+            "(for example https://hf-mirror.com), then try again."
+        ),
         detail=text,
     )
 
@@ -203,8 +217,12 @@ def resolve_commit(endpoint: str, source: Source, *, cancel: threading.Event | N
     sha = getattr(info, "sha", None)
     if not sha or len(sha) != 40:
         raise NetworkError(
-            f"The source {endpoint} gave no usable commit for {source.repo_id}.",
-            hint="Choose another source and try again.",
+            tr(
+                "The source {endpoint} gave no usable commit for {repo_id}.",
+                endpoint=endpoint,
+                repo_id=source.repo_id,
+            ),
+            hint=tr("Choose another source and try again."),
             detail=repr(sha),
         )
     log.warning(
@@ -254,20 +272,32 @@ def expected_for(spec: FileSpec, remote: RemoteFile | None, endpoint: str) -> Ex
     """Merge manifest and remote metadata; refuse a source that contradicts the manifest."""
     if remote is None:
         raise SourceMismatchError(
-            f"The source {endpoint} does not have the file {spec.remote_path}.",
-            hint="Choose another source (official or mirror).",
+            tr(
+                "The source {endpoint} does not have the file {remote_path}.",
+                endpoint=endpoint,
+                remote_path=spec.remote_path,
+            ),
+            hint=tr("Choose another source (official or mirror)."),
             detail=f"{spec.source}:{spec.remote_path}",
         )
     if spec.size is not None and remote.size != spec.size:
         raise SourceMismatchError(
-            f"The source {endpoint} offers a different {spec.path} than the app expects.",
-            hint="This source may be outdated or altered; choose another source.",
+            tr(
+                "The source {endpoint} offers a different {path} than the app expects.",
+                endpoint=endpoint,
+                path=spec.path,
+            ),
+            hint=tr("This source may be outdated or altered; choose another source."),
             detail=f"size manifest={spec.size} remote={remote.size}",
         )
     if spec.sha256 is not None and remote.sha256 is not None and remote.sha256 != spec.sha256:
         raise SourceMismatchError(
-            f"The source {endpoint} offers a different {spec.path} than the app expects.",
-            hint="This source may be outdated or altered; choose another source.",
+            tr(
+                "The source {endpoint} offers a different {path} than the app expects.",
+                endpoint=endpoint,
+                path=spec.path,
+            ),
+            hint=tr("This source may be outdated or altered; choose another source."),
             detail=f"sha256 manifest={spec.sha256} remote={remote.sha256}",
         )
     if spec.sha256 is not None:

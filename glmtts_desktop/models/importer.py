@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from glmtts_desktop.i18n import tr
 from glmtts_desktop.models import diskspace
 from glmtts_desktop.models.errors import DownloadCancelledError, ImportWeightsError, InvalidInputError
 from glmtts_desktop.models.hashing import CHUNK, Expected, StreamHasher, feed_file
@@ -56,7 +57,7 @@ def _copy_hashing(
     with open(src, "rb") as fin, open(part, "wb") as fout:
         for block in iter(lambda: fin.read(CHUNK), b""):
             if cancel.is_set():
-                raise DownloadCancelledError("Import stopped. Start it again to continue.")
+                raise DownloadCancelledError(tr("Import stopped. Start it again to continue."))
             fout.write(block)
             hasher.update(block)
             on_bytes(len(block))
@@ -79,7 +80,7 @@ def import_weights(
     src, model_dir = Path(src).expanduser(), Path(model_dir)
     if not src.is_dir():
         raise InvalidInputError(
-            f"The folder {src} does not exist.", hint="Choose the folder with the weights."
+            tr("The folder {src} does not exist.", src=src), hint=tr("Choose the folder with the weights.")
         )
     manifest = manifest or load_manifest()
     cancel = cancel or threading.Event()
@@ -143,10 +144,14 @@ def import_weights(
         if wrong:
             parts.append("damaged or a different version: " + ", ".join(wrong))
         raise ImportWeightsError(
-            f"The folder {src} does not contain all the weights ({'; '.join(parts)}).",
+            tr(
+                "The folder {src} does not contain all the weights ({value}).",
+                src=src,
+                value="; ".join(parts),
+            ),
             missing=missing,
             wrong=wrong,
-            hint="Copy the listed files again, or download the rest; the good files were kept.",
+            hint=tr("Copy the listed files again, or download the rest; the good files were kept."),
             detail=report.summary(),
         )
     return report

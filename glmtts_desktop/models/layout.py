@@ -13,6 +13,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
+from glmtts_desktop.i18n import tr
 from glmtts_desktop.models.errors import InvalidInputError, UnsafePathError
 
 log = logging.getLogger(__name__)
@@ -63,12 +64,13 @@ def parse_sample_rates(value: Iterable[int] | str | int) -> tuple[int, ...]:
             rate = -1
         if rate not in SAMPLE_RATES:
             raise InvalidInputError(
-                f"Sample rate {item!r} is not offered.", hint="Choose 24000, 32000 or both."
+                tr("Sample rate {item} is not offered.", item=repr(item)),
+                hint=tr("Choose 24000, 32000 or both."),
             )
         if rate not in out:
             out.append(rate)
     if not out:
-        raise InvalidInputError("No sample rate chosen.", hint="Choose 24000, 32000 or both.")
+        raise InvalidInputError(tr("No sample rate chosen."), hint=tr("Choose 24000, 32000 or both."))
     return tuple(sorted(out))
 
 
@@ -80,21 +82,21 @@ def safe_relpath(name: str) -> str:
     """
     if not isinstance(name, str) or not name or "\x00" in name:
         raise UnsafePathError(
-            "A file name in the weights metadata is empty or invalid.",
-            hint="The download source may be broken; try another source.",
+            tr("A file name in the weights metadata is empty or invalid."),
+            hint=tr("The download source may be broken; try another source."),
             detail=repr(name),
         )
     if "\\" in name or name.startswith("/") or (len(name) > 1 and name[1] == ":"):
         raise UnsafePathError(
-            "A file name in the weights metadata points outside the model folder.",
-            hint="The download source is not trustworthy; choose another source.",
+            tr("A file name in the weights metadata points outside the model folder."),
+            hint=tr("The download source is not trustworthy; choose another source."),
             detail=repr(name),
         )
     parts = PurePosixPath(name).parts
     if any(p in ("", ".", "..") for p in parts) or any(p in ("", ".", "..") for p in name.split("/")):
         raise UnsafePathError(
-            "A file name in the weights metadata points outside the model folder.",
-            hint="The download source is not trustworthy; choose another source.",
+            tr("A file name in the weights metadata points outside the model folder."),
+            hint=tr("The download source is not trustworthy; choose another source."),
             detail=repr(name),
         )
     return "/".join(parts)
@@ -107,8 +109,8 @@ def local_path(model_dir: Path, relpath: str) -> Path:
     target = (root / Path(*rel.split("/"))).resolve()
     if root != target and root not in target.parents:
         raise UnsafePathError(
-            "A file name in the weights metadata points outside the model folder.",
-            hint="Choose another source.",
+            tr("A file name in the weights metadata points outside the model folder."),
+            hint=tr("Choose another source."),
             detail=f"{relpath} -> {target}",
         )
     return target

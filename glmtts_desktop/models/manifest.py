@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from glmtts_desktop.i18n import tr
 from glmtts_desktop.models.errors import ManifestError, UnsafePathError
 from glmtts_desktop.models.layout import components_for, safe_relpath
 
@@ -94,8 +95,8 @@ def load_manifest(path: Path | None = None) -> Manifest:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise ManifestError(
-            "The list of model files that comes with the app cannot be read.",
-            hint="Reinstall the app.",
+            tr("The list of model files that comes with the app cannot be read."),
+            hint=tr("Reinstall the app."),
             detail=f"{path}: {exc}",
         ) from exc
     return manifest_from_dict(data, origin=str(path))
@@ -106,8 +107,8 @@ def manifest_from_dict(data: dict, *, origin: str = "<dict>") -> Manifest:
 
     def bad(msg: str) -> ManifestError:
         return ManifestError(
-            "The list of model files that comes with the app is damaged.",
-            hint="Reinstall the app.",
+            tr("The list of model files that comes with the app is damaged."),
+            hint=tr("Reinstall the app."),
             detail=f"{origin}: {msg}",
         )
 

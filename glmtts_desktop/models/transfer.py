@@ -30,6 +30,7 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 from glmtts_desktop import fsutil
+from glmtts_desktop.i18n import tr
 from glmtts_desktop.models.diskspace import disk_full_error
 from glmtts_desktop.models.errors import (
     AlreadyDownloadingError,
@@ -172,13 +173,13 @@ def _write_all(fh, block: bytes) -> None:
 def _next_hop(url: str, location: str | None) -> str:
     """The redirect target, refusing anything but http(s) and any step down from https."""
     if not location:
-        raise NetworkError("The server sent a redirect without a target.", detail=url)
+        raise NetworkError(tr("The server sent a redirect without a target."), detail=url)
     target = urljoin(url, location)
     old, new = urlsplit(url).scheme, urlsplit(target).scheme
     if new not in ("http", "https") or (old == "https" and new != "https"):
         raise NetworkError(
-            "The server redirected the download to an address the app does not follow.",
-            hint="Choose another source.",
+            tr("The server redirected the download to an address the app does not follow."),
+            hint=tr("Choose another source."),
             detail=f"{url} -> {target}",
         )
     return target
@@ -209,7 +210,7 @@ class _Attempt:
                     continue
                 self._body(resp, url)
                 return
-        raise NetworkError("The server redirected the download too many times.", detail=f.url)
+        raise NetworkError(tr("The server redirected the download too many times."), detail=f.url)
 
     def _body(self, resp, url: str) -> None:
         f = self.f
@@ -224,8 +225,12 @@ class _Attempt:
             )
         if status not in (200, 206):
             raise NetworkError(
-                f"The server refused the download of {f.dest.name} (HTTP {status}).",
-                hint="Choose another source and try again.",
+                tr(
+                    "The server refused the download of {name} (HTTP {status}).",
+                    name=f.dest.name,
+                    status=status,
+                ),
+                hint=tr("Choose another source and try again."),
                 detail=url,
             )
         mode = "ab"
@@ -244,8 +249,8 @@ class _Attempt:
         length = resp.headers.get("content-length")
         if length is not None and f.have + int(length) > f.expected.size:
             raise NetworkError(
-                f"The server sends a larger {f.dest.name} than expected.",
-                hint="Choose another source.",
+                tr("The server sends a larger {name} than expected.", name=f.dest.name),
+                hint=tr("Choose another source."),
                 detail=f"{url} length={length}",
             )
         # unbuffered: every received block is in the file at once, so the .part size is
@@ -267,8 +272,8 @@ class _Attempt:
                 raise DownloadCancelledError()
             if f.have + len(block) > f.expected.size:
                 raise NetworkError(
-                    f"The server sent more bytes of {f.dest.name} than expected.",
-                    hint="Choose another source.",
+                    tr("The server sent more bytes of {name} than expected.", name=f.dest.name),
+                    hint=tr("Choose another source."),
                     detail=url,
                 )
             _write_all(fh, block)
@@ -327,8 +332,8 @@ def publish_verified(part: Path, dest: Path, hasher: StreamHasher, *, url: str =
     if not hasher.matches():
         fsutil.remove_quietly(part)
         raise IntegrityError(
-            f"The downloaded {dest.name} is damaged (its checksum is wrong).",
-            hint="Start the download again; only this file is fetched again.",
+            tr("The downloaded {name} is damaged (its checksum is wrong).", name=dest.name),
+            hint=tr("Start the download again; only this file is fetched again."),
             detail=f"{url}: got {hasher.digest()}, expected {expected.sha256 or expected.git_sha1}",
         )
     if not expected.has_hash:
@@ -343,16 +348,22 @@ def _give_up(error: BaseException, stalled: bool, dest: Path, url: str, settings
 
     if stalled or isinstance(error, httpx2.TimeoutException):
         return StalledError(
-            f"The download of {dest.name} stalled: no data arrived for "
-            f"{settings.stall_timeout_s:.0f} seconds, {settings.max_attempts_without_progress} times.",
-            hint="Check the connection or choose another source; the download continues where it stopped.",
+            tr(
+                "The download of {name} stalled: no data arrived for {stall_timeout_s:.0f} seconds, {max_attempts_without_progress} times.",
+                name=dest.name,
+                stall_timeout_s=settings.stall_timeout_s,
+                max_attempts_without_progress=settings.max_attempts_without_progress,
+            ),
+            hint=tr(
+                "Check the connection or choose another source; the download continues where it stopped."
+            ),
             detail=f"{url}: {error}",
         )
     if isinstance(error, NetworkError):
         return error
     return NetworkError(
-        f"The download of {dest.name} keeps failing.",
-        hint="Check the connection or choose another source; the download continues where it stopped.",
+        tr("The download of {name} keeps failing.", name=dest.name),
+        hint=tr("Check the connection or choose another source; the download continues where it stopped."),
         detail=f"{url}: {error}",
     )
 
@@ -368,8 +379,11 @@ def part_lock(part: Path, lock_path: Path | None = None):
         lock.acquire()
     except Timeout:
         raise AlreadyDownloadingError(
-            f"{part.name[: -len('.part')]} is already being downloaded by another window or command.",
-            hint="Wait for that download to finish (or stop it), then try again.",
+            tr(
+                "{name} is already being downloaded by another window or command.",
+                name=part.name[: -len(".part")],
+            ),
+            hint=tr("Wait for that download to finish (or stop it), then try again."),
             detail=str(path),
         ) from None
     return lock
@@ -435,12 +449,14 @@ def _retry_loop(f: _Fetch, settings: TransferSettings, on_stall: Callable[[str],
         if error is None and attempt.restarted:
             attempts_without_progress += 1  # a server that keeps refusing ranges must not loop forever
             if attempts_without_progress >= settings.max_attempts_without_progress:
-                raise NetworkError(f"The server keeps sending the wrong part of {f.dest.name}.", detail=f.url)
+                raise NetworkError(
+                    tr("The server keeps sending the wrong part of {name}.", name=f.dest.name), detail=f.url
+                )
             continue
         if error is None:
             if f.have == f.expected.size:
                 continue  # the loop top checks and returns
-            error = NetworkError("The connection ended early.", detail=f"{f.url} at byte {f.have}")
+            error = NetworkError(tr("The connection ended early."), detail=f"{f.url} at byte {f.have}")
         stalled = watchdog.stalled
         attempts_without_progress = 0 if attempt.progressed else attempts_without_progress + 1
         log.info(

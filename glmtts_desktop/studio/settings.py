@@ -22,6 +22,7 @@ from glmtts_desktop.engine.types import (
     VoicePrompt,
 )
 from glmtts_desktop.errors import InvalidInputError
+from glmtts_desktop.i18n import tr
 
 SETTINGS_FORMAT = 1
 MAX_SEED = 2**32 - 1
@@ -42,23 +43,28 @@ class GenerationSettings:
     def __post_init__(self) -> None:
         if self.sample_rate not in SAMPLE_RATES:
             raise InvalidInputError(
-                f"Sample rate {self.sample_rate} is not supported.",
-                hint="GLM-TTS speaks at " + " or ".join(str(r) for r in SAMPLE_RATES) + " Hz.",
+                tr("Sample rate {sample_rate} is not supported.", sample_rate=self.sample_rate),
+                hint=tr("GLM-TTS speaks at {rates} Hz.", rates=" / ".join(str(r) for r in SAMPLE_RATES)),
             )
         if self.method not in SAMPLING_METHODS:
             raise InvalidInputError(
-                f"Unknown sampling method '{self.method}'.", hint="Use " + ", ".join(SAMPLING_METHODS) + "."
+                tr("Unknown sampling method '{method}'.", method=self.method),
+                hint=tr("Use one of: {choices}.", choices=", ".join(SAMPLING_METHODS)),
             )
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed <= MAX_SEED:
-            raise InvalidInputError(f"The seed must be a whole number from 0 to {MAX_SEED}.")
+            raise InvalidInputError(
+                tr("The seed must be a whole number from 0 to {MAX_SEED}.", MAX_SEED=MAX_SEED)
+            )
         lo, hi = FLOW_STEPS_RANGE
         if isinstance(self.flow_steps, bool) or not isinstance(self.flow_steps, int):
-            raise InvalidInputError("The number of flow steps must be a whole number.")
+            raise InvalidInputError(tr("The number of flow steps must be a whole number."))
         if not lo <= self.flow_steps <= hi:
-            raise InvalidInputError(f"The number of flow steps must be between {lo} and {hi}.")
+            raise InvalidInputError(
+                tr("The number of flow steps must be between {lo} and {hi}.", lo=lo, hi=hi)
+            )
         for name in ("use_phoneme", "use_prompt_cache"):
             if not isinstance(getattr(self, name), bool):
-                raise InvalidInputError(f"The setting '{name}' must be true or false.")
+                raise InvalidInputError(tr("The setting '{name}' must be true or false.", name=name))
 
     # -- variations ------------------------------------------------------------------------------
     def with_seed(self, seed: int) -> GenerationSettings:
@@ -77,7 +83,7 @@ class GenerationSettings:
         """Read settings saved by any version: unknown keys are ignored (history entries carry
         more than settings), missing keys take today's defaults."""
         if not isinstance(data, Mapping):
-            raise InvalidInputError("The saved settings are not a JSON object.")
+            raise InvalidInputError(tr("The saved settings are not a JSON object."))
         names = {f.name for f in fields(cls)}
         values = {k: v for k, v in data.items() if k in names}
         if "seed" in values and values["seed"] is None:
@@ -92,7 +98,7 @@ class GenerationSettings:
         try:
             data = json.loads(text)
         except ValueError as exc:
-            raise InvalidInputError("The saved settings are not valid JSON.", detail=str(exc)) from exc
+            raise InvalidInputError(tr("The saved settings are not valid JSON."), detail=str(exc)) from exc
         return cls.from_dict(data)
 
     # -- the engine's request --------------------------------------------------------------------
@@ -133,8 +139,8 @@ def overrides_from_json(items: Iterable[Any]) -> tuple[PronunciationOverride, ..
         elif isinstance(item, (list, tuple)) and len(item) == 3:
             text, repl, occ = item
         else:
-            raise InvalidInputError("A saved pronunciation override cannot be read.", detail=repr(item))
+            raise InvalidInputError(tr("A saved pronunciation override cannot be read."), detail=repr(item))
         if not isinstance(text, str) or not isinstance(repl, str):
-            raise InvalidInputError("A saved pronunciation override cannot be read.", detail=repr(item))
+            raise InvalidInputError(tr("A saved pronunciation override cannot be read."), detail=repr(item))
         out.append(PronunciationOverride(text, repl, None if occ is None else tuple(int(i) for i in occ)))
     return tuple(out)

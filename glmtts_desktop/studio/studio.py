@@ -29,6 +29,7 @@ from glmtts_desktop.engine.types import (
     PronunciationOverride,
     VoicePrompt,
 )
+from glmtts_desktop.i18n import tr
 from glmtts_desktop.library import Generation as GenerationRecord
 from glmtts_desktop.library import Library, NotFoundError, Voice
 from glmtts_desktop.library.types import utc_now
@@ -68,7 +69,9 @@ class Studio(VoiceOps, HistoryOps):
     def library(self) -> Library:
         """The open library; a studio made without one (CLI ``synth --reference``) only speaks."""
         if self._library is None:
-            raise StudioError("No voice library is open.", hint="Pass --data-dir with the library folder.")
+            raise StudioError(
+                tr("No voice library is open."), hint=tr("Pass --data-dir with the library folder.")
+            )
         return self._library
 
     # -- engine ------------------------------------------------------------------------------------
@@ -76,7 +79,7 @@ class Studio(VoiceOps, HistoryOps):
     def engine(self) -> SpeechEngine:
         if self._engine is None:
             raise EngineNotLoadedError(
-                "The model is not loaded.", hint="Wait for loading to finish, or load the model."
+                tr("The model is not loaded."), hint=tr("Wait for loading to finish, or load the model.")
             )
         return self._engine
 
@@ -104,7 +107,7 @@ class Studio(VoiceOps, HistoryOps):
         v = self.library.get_voice(voice)
         if v.deleted:
             raise VoiceUnavailableError(
-                f"The voice “{v.name}” is in the trash.", hint="Restore it to use it again."
+                tr("The voice “{name}” is in the trash.", name=v.name), hint=tr("Restore it to use it again.")
             )
         samples, sr = self.library.load_voice_reference(v)
         return v, samples, sr, v.transcript, v.name
@@ -281,8 +284,8 @@ class Studio(VoiceOps, HistoryOps):
     @staticmethod
     def _voice_gone(name: str) -> VoiceUnavailableError:
         return VoiceUnavailableError(
-            f"The voice “{name}” of this generation is no longer in the library.",
-            hint="Choose a voice and generate from the text instead.",
+            tr("The voice “{name}” of this generation is no longer in the library.", name=name),
+            hint=tr("Choose a voice and generate from the text instead."),
         )
 
     def regenerate(

@@ -40,6 +40,7 @@ KNOWN_DYNAMIC = {
     "gui/widgets/model_status.py: _STATE_TEXT.get(self.state, self.state)": "N_-marked state names",
     "gui/wizard/pages.py: text": "RATE_CHOICES labels",
     "gui/wizard/pages.py: ep.warning": "models.endpoints warning, tr() in the core",
+    "audio/backend.py: reason": "NO_PORTAUDIO_REASON (N_) or a reason a caller translated",
 }
 
 
@@ -94,3 +95,40 @@ def test_translations_keep_the_placeholders():
     table = load_table("zh_CN")
     bad = sorted(k for k, v in table.items() if _placeholders(k) != _placeholders(v))
     assert not bad, f"placeholders differ between English and Chinese: {bad}"
+
+
+def _error_class_names() -> set[str]:
+    import glmtts_desktop.audio.errors
+    import glmtts_desktop.engine.errors
+    import glmtts_desktop.gui.errors
+    import glmtts_desktop.library.errors
+    import glmtts_desktop.models.errors
+    import glmtts_desktop.studio.errors  # noqa: F401 - imported for their subclasses
+    from glmtts_desktop.errors import GlmTtsError
+
+    def subclasses(cls: type) -> set[str]:
+        return {cls.__name__}.union(*(subclasses(s) for s in cls.__subclasses__()))
+
+    return subclasses(GlmTtsError)
+
+
+def test_core_errors_pass_their_messages_through_tr():
+    """A core error built from a bare literal or f-string would stay English in the Chinese UI."""
+    names = _error_class_names()
+    bare = []
+    for layer in ("engine", "audio", "models", "library", "studio", "commands", "gui"):
+        for path in sorted((PACKAGE / layer).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if not isinstance(node, ast.Call):
+                    continue
+                func = node.func
+                if (func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)) not in names:
+                    continue
+                texts = list(node.args[:1]) + [k.value for k in node.keywords if k.arg in {"hint", "message"}]
+                for text in texts:
+                    if isinstance(text, ast.JoinedStr | ast.BinOp) or (
+                        isinstance(text, ast.Constant) and isinstance(text.value, str) and text.value
+                    ):
+                        rel = path.relative_to(PACKAGE).as_posix()
+                        bare.append(f"{rel}:{node.lineno}: {ast.unparse(text)[:80]}")
+    assert not bare, "wrap these in glmtts_desktop.i18n.tr():\n" + "\n".join(bare)

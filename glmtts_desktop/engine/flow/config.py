@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from glmtts_desktop.engine.errors import CorruptWeightsError, MissingWeightsError
+from glmtts_desktop.i18n import tr
 
 log = logging.getLogger(__name__)
 
@@ -104,20 +105,22 @@ class FlowConfig:
     def from_yaml(cls, path: Path) -> FlowConfig:
         path = Path(path)
         if not path.is_file():
-            raise MissingWeightsError(f"The flow config file {path} is missing.", hint=_HINT)
+            raise MissingWeightsError(tr("The flow config file {path} is missing.", path=path), hint=_HINT)
         try:
             data = yaml.load(path.read_text(encoding="utf-8"), Loader=_PlainLoader)  # noqa: S506 - safe subclass
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
             raise CorruptWeightsError(
-                f"The flow config file {path} cannot be read.", hint=_HINT, detail=str(exc)
+                tr("The flow config file {path} cannot be read.", path=path), hint=_HINT, detail=str(exc)
             ) from exc
         if not isinstance(data, dict) or not isinstance(data.get("flow"), dict):
-            raise CorruptWeightsError(f"The flow config file {path} has no 'flow' section.", hint=_HINT)
+            raise CorruptWeightsError(
+                tr("The flow config file {path} has no 'flow' section.", path=path), hint=_HINT
+            )
         try:
             return cls.from_mapping(data["flow"])
         except (TypeError, ValueError) as exc:
             raise CorruptWeightsError(
-                f"The flow config file {path} has invalid values: {exc}", hint=_HINT
+                tr("The flow config file {path} has invalid values: {exc}", path=path, exc=exc), hint=_HINT
             ) from exc
 
     @classmethod

@@ -20,6 +20,7 @@ from torch import nn
 from glmtts_desktop.engine.flow.config import FlowConfig
 from glmtts_desktop.engine.flow.dit import DiT
 from glmtts_desktop.errors import InvalidInputError
+from glmtts_desktop.i18n import tr
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +135,7 @@ class FlowModel(nn.Module):
             cfg, prompt_tokens, tokens, prompt_mel, embedding
         )
         if steps < 1:
-            raise InvalidInputError(f"The flow needs at least one step (got {steps}).")
+            raise InvalidInputError(tr("The flow needs at least one step (got {steps}).", steps=steps))
         all_tokens = torch.cat((prompt_tokens.to(dev), tokens.to(dev)), dim=1)
         n_frames = flow_frames(all_tokens.shape[1], cfg.input_frame_rate, cfg.mel_framerate)
         tp = prompt_mel.shape[1]
@@ -148,8 +149,13 @@ class FlowModel(nn.Module):
         if noise is not None:
             if tuple(noise.shape) != (1, n_frames, cfg.mel_dim):
                 raise InvalidInputError(
-                    f"The flow noise must have shape (1, {n_frames}, {cfg.mel_dim}) for {all_tokens.shape[1]} "
-                    f"tokens, got {tuple(noise.shape)}."
+                    tr(
+                        "The flow noise must have shape (1, {n_frames}, {mel_dim}) for {shape} tokens, got {shape2}.",
+                        n_frames=n_frames,
+                        mel_dim=cfg.mel_dim,
+                        shape=all_tokens.shape[1],
+                        shape2=tuple(noise.shape),
+                    )
                 )
             x = noise.to(dev, torch.float32).clone()
         else:
@@ -189,22 +195,39 @@ def _check_inputs(
     """Shapes and id ranges, with messages that say which input is wrong."""
     for name, ids in (("prompt_tokens", prompt_tokens), ("tokens", tokens)):
         if ids.dim() != 2 or ids.shape[0] != 1:
-            raise InvalidInputError(f"The flow expects {name} of shape (1, n), got {tuple(ids.shape)}.")
+            raise InvalidInputError(
+                tr("The flow expects {name} of shape (1, n), got {shape}.", name=name, shape=tuple(ids.shape))
+            )
         if ids.is_floating_point():
-            raise InvalidInputError(f"The flow expects integer {name}, got {ids.dtype}.")
+            raise InvalidInputError(
+                tr("The flow expects integer {name}, got {dtype}.", name=name, dtype=ids.dtype)
+            )
         if ids.numel() and (int(ids.min()) < 0 or int(ids.max()) > cfg.vocab_size):
             raise InvalidInputError(
-                f"The flow got a {name} id outside 0..{cfg.vocab_size} "
-                f"(min {int(ids.min())}, max {int(ids.max())})."
+                tr(
+                    "The flow got a {name} id outside 0..{vocab_size} (min {value}, max {value2}).",
+                    name=name,
+                    vocab_size=cfg.vocab_size,
+                    value=int(ids.min()),
+                    value2=int(ids.max()),
+                )
             )
     if prompt_tokens.shape[1] + tokens.shape[1] == 0:
-        raise InvalidInputError("The flow got no speech tokens at all.")
+        raise InvalidInputError(tr("The flow got no speech tokens at all."))
     if prompt_mel.dim() != 3 or prompt_mel.shape[0] != 1 or prompt_mel.shape[2] != cfg.mel_dim:
         raise InvalidInputError(
-            f"The prompt mel must be (1, frames, {cfg.mel_dim}), got {tuple(prompt_mel.shape)}."
+            tr(
+                "The prompt mel must be (1, frames, {mel_dim}), got {shape}.",
+                mel_dim=cfg.mel_dim,
+                shape=tuple(prompt_mel.shape),
+            )
         )
     if embedding.numel() != cfg.spk_dim:
         raise InvalidInputError(
-            f"The speaker embedding must have {cfg.spk_dim} values, got {embedding.numel()}."
+            tr(
+                "The speaker embedding must have {spk_dim} values, got {value}.",
+                spk_dim=cfg.spk_dim,
+                value=embedding.numel(),
+            )
         )
     return prompt_tokens.long(), tokens.long(), prompt_mel, embedding.reshape(1, cfg.spk_dim)

@@ -20,6 +20,7 @@ from torch import nn
 
 from glmtts_desktop import fsutil
 from glmtts_desktop.engine.errors import CorruptWeightsError, MissingWeightsError
+from glmtts_desktop.i18n import tr
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ def require_file(path: Path, *, what: str, hint: str = REDOWNLOAD_HINT) -> Path:
     """Fail with :class:`MissingWeightsError` unless ``path`` is a regular file."""
     path = Path(path)
     if not path.is_file():
-        raise MissingWeightsError(f"The {what} file {path} is missing.", hint=hint)
+        raise MissingWeightsError(tr("The {what} file {path} is missing.", what=what, path=path), hint=hint)
     return path
 
 
@@ -47,13 +48,21 @@ def read_state_dict(path: Path, *, what: str, hint: str = REDOWNLOAD_HINT) -> di
         obj = _load(path, mmap=zipfile.is_zipfile(path))
     except pickle.UnpicklingError as exc:
         raise CorruptWeightsError(
-            f"The {what} file {path} contains objects other than tensors, or is damaged; it was not loaded.",
+            tr(
+                "The {what} file {path} contains objects other than tensors, or is damaged; it was not loaded.",
+                what=what,
+                path=path,
+            ),
             hint=hint,
             detail=str(exc),
         ) from exc
     except Exception as exc:  # torch raises RuntimeError/EOFError/ValueError... for damaged files
         raise CorruptWeightsError(
-            f"The {what} file {path} cannot be read (damaged or incomplete download).",
+            tr(
+                "The {what} file {path} cannot be read (damaged or incomplete download).",
+                what=what,
+                path=path,
+            ),
             hint=hint,
             detail=f"{type(exc).__name__}: {exc}",
         ) from exc
@@ -63,7 +72,7 @@ def read_state_dict(path: Path, *, what: str, hint: str = REDOWNLOAD_HINT) -> di
         isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in obj.items()
     ):
         raise CorruptWeightsError(
-            f"The {what} file {path} does not hold a table of named tensors.",
+            tr("The {what} file {path} does not hold a table of named tensors.", what=what, path=path),
             hint=hint,
             detail=type(obj).__name__,
         )
@@ -147,7 +156,12 @@ def check_state_dict(
         problems.append(f"non-float tensor(s), e.g. {', '.join(not_float[:3])}")
     if problems:
         raise CorruptWeightsError(
-            f"The {what} file {path} does not match the expected model: {'; '.join(problems)}.",
+            tr(
+                "The {what} file {path} does not match the expected model: {value}.",
+                what=what,
+                path=path,
+                value="; ".join(problems),
+            ),
             hint=hint,
             detail="\n".join(missing + extra + wrong + not_float),
         )

@@ -12,6 +12,7 @@ import logging
 import numpy as np
 
 from glmtts_desktop.engine.errors import ReferenceAudioError
+from glmtts_desktop.i18n import tr
 
 log = logging.getLogger(__name__)
 
@@ -23,25 +24,30 @@ def as_mono_float32(audio: np.ndarray, *, what: str = "reference audio", min_sam
         arr = arr.reshape(-1)
     if arr.ndim != 1:
         raise ReferenceAudioError(
-            f"The {what} must be a single (mono) channel.",
-            hint="Convert the recording to mono before analysing it.",
+            tr("The {what} must be a single (mono) channel.", what=what),
+            hint=tr("Convert the recording to mono before analysing it."),
             detail=f"got an array of shape {arr.shape}",
         )
     if not np.issubdtype(arr.dtype, np.floating):
         raise ReferenceAudioError(
-            f"The {what} must be floating-point samples in [-1, 1].",
-            hint="Decode the file to float samples first.",
+            tr("The {what} must be floating-point samples in [-1, 1].", what=what),
+            hint=tr("Decode the file to float samples first."),
             detail=f"got dtype {arr.dtype}",
         )
     if arr.shape[0] < min_samples:
         raise ReferenceAudioError(
-            f"The {what} is too short ({arr.shape[0]} samples; at least {min_samples} are needed).",
-            hint="Use a recording of a few seconds of clear speech.",
+            tr(
+                "The {what} is too short ({shape} samples; at least {min_samples} are needed).",
+                what=what,
+                shape=arr.shape[0],
+                min_samples=min_samples,
+            ),
+            hint=tr("Use a recording of a few seconds of clear speech."),
         )
     arr = np.ascontiguousarray(arr, dtype=np.float32)
     if not np.isfinite(arr).all():
         raise ReferenceAudioError(
-            f"The {what} contains invalid samples (NaN or infinity).",
-            hint="Re-record or re-export the audio.",
+            tr("The {what} contains invalid samples (NaN or infinity).", what=what),
+            hint=tr("Re-record or re-export the audio."),
         )
     return arr

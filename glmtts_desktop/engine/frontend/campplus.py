@@ -17,6 +17,7 @@ import torchaudio.compliance.kaldi as kaldi
 
 from glmtts_desktop.engine.errors import CorruptWeightsError, MissingWeightsError
 from glmtts_desktop.engine.frontend._audio_checks import as_mono_float32
+from glmtts_desktop.i18n import tr
 
 log = logging.getLogger(__name__)
 
@@ -35,11 +36,17 @@ def find_campplus(model_dir: Path) -> Path:
         if path.is_file():
             return path
     raise MissingWeightsError(
-        f"The speaker model campplus.onnx is missing: looked for {candidates[0]} and {candidates[1]}.",
+        tr(
+            "The speaker model campplus.onnx is missing: looked for {candidates} and {candidates2}.",
+            candidates=candidates[0],
+            candidates2=candidates[1],
+        ),
         hint=(
-            "It is not part of the Hugging Face download: get frontend/campplus.onnx from the "
-            "GLM-TTS GitHub repository (github.com/zai-org/GLM-TTS) or CosyVoice's campplus.onnx "
-            "(the same CAM++ model) and put it in the model folder's frontend/ folder."
+            tr(
+                "It is not part of the Hugging Face download: get frontend/campplus.onnx from the "
+                "GLM-TTS GitHub repository (github.com/zai-org/GLM-TTS) or CosyVoice's campplus.onnx "
+                "(the same CAM++ model) and put it in the model folder's frontend/ folder."
+            )
         ),
     )
 
@@ -68,8 +75,8 @@ class SpeakerEncoder:
         self.path = Path(onnx_path)
         if not self.path.is_file():
             raise MissingWeightsError(
-                f"The speaker model is missing: {self.path}",
-                hint="Put campplus.onnx in the model folder's frontend/ folder.",
+                tr("The speaker model is missing: {path}", path=self.path),
+                hint=tr("Put campplus.onnx in the model folder's frontend/ folder."),
             )
         opts = ort.SessionOptions()
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
@@ -83,16 +90,16 @@ class SpeakerEncoder:
             self.session = ort.InferenceSession(str(self.path), sess_options=opts, providers=providers)
         except Exception as exc:  # onnxruntime raises its own pybind exception types
             raise CorruptWeightsError(
-                f"The speaker model cannot be loaded: {self.path}",
-                hint="The file is damaged; download campplus.onnx again.",
+                tr("The speaker model cannot be loaded: {path}", path=self.path),
+                hint=tr("The file is damaged; download campplus.onnx again."),
                 detail=str(exc),
             ) from exc
         inputs = self.session.get_inputs()
         shape = inputs[0].shape if inputs else []
         if len(shape) != 3 or (isinstance(shape[2], int) and shape[2] != FBANK_BINS):
             raise CorruptWeightsError(
-                f"The speaker model has an unexpected input {shape}: {self.path}",
-                hint="This is not a CAM++ speaker model; use campplus.onnx.",
+                tr("The speaker model has an unexpected input {shape}: {path}", shape=shape, path=self.path),
+                hint=tr("This is not a CAM++ speaker model; use campplus.onnx."),
             )
         self.input_name = inputs[0].name
         self.provider = self.session.get_providers()[0]
@@ -105,7 +112,12 @@ class SpeakerEncoder:
         flat = np.asarray(out, dtype=np.float32).reshape(-1)
         if flat.shape[0] != EMBEDDING_DIM:
             raise CorruptWeightsError(
-                f"The speaker model returned {flat.shape[0]} values instead of {EMBEDDING_DIM}: {self.path}",
-                hint="This is not the CAM++ speaker model; use campplus.onnx.",
+                tr(
+                    "The speaker model returned {shape} values instead of {EMBEDDING_DIM}: {path}",
+                    shape=flat.shape[0],
+                    EMBEDDING_DIM=EMBEDDING_DIM,
+                    path=self.path,
+                ),
+                hint=tr("This is not the CAM++ speaker model; use campplus.onnx."),
             )
         return flat.copy()

@@ -17,6 +17,7 @@ import torch
 from glmtts_desktop.engine.errors import ReferenceAudioError
 from glmtts_desktop.engine.frontend._audio_checks import as_mono_float32
 from glmtts_desktop.engine.frontend.mel_filters import hann_window, slaney_mel_bank
+from glmtts_desktop.i18n import tr
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +34,11 @@ def framing(sample_rate: int) -> tuple[int, int]:
         return FRAMINGS[int(sample_rate)]
     except KeyError:
         raise ReferenceAudioError(
-            f"Prompt mel features exist only for 24000 or 32000 Hz, not {sample_rate} Hz.",
-            hint="Resample the prompt to the engine's output rate first.",
+            tr(
+                "Prompt mel features exist only for 24000 or 32000 Hz, not {sample_rate} Hz.",
+                sample_rate=sample_rate,
+            ),
+            hint=tr("Resample the prompt to the engine's output rate first."),
         ) from None
 
 
@@ -45,8 +49,8 @@ def prompt_mel_tensor(wave: torch.Tensor, sample_rate: int) -> torch.Tensor:
     if wave.shape[-1] <= pad:
         # reflect padding needs more samples than the pad; such a clip has no full frame anyway
         raise ReferenceAudioError(
-            f"The reference audio is too short for mel analysis ({wave.shape[-1]} samples).",
-            hint="Use a recording of a few seconds of clear speech.",
+            tr("The reference audio is too short for mel analysis ({shape} samples).", shape=wave.shape[-1]),
+            hint=tr("Use a recording of a few seconds of clear speech."),
         )
     device = wave.device
     x = torch.nn.functional.pad(wave.reshape(1, 1, -1), (pad, pad), mode="reflect").reshape(1, -1)

@@ -19,6 +19,7 @@ import torchaudio
 
 from glmtts_desktop.engine.errors import ReferenceAudioError
 from glmtts_desktop.engine.frontend._audio_checks import as_mono_float32
+from glmtts_desktop.i18n import tr
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +43,8 @@ def resample_tensor(wave: torch.Tensor, sr_in: int, sr_out: int) -> torch.Tensor
     """Resample a float32 tensor (..., time) on its own device; returns it unchanged if rates match."""
     if sr_in <= 0 or sr_out <= 0:
         raise ReferenceAudioError(
-            f"Invalid sample rate ({sr_in} Hz -> {sr_out} Hz).",
-            hint="The audio file reports a sample rate that cannot be used.",
+            tr("Invalid sample rate ({sr_in} Hz -> {sr_out} Hz).", sr_in=sr_in, sr_out=sr_out),
+            hint=tr("The audio file reports a sample rate that cannot be used."),
         )
     if int(sr_in) == int(sr_out):
         return wave

@@ -19,6 +19,7 @@ import torch
 
 from glmtts_desktop.engine.errors import CorruptWeightsError, MissingWeightsError
 from glmtts_desktop.engine.frontend.mel_filters import hann_window, slaney_mel_bank
+from glmtts_desktop.i18n import tr
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +56,8 @@ class WhisperFeatureConfig:
         path = Path(path)
         if not path.is_file():
             raise MissingWeightsError(
-                f"The speech tokenizer's feature settings are missing: {path}",
-                hint="Download the model again or import a complete model folder.",
+                tr("The speech tokenizer's feature settings are missing: {path}", path=path),
+                hint=tr("Download the model again or import a complete model folder."),
             )
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
@@ -65,14 +66,14 @@ class WhisperFeatureConfig:
             cfg = cls.from_dict(data)
         except (OSError, ValueError, TypeError) as exc:
             raise CorruptWeightsError(
-                f"The speech tokenizer's feature settings cannot be read: {path}",
-                hint="Download the model again.",
+                tr("The speech tokenizer's feature settings cannot be read: {path}", path=path),
+                hint=tr("Download the model again."),
                 detail=str(exc),
             ) from exc
         if cfg.padding_value != 0.0 or data.get("do_normalize"):
             raise CorruptWeightsError(
-                f"Unsupported feature settings in {path} (padding_value/do_normalize).",
-                hint="This does not look like the GLM-TTS speech tokenizer.",
+                tr("Unsupported feature settings in {path} (padding_value/do_normalize).", path=path),
+                hint=tr("This does not look like the GLM-TTS speech tokenizer."),
             )
         return cfg
 

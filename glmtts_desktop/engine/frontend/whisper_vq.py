@@ -21,6 +21,7 @@ from glmtts_desktop.engine.frontend._audio_checks import as_mono_float32
 from glmtts_desktop.engine.frontend.whisper_features import WhisperFeatureConfig, whisper_log_mel
 from glmtts_desktop.engine.frontend.whisper_vq_config import WhisperVQConfig
 from glmtts_desktop.engine.frontend.whisper_vq_model import WhisperVQEncoder
+from glmtts_desktop.i18n import tr
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +39,8 @@ def _resolve_device(device: torch.device | str) -> torch.device:
     dev = torch.device(device)
     if dev.type == "cuda" and not torch.cuda.is_available():
         raise DeviceError(
-            "CUDA was requested for the speech tokenizer but no GPU is available.",
-            hint="Choose the CPU device.",
+            tr("CUDA was requested for the speech tokenizer but no GPU is available."),
+            hint=tr("Choose the CPU device."),
         )
     return dev
 
@@ -110,8 +111,8 @@ def load_encoder_state(
     files = sorted(folder.glob("model*.safetensors"))
     if not files:
         raise MissingWeightsError(
-            f"The speech tokenizer weights are missing: {folder / 'model.safetensors'}",
-            hint="Download the model again or import a complete model folder.",
+            tr("The speech tokenizer weights are missing: {value}", value=folder / "model.safetensors"),
+            hint=tr("Download the model again or import a complete model folder."),
         )
     want = expected_shapes(cfg)
     state: dict[str, torch.Tensor] = {}
@@ -134,8 +135,11 @@ def load_encoder_state(
                     shape = tuple(fh.get_slice(key).get_shape())
                     if shape != want[new]:
                         raise CorruptWeightsError(
-                            f"The speech tokenizer weights do not match its configuration: {path}",
-                            hint="Download the model again.",
+                            tr(
+                                "The speech tokenizer weights do not match its configuration: {path}",
+                                path=path,
+                            ),
+                            hint=tr("Download the model again."),
                             detail=f"{key}: shape {list(shape)}, expected {list(want[new])}",
                         )
                     tensor = fh.get_tensor(key)
@@ -148,22 +152,31 @@ def load_encoder_state(
             raise
         except (SafetensorError, OSError, RuntimeError, ValueError) as exc:
             raise CorruptWeightsError(
-                f"The speech tokenizer weights cannot be read: {path}",
-                hint="The file is damaged or incomplete; download the model again.",
+                tr("The speech tokenizer weights cannot be read: {path}", path=path),
+                hint=tr("The file is damaged or incomplete; download the model again."),
                 detail=str(exc),
             ) from exc
     names = ", ".join(p.name for p in files)
     missing = sorted(set(want) - set(state))
     if missing:
         raise CorruptWeightsError(
-            f"The speech tokenizer weights are incomplete ({len(missing)} tensors missing) in {folder} ({names}).",
-            hint="Download the model again.",
+            tr(
+                "The speech tokenizer weights are incomplete ({missing} tensors missing) in {folder} ({names}).",
+                missing=len(missing),
+                folder=folder,
+                names=names,
+            ),
+            hint=tr("Download the model again."),
             detail="missing: " + ", ".join(PREFIX + m for m in missing[:20]),
         )
     if unexpected:
         raise CorruptWeightsError(
-            f"The speech tokenizer weights contain unexpected tensors in {folder} ({names}).",
-            hint="This does not look like the GLM-TTS speech tokenizer; download it again.",
+            tr(
+                "The speech tokenizer weights contain unexpected tensors in {folder} ({names}).",
+                folder=folder,
+                names=names,
+            ),
+            hint=tr("This does not look like the GLM-TTS speech tokenizer; download it again."),
             detail="unexpected: " + ", ".join(unexpected[:20]),
         )
     absent_unused = sorted(set(_UNUSED_KEYS) - seen_unused)
@@ -231,16 +244,20 @@ def load_speech_tokenizer(
     folder = Path(folder)
     if not folder.is_dir():
         raise MissingWeightsError(
-            f"The speech tokenizer folder is missing: {folder}",
-            hint="Download the model again or import a complete model folder.",
+            tr("The speech tokenizer folder is missing: {folder}", folder=folder),
+            hint=tr("Download the model again or import a complete model folder."),
         )
     cfg = WhisperVQConfig.from_file(folder / "config.json")
     feats = WhisperFeatureConfig.from_file(folder / "preprocessor_config.json")
     if feats.feature_size != cfg.num_mel_bins:
         raise CorruptWeightsError(
-            f"The speech tokenizer's feature size ({feats.feature_size}) does not match its "
-            f"model ({cfg.num_mel_bins} mel bins) in {folder}.",
-            hint="Download the model again.",
+            tr(
+                "The speech tokenizer's feature size ({feature_size}) does not match its model ({num_mel_bins} mel bins) in {folder}.",
+                feature_size=feats.feature_size,
+                num_mel_bins=cfg.num_mel_bins,
+                folder=folder,
+            ),
+            hint=tr("Download the model again."),
         )
     dev, dt = _resolve_device(device), _resolve_dtype(dtype)
     state = load_encoder_state(folder, cfg, device=dev, dtype=dt)

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from glmtts_desktop.engine.errors import CorruptWeightsError, MissingWeightsError
+from glmtts_desktop.i18n import tr
 
 log = logging.getLogger(__name__)
 
@@ -72,8 +73,8 @@ class WhisperVQConfig:
             problems.append("quantize_causal_block_size smaller than the pooling kernel")
         if problems:
             raise CorruptWeightsError(
-                f"The speech tokenizer configuration is not supported: {source}",
-                hint="This does not look like the GLM-TTS speech tokenizer; download it again.",
+                tr("The speech tokenizer configuration is not supported: {source}", source=source),
+                hint=tr("This does not look like the GLM-TTS speech tokenizer; download it again."),
                 detail="; ".join(problems),
             )
 
@@ -97,8 +98,8 @@ class WhisperVQConfig:
                     raise TypeError(f"{name} must be an integer")
         except TypeError as exc:
             raise CorruptWeightsError(
-                f"The speech tokenizer configuration is malformed: {source}",
-                hint="Download the model again.",
+                tr("The speech tokenizer configuration is malformed: {source}", source=source),
+                hint=tr("Download the model again."),
                 detail=str(exc),
             ) from exc
         cfg.validate(source)
@@ -109,8 +110,8 @@ class WhisperVQConfig:
         path = Path(path)
         if not path.is_file():
             raise MissingWeightsError(
-                f"The speech tokenizer configuration is missing: {path}",
-                hint="Download the model again or import a complete model folder.",
+                tr("The speech tokenizer configuration is missing: {path}", path=path),
+                hint=tr("Download the model again or import a complete model folder."),
             )
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
@@ -118,8 +119,8 @@ class WhisperVQConfig:
                 raise ValueError("not a JSON object")
         except (OSError, ValueError) as exc:
             raise CorruptWeightsError(
-                f"The speech tokenizer configuration cannot be read: {path}",
-                hint="Download the model again.",
+                tr("The speech tokenizer configuration cannot be read: {path}", path=path),
+                hint=tr("Download the model again."),
                 detail=str(exc),
             ) from exc
         return cls.from_dict(data, source=str(path))

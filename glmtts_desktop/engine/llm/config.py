@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from glmtts_desktop.engine.errors import CorruptWeightsError, MissingWeightsError
+from glmtts_desktop.i18n import tr
 
 log = logging.getLogger(__name__)
 
@@ -163,7 +164,7 @@ class LlmConfig:
         path = Path(path)
         if not path.is_file():
             raise MissingWeightsError(
-                f"The speech model's configuration file is missing: {path}.",
+                tr("The speech model's configuration file is missing: {path}.", path=path),
                 hint=_HINT_REDOWNLOAD,
                 detail=str(path),
             )
@@ -184,7 +185,7 @@ class LlmConfig:
 
 def _bad(source: str, why: str) -> CorruptWeightsError:
     return CorruptWeightsError(
-        f"The speech model's configuration {source} cannot be used: {why}.",
+        tr("The speech model's configuration {source} cannot be used: {why}.", source=source, why=why),
         hint=_HINT_REDOWNLOAD,
         detail=source,
     )

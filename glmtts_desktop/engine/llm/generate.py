@@ -24,6 +24,7 @@ from glmtts_desktop.engine.llm.device_sampling import DeviceSampler
 from glmtts_desktop.engine.llm.model import SpeechLM
 from glmtts_desktop.engine.llm.sampling import METHODS, TokenSampler
 from glmtts_desktop.engine.types import CancelToken
+from glmtts_desktop.i18n import tr
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +88,7 @@ def generate_speech_tokens(
         raise ValueError(f"unknown sampling method {method!r}; expected one of {METHODS}")
     if text_len <= 0:
         raise TextInputError(
-            "There is no text to speak in this segment.", hint="Enter some text and try again."
+            tr("There is no text to speak in this segment."), hint=tr("Enter some text and try again.")
         )
     dev = model.device
     if torch.device(generator.device).type != dev.type:
@@ -98,8 +99,12 @@ def generate_speech_tokens(
         raise ValueError(f"input ids must be non-empty and within [0, {cfg.vocab_size})")
     if n_prompt >= cfg.max_position_embeddings:
         raise TextInputError(
-            f"The prompt is too long for the model ({n_prompt} tokens, limit {cfg.max_position_embeddings}).",
-            hint="Use a shorter reference recording or split the text.",
+            tr(
+                "The prompt is too long for the model ({n_prompt} tokens, limit {max_position_embeddings}).",
+                n_prompt=n_prompt,
+                max_position_embeddings=cfg.max_position_embeddings,
+            ),
+            hint=tr("Use a shorter reference recording or split the text."),
         )
     min_len = int(text_len * min_ratio)
     max_len = int(text_len * max_ratio)

@@ -31,6 +31,7 @@ from glmtts_desktop.engine.llm.safetensors_io import (
     read_into,
     write_streaming,
 )
+from glmtts_desktop.i18n import tr
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ def _shard_map(llm_dir: Path) -> dict[str, Path]:
                 raise TypeError("weight_map is not a name -> file mapping")
         except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as exc:
             raise CorruptWeightsError(
-                f"The speech model's shard index {index} cannot be read ({exc}).",
+                tr("The speech model's shard index {index} cannot be read ({exc}).", index=index, exc=exc),
                 hint=HINT_REDOWNLOAD,
                 detail=str(index),
             ) from exc
@@ -68,7 +69,11 @@ def _shard_map(llm_dir: Path) -> dict[str, Path]:
         for name, fname in weight_map.items():
             if Path(fname).name != fname:  # no path components: stay inside the folder
                 raise CorruptWeightsError(
-                    f"The shard index {index} points outside the model folder ({fname!r}).",
+                    tr(
+                        "The shard index {index} points outside the model folder ({fname}).",
+                        index=index,
+                        fname=repr(fname),
+                    ),
                     hint=HINT_REDOWNLOAD,
                     detail=str(index),
                 )
@@ -78,7 +83,11 @@ def _shard_map(llm_dir: Path) -> dict[str, Path]:
     if single.is_file():
         return {name: single for name in read_header(single)}
     raise MissingWeightsError(
-        f"The speech model's weights are missing: neither {index} nor {single} exists.",
+        tr(
+            "The speech model's weights are missing: neither {index} nor {single} exists.",
+            index=index,
+            single=single,
+        ),
         hint=HINT_REDOWNLOAD,
         detail=str(llm_dir),
     )
@@ -91,7 +100,7 @@ def check_checkpoint(llm_dir: Path, cfg: LlmConfig) -> dict[Path, dict[str, Tens
     for shard in sorted(set(shard_of.values())):
         if not shard.is_file():
             raise MissingWeightsError(
-                f"The speech model's weight file {shard} is missing.",
+                tr("The speech model's weight file {shard} is missing.", shard=shard),
                 hint=HINT_REDOWNLOAD,
                 detail=str(shard),
             )
@@ -102,7 +111,11 @@ def check_checkpoint(llm_dir: Path, cfg: LlmConfig) -> dict[Path, dict[str, Tens
         info = headers[shard].get(name)
         if info is None:
             raise CorruptWeightsError(
-                f"The weight file {shard} does not contain the tensor {name!r} that its index lists.",
+                tr(
+                    "The weight file {shard} does not contain the tensor {name} that its index lists.",
+                    shard=shard,
+                    name=repr(name),
+                ),
                 hint=HINT_REDOWNLOAD,
                 detail=str(shard),
             )
@@ -115,19 +128,34 @@ def check_checkpoint(llm_dir: Path, cfg: LlmConfig) -> dict[Path, dict[str, Tens
             ):
                 continue  # redundant copy of the tied head
             raise CorruptWeightsError(
-                f"The weight file {shard} holds an unexpected tensor {name!r}; it does not belong to this model.",
-                hint="Check that the folder holds the GLM-TTS speech model, or re-download it.",
+                tr(
+                    "The weight file {shard} holds an unexpected tensor {name}; it does not belong to this model.",
+                    shard=shard,
+                    name=repr(name),
+                ),
+                hint=tr("Check that the folder holds the GLM-TTS speech model, or re-download it."),
                 detail=str(shard),
             )
         if info.shape != want:
             raise CorruptWeightsError(
-                f"The tensor {name!r} in {shard} has shape {list(info.shape)}, expected {list(want)}.",
-                hint="The weights do not match config.json; re-download the model.",
+                tr(
+                    "The tensor {name} in {shard} has shape {shape}, expected {want}.",
+                    name=repr(name),
+                    shard=shard,
+                    shape=list(info.shape),
+                    want=list(want),
+                ),
+                hint=tr("The weights do not match config.json; re-download the model."),
                 detail=str(shard),
             )
         if info.dtype not in _FLOAT_DTYPES:
             raise CorruptWeightsError(
-                f"The tensor {name!r} in {shard} has dtype {info.dtype}, expected a float type.",
+                tr(
+                    "The tensor {name} in {shard} has dtype {dtype}, expected a float type.",
+                    name=repr(name),
+                    shard=shard,
+                    dtype=info.dtype,
+                ),
                 hint=HINT_REDOWNLOAD,
                 detail=str(shard),
             )
@@ -137,7 +165,12 @@ def check_checkpoint(llm_dir: Path, cfg: LlmConfig) -> dict[Path, dict[str, Tens
         where = llm_dir / INDEX_NAME if (llm_dir / INDEX_NAME).is_file() else llm_dir / SINGLE_NAME
         more = f" and {len(missing) - 1} more" if len(missing) > 1 else ""
         raise CorruptWeightsError(
-            f"The speech model in {where} lacks the tensor {missing[0]!r}{more}.",
+            tr(
+                "The speech model in {where} lacks the tensor {missing}{more}.",
+                where=where,
+                missing=repr(missing[0]),
+                more=more,
+            ),
             hint=HINT_REDOWNLOAD,
             detail=", ".join(missing[:20]),
         )
@@ -177,13 +210,19 @@ def load_llm(
                             on_progress(done, total)
             except OSError as exc:
                 raise CorruptWeightsError(
-                    f"The weight file {shard} could not be read ({exc}).",
+                    tr("The weight file {shard} could not be read ({exc}).", shard=shard, exc=exc),
                     hint=HINT_REDOWNLOAD,
                     detail=str(shard),
                 ) from exc
     if done != total:  # check_checkpoint guarantees this; keep the invariant explicit
         raise CorruptWeightsError(
-            f"Only {done} of {total} tensors were loaded from {llm_dir}.", hint=HINT_REDOWNLOAD
+            tr(
+                "Only {done} of {total} tensors were loaded from {llm_dir}.",
+                done=done,
+                total=total,
+                llm_dir=llm_dir,
+            ),
+            hint=HINT_REDOWNLOAD,
         )
     model.requires_grad_(False)
     model.eval()

@@ -21,6 +21,7 @@ import torch
 
 from glmtts_desktop import fsutil
 from glmtts_desktop.engine.errors import CorruptWeightsError
+from glmtts_desktop.i18n import tr
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,9 @@ class TensorInfo:
 
 def _corrupt(path: Path, why: str) -> CorruptWeightsError:
     return CorruptWeightsError(
-        f"The weight file {path} is damaged: {why}.", hint=HINT_REDOWNLOAD, detail=str(path)
+        tr("The weight file {path} is damaged: {why}.", path=path, why=why),
+        hint=HINT_REDOWNLOAD,
+        detail=str(path),
     )
 
 

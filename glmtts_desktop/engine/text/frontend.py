@@ -23,6 +23,7 @@ from glmtts_desktop.engine.text.resources import resource_path
 from glmtts_desktop.engine.text.split import split_by_len
 from glmtts_desktop.engine.text.tokenizer import TextTokenizer
 from glmtts_desktop.engine.types import PronunciationOverride, TextSegment
+from glmtts_desktop.i18n import tr
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ class TextFrontend:
     ) -> list[TextSegment]:
         """Everything the LLM needs per segment; raises TextInputError for unusable text."""
         if not text or not text.strip():
-            raise TextInputError("There is no text to speak.", hint="Type or paste some text.")
+            raise TextInputError(tr("There is no text to speak."), hint=tr("Type or paste some text."))
         t0 = time.perf_counter()
         overrides = tuple(overrides)
         for ov in overrides:
@@ -77,8 +78,8 @@ class TextFrontend:
         segs = self._segments(prot.text, prot.surfaces)
         if not segs:
             raise TextInputError(
-                "Nothing speakable is left in the text after normalisation.",
-                hint="Use words, not only emoji, symbols or punctuation.",
+                tr("Nothing speakable is left in the text after normalisation."),
+                hint=tr("Use words, not only emoji, symbols or punctuation."),
             )
         out = []
         for seg in segs:
@@ -101,8 +102,8 @@ class TextFrontend:
         normalized = self.normalize(transcript)
         if not _speakable(normalized):
             raise TextInputError(
-                "The transcript of the reference audio is empty or has nothing speakable.",
-                hint="Type exactly what is said in the reference recording.",
+                tr("The transcript of the reference audio is empty or has nothing speakable."),
+                hint=tr("Type exactly what is said in the reference recording."),
             )
         return normalized, self.tokenizer.encode(normalized + " ")
 
@@ -161,9 +162,12 @@ class TextFrontend:
                 content = tok.decode([tid])
                 if content not in tok.phoneme_tokens:
                     raise TextInputError(
-                        f"The pronunciation for {surface!r} contains the control token "
-                        f"{content}, which cannot be used there.",
-                        hint="Use phoneme tokens such as <|X|><|ING2|> or plain text.",
+                        tr(
+                            "The pronunciation for {surface} contains the control token {content}, which cannot be used there.",
+                            surface=repr(surface),
+                            content=content,
+                        ),
+                        hint=tr("Use phoneme tokens such as <|X|><|ING2|> or plain text."),
                     )
 
     def _g2p_for(self) -> G2P:

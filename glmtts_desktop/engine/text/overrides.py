@@ -20,6 +20,7 @@ from glmtts_desktop.engine.errors import TextInputError
 from glmtts_desktop.engine.text import placeholders
 from glmtts_desktop.engine.text.resources import atomic_write_text
 from glmtts_desktop.engine.types import PronunciationOverride
+from glmtts_desktop.i18n import tr
 
 log = logging.getLogger(__name__)
 
@@ -31,13 +32,13 @@ def load_replace_dict(path: Path | str) -> dict[str, str]:
         lines = path.read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
         raise TextInputError(
-            f"The pronunciation dictionary {path} does not exist.",
-            hint="Choose an existing .jsonl file.",
+            tr("The pronunciation dictionary {path} does not exist.", path=path),
+            hint=tr("Choose an existing .jsonl file."),
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise TextInputError(
-            f"The pronunciation dictionary {path} cannot be read.",
-            hint="Check that it is a UTF-8 text file.",
+            tr("The pronunciation dictionary {path} cannot be read.", path=path),
+            hint=tr("Check that it is a UTF-8 text file."),
             detail=str(exc),
         ) from exc
     mapping: dict[str, str] = {}
@@ -48,16 +49,24 @@ def load_replace_dict(path: Path | str) -> dict[str, str]:
             item = json.loads(line)
         except ValueError as exc:
             raise TextInputError(
-                f"Line {lineno} of the pronunciation dictionary {path} is not valid JSON.",
-                hint='Each line must look like {"字": "<|Z|><|II4|>"}.',
+                tr(
+                    "Line {lineno} of the pronunciation dictionary {path} is not valid JSON.",
+                    lineno=lineno,
+                    path=path,
+                ),
+                hint=tr('Each line must look like {"字": "<|Z|><|II4|>"}.'),
                 detail=str(exc),
             ) from exc
         if not isinstance(item, dict) or not all(
             isinstance(k, str) and k and isinstance(v, str) for k, v in item.items()
         ):
             raise TextInputError(
-                f"Line {lineno} of the pronunciation dictionary {path} is not a text-to-text mapping.",
-                hint='Each line must look like {"字": "<|Z|><|II4|>"}.',
+                tr(
+                    "Line {lineno} of the pronunciation dictionary {path} is not a text-to-text mapping.",
+                    lineno=lineno,
+                    path=path,
+                ),
+                hint=tr('Each line must look like {"字": "<|Z|><|II4|>"}.'),
             )
         mapping.update(item)
     return mapping
@@ -68,7 +77,7 @@ def save_replace_dict(path: Path | str, mapping: Mapping[str, str]) -> None:
     for k, v in mapping.items():
         if not isinstance(k, str) or not k or not isinstance(v, str):
             raise TextInputError(
-                "A pronunciation dictionary entry needs a non-empty text and a replacement.",
+                tr("A pronunciation dictionary entry needs a non-empty text and a replacement."),
                 detail=repr((k, v)),
             )
     body = "".join(json.dumps({k: v}, ensure_ascii=False) + "\n" for k, v in mapping.items())
@@ -106,24 +115,31 @@ def protect(text: str, overrides: Iterable[PronunciationOverride]) -> Protected:
     everywhere: list[PronunciationOverride] = []
     for ov in overrides:
         if not ov.text:
-            raise TextInputError("A pronunciation override has no text to replace.")
+            raise TextInputError(tr("A pronunciation override has no text to replace."))
         if ov.occurrences is None:
             everywhere.append(ov)
             continue
         for off in ov.occurrences:
             if off < 0 or text[off : off + len(ov.text)] != ov.text:
                 raise TextInputError(
-                    f"The pronunciation override for {ov.text!r} points at character {off}, "
-                    "where the text no longer has it.",
-                    hint="Edit the override again after changing the text.",
+                    tr(
+                        "The pronunciation override for {text} points at character {off}, where the text no longer has it.",
+                        text=repr(ov.text),
+                        off=off,
+                    ),
+                    hint=tr("Edit the override again after changing the text."),
                 )
             explicit.append((off, off + len(ov.text), ov))
     explicit.sort(key=lambda s: (s[0], s[1]))
     for (_s1, e1, a), (s2, _e2, b) in zip(explicit, explicit[1:]):
         if s2 < e1:
             raise TextInputError(
-                f"Two pronunciation overrides overlap ({a.text!r} and {b.text!r}).",
-                hint="Remove one of them.",
+                tr(
+                    "Two pronunciation overrides overlap ({text} and {text2}).",
+                    text=repr(a.text),
+                    text2=repr(b.text),
+                ),
+                hint=tr("Remove one of them."),
             )
     spans = list(explicit)
     # Longer "everywhere" surfaces first, so 银行 is taken before 行.

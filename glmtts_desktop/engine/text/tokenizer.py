@@ -22,6 +22,7 @@ from pathlib import Path
 
 from glmtts_desktop.engine.errors import CorruptWeightsError, MissingWeightsError
 from glmtts_desktop.engine.text.resources import phoneme_inventory
+from glmtts_desktop.i18n import tr
 
 log = logging.getLogger(__name__)
 
@@ -86,12 +87,20 @@ class TextTokenizer:
         for content, tid, lstrip, rstrip in added:
             if not content:
                 raise CorruptWeightsError(
-                    f"The tokenizer in {source} has an empty added token (id {tid}).",
+                    tr(
+                        "The tokenizer in {source} has an empty added token (id {tid}).",
+                        source=source,
+                        tid=tid,
+                    ),
                     hint=_REDOWNLOAD_HINT,
                 )
             if tid in self._added_by_id and self._added_by_id[tid] != content:
                 raise CorruptWeightsError(
-                    f"The tokenizer in {source} gives id {tid} to two added tokens.",
+                    tr(
+                        "The tokenizer in {source} gives id {tid} to two added tokens.",
+                        source=source,
+                        tid=tid,
+                    ),
                     hint=_REDOWNLOAD_HINT,
                 )
             self._added[content] = _Added(content, tid, lstrip, rstrip)
@@ -116,7 +125,7 @@ class TextTokenizer:
         t0 = time.perf_counter()
         if not folder.is_dir():
             raise MissingWeightsError(
-                f"The text tokenizer folder {folder} does not exist.", hint=_REDOWNLOAD_HINT
+                tr("The text tokenizer folder {folder} does not exist.", folder=folder), hint=_REDOWNLOAD_HINT
             )
         ranks = _read_ranks(folder / RANK_FILE)
         added = _read_added_tokens(folder / CONFIG_FILE)
@@ -124,8 +133,12 @@ class TextTokenizer:
         clash = [c for c, tid, _, _ in added if tid in base_ids]
         if clash:
             raise CorruptWeightsError(
-                f"{folder / CONFIG_FILE} gives added tokens ids already used by {RANK_FILE} "
-                f"(e.g. {clash[0]!r}).",
+                tr(
+                    "{value} gives added tokens ids already used by {RANK_FILE} (e.g. {clash}).",
+                    value=folder / CONFIG_FILE,
+                    RANK_FILE=RANK_FILE,
+                    clash=repr(clash[0]),
+                ),
                 hint=_REDOWNLOAD_HINT,
             )
         tok = cls(ranks, added, source=str(folder))
@@ -230,8 +243,11 @@ class TextTokenizer:
             ids = self.encode(s)
             if len(ids) != 1:
                 raise CorruptWeightsError(
-                    f"The tokenizer in {self._source} has no single token for {s!r}; "
-                    "it is not a GLM-TTS text tokenizer.",
+                    tr(
+                        "The tokenizer in {source} has no single token for {s}; it is not a GLM-TTS text tokenizer.",
+                        source=self._source,
+                        s=repr(s),
+                    ),
                     hint=_REDOWNLOAD_HINT,
                 )
             return ids[0]
@@ -247,8 +263,14 @@ class TextTokenizer:
         for k, (index, tid) in enumerate(audio):
             if index != k or tid != ats + k:
                 raise CorruptWeightsError(
-                    f"The audio tokens of the tokenizer in {self._source} are not contiguous "
-                    f"(<|audio_{index}|> has id {tid}, expected <|audio_{k}|> at {ats + k}).",
+                    tr(
+                        "The audio tokens of the tokenizer in {source} are not contiguous (<|audio_{index}|> has id {tid}, expected <|audio_{k}|> at {value}).",
+                        source=self._source,
+                        index=index,
+                        tid=tid,
+                        k=k,
+                        value=ats + k,
+                    ),
                     hint=_REDOWNLOAD_HINT,
                 )
         ate = single(f"<|audio_{len(audio) - 1}|>")
@@ -256,8 +278,11 @@ class TextTokenizer:
         for name in ("ats", "ate", "boa", "eoa"):
             if getattr(ids, name) < pad:
                 raise CorruptWeightsError(
-                    f"The tokenizer in {self._source}: token {name} has an id below "
-                    "<|endoftext|>; the added-token table is damaged.",
+                    tr(
+                        "The tokenizer in {source}: token {name} has an id below <|endoftext|>; the added-token table is damaged.",
+                        source=self._source,
+                        name=name,
+                    ),
                     hint=_REDOWNLOAD_HINT,
                 )
         return ids
@@ -265,7 +290,9 @@ class TextTokenizer:
 
 def _read_ranks(path: Path) -> dict[bytes, int]:
     if not path.is_file():
-        raise MissingWeightsError(f"The text tokenizer file {path} is missing.", hint=_REDOWNLOAD_HINT)
+        raise MissingWeightsError(
+            tr("The text tokenizer file {path} is missing.", path=path), hint=_REDOWNLOAD_HINT
+        )
     ranks: dict[bytes, int] = {}
     lineno = 0
     try:
@@ -281,21 +308,23 @@ def _read_ranks(path: Path) -> dict[bytes, int]:
                 ranks[token] = int(rank_s)
     except (ValueError, binascii.Error) as exc:
         raise CorruptWeightsError(
-            f"The text tokenizer file {path} is damaged (line {lineno}).",
+            tr("The text tokenizer file {path} is damaged (line {lineno}).", path=path, lineno=lineno),
             hint=_REDOWNLOAD_HINT,
             detail=str(exc),
         ) from exc
     except OSError as exc:
         raise CorruptWeightsError(
-            f"The text tokenizer file {path} cannot be read.",
+            tr("The text tokenizer file {path} cannot be read.", path=path),
             hint=_REDOWNLOAD_HINT,
             detail=str(exc),
         ) from exc
     if not ranks:
-        raise CorruptWeightsError(f"The text tokenizer file {path} is empty.", hint=_REDOWNLOAD_HINT)
+        raise CorruptWeightsError(
+            tr("The text tokenizer file {path} is empty.", path=path), hint=_REDOWNLOAD_HINT
+        )
     if len(set(ranks.values())) != len(ranks):
         raise CorruptWeightsError(
-            f"The text tokenizer file {path} gives the same rank to two tokens.",
+            tr("The text tokenizer file {path} gives the same rank to two tokens.", path=path),
             hint=_REDOWNLOAD_HINT,
         )
     # Every byte that can occur in UTF-8 text needs a token, or tiktoken cannot encode it
@@ -303,8 +332,11 @@ def _read_ranks(path: Path) -> dict[bytes, int]:
     missing_bytes = [b for b in _UTF8_BYTES if bytes([b]) not in ranks]
     if missing_bytes:
         raise CorruptWeightsError(
-            f"The text tokenizer file {path} lacks {len(missing_bytes)} single-byte tokens, "
-            "so some text could not be encoded.",
+            tr(
+                "The text tokenizer file {path} lacks {missing_bytes} single-byte tokens, so some text could not be encoded.",
+                path=path,
+                missing_bytes=len(missing_bytes),
+            ),
             hint=_REDOWNLOAD_HINT,
         )
     return ranks
@@ -313,7 +345,9 @@ def _read_ranks(path: Path) -> dict[bytes, int]:
 def _read_added_tokens(path: Path) -> list[tuple[str, int, bool, bool]]:
     """(content, id, lstrip, rstrip) from HF's ``added_tokens_decoder`` table."""
     if not path.is_file():
-        raise MissingWeightsError(f"The text tokenizer file {path} is missing.", hint=_REDOWNLOAD_HINT)
+        raise MissingWeightsError(
+            tr("The text tokenizer file {path} is missing.", path=path), hint=_REDOWNLOAD_HINT
+        )
     try:
         cfg = json.loads(path.read_text(encoding="utf-8"))
         table = cfg["added_tokens_decoder"]
@@ -331,7 +365,7 @@ def _read_added_tokens(path: Path) -> list[tuple[str, int, bool, bool]]:
             )
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise CorruptWeightsError(
-            f"The text tokenizer file {path} is damaged or has no added-token table.",
+            tr("The text tokenizer file {path} is damaged or has no added-token table.", path=path),
             hint=_REDOWNLOAD_HINT,
             detail=f"{type(exc).__name__}: {exc}",
         ) from exc

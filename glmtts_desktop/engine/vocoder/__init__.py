@@ -17,6 +17,7 @@ from glmtts_desktop.engine.vocoder.hift import HINT_24K, HiFT, load_hift, write_
 from glmtts_desktop.engine.vocoder.vocos import HINT_32K, MEL_LOGDIFF, load_vocos_script
 from glmtts_desktop.engine.vocoder.vocos_dev import write_random_vocos
 from glmtts_desktop.errors import InvalidInputError
+from glmtts_desktop.i18n import tr
 
 log = logging.getLogger(__name__)
 
@@ -40,14 +41,21 @@ def load_vocoder(
     if sample_rate == 24000:
         path = model_dir / HIFT_PATH
         if not path.is_file():
-            raise MissingWeightsError(f"The 24 kHz vocoder file {path} is missing.", hint=HINT_24K)
+            raise MissingWeightsError(
+                tr("The 24 kHz vocoder file {path} is missing.", path=path), hint=HINT_24K
+            )
         return HiftVocoder(load_hift(path, device=device))
     if sample_rate == 32000:
         path = model_dir / VOCOS_PATH
         if not path.is_file():
-            raise MissingWeightsError(f"The 32 kHz vocoder file {path} is missing.", hint=HINT_32K)
+            raise MissingWeightsError(
+                tr("The 32 kHz vocoder file {path} is missing.", path=path), hint=HINT_32K
+            )
         return VocosVocoder(load_vocos_script(path, device=device), torch.device(device))
-    raise InvalidInputError(f"Unsupported output sample rate {sample_rate} Hz.", hint="Use 24000 or 32000.")
+    raise InvalidInputError(
+        tr("Unsupported output sample rate {sample_rate} Hz.", sample_rate=sample_rate),
+        hint=tr("Use 24000 or 32000."),
+    )
 
 
 __all__ = [

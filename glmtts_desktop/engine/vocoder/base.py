@@ -18,6 +18,7 @@ import torch
 from glmtts_desktop.engine.vocoder import hift as _hift
 from glmtts_desktop.engine.vocoder import vocos as _vocos
 from glmtts_desktop.errors import InvalidInputError
+from glmtts_desktop.i18n import tr
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ class Vocoder(ABC):
             mel = mel[None]
         if mel.dim() != 3 or mel.shape[0] != 1 or mel.shape[1] != 80:
             raise InvalidInputError(
-                f"The vocoder expects a mel of shape (1, 80, frames), got {tuple(mel.shape)}."
+                tr("The vocoder expects a mel of shape (1, 80, frames), got {shape}.", shape=tuple(mel.shape))
             )
         return mel.to(self.device, torch.float32)
 

@@ -28,6 +28,7 @@ from glmtts_desktop.engine.vocoder.hift_layers import (
     wn,
 )
 from glmtts_desktop.errors import InvalidInputError
+from glmtts_desktop.i18n import tr
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +120,11 @@ class HiFT(nn.Module):
         """
         if mel.dim() != 3 or mel.shape[0] != 1 or mel.shape[1] != self.sizes.in_channels:
             raise InvalidInputError(
-                f"HiFT expects a mel of shape (1, {self.sizes.in_channels}, T), got {tuple(mel.shape)}."
+                tr(
+                    "HiFT expects a mel of shape (1, {in_channels}, T), got {shape}.",
+                    in_channels=self.sizes.in_channels,
+                    shape=tuple(mel.shape),
+                )
             )
         dev = self.stft_window.device
         mel = mel.to(dev, torch.float32)
@@ -137,7 +142,13 @@ class HiFT(nn.Module):
             torch.randn(1, samples, 1, generator=generator, device=gdev)
         if tuple(phase.shape) != (1, n) or tuple(noise.shape) != (1, samples, n):
             raise InvalidInputError(
-                f"HiFT noise shapes must be (1, {n}) and (1, {samples}, {n}); got {tuple(phase.shape)}, {tuple(noise.shape)}."
+                tr(
+                    "HiFT noise shapes must be (1, {n}) and (1, {samples}, {n}); got {shape}, {shape2}.",
+                    n=n,
+                    samples=samples,
+                    shape=tuple(phase.shape),
+                    shape2=tuple(noise.shape),
+                )
             )
         f0 = self.f0_predictor(mel)  # (1, T)
         f0_up = F.interpolate(f0[:, None], scale_factor=HOP_LENGTH, mode="nearest").transpose(1, 2)
@@ -182,7 +193,9 @@ def load_hift(path: Path, *, device: torch.device | str = "cpu", fold: bool = Tr
         sizes = HiftSizes.from_state_dict(state)
     except ValueError as exc:
         raise CorruptWeightsError(
-            f"The 24 kHz vocoder file {path} is not a HiFT checkpoint.", hint=HINT_24K, detail=str(exc)
+            tr("The 24 kHz vocoder file {path} is not a HiFT checkpoint.", path=path),
+            hint=HINT_24K,
+            detail=str(exc),
         ) from exc
     model = HiFT(sizes)
     check_state_dict(model.state_dict(), state, path=path, what="24 kHz vocoder (HiFT)", hint=HINT_24K)

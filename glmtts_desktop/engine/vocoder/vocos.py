@@ -20,6 +20,7 @@ import torch
 from glmtts_desktop.codetrust import read_trusted
 from glmtts_desktop.engine.errors import CorruptWeightsError
 from glmtts_desktop.engine.flow.weights_io import require_file
+from glmtts_desktop.i18n import tr
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ def load_vocos_script(path: Path, *, device: torch.device | str = "cpu") -> torc
             module = torch.jit.load(io.BytesIO(data), map_location=torch.device(device))
     except Exception as exc:  # RuntimeError / ValueError for damaged archives
         raise CorruptWeightsError(
-            f"The 32 kHz vocoder file {path} cannot be read (damaged or incomplete download).",
+            tr("The 32 kHz vocoder file {path} cannot be read (damaged or incomplete download).", path=path),
             hint=HINT_32K,
             detail=f"{type(exc).__name__}: {exc}",
         ) from exc

@@ -35,6 +35,7 @@ from glmtts_desktop.gui.inference.jobs import (
     UnloadJob,
 )
 from glmtts_desktop.gui.inference.voice_cache import VoicePromptCache, voice_key
+from glmtts_desktop.i18n import tr
 
 log = logging.getLogger(__name__)
 
@@ -111,8 +112,8 @@ class InferenceWorker(QObject):
             self.failed.emit(
                 jid,
                 UnexpectedError(
-                    "The computer ran out of memory.",
-                    hint="Close other programs or use a shorter text.",
+                    tr("The computer ran out of memory."),
+                    hint=tr("Close other programs or use a shorter text."),
                     detail=str(exc),
                 ),
             )
@@ -226,7 +227,9 @@ class InferenceWorker(QObject):
     def _voice_for(self, engine: Any, job: GenerateJob) -> VoicePrompt:
         """Voice analysis is the slow part of a first generation; keep the last few by content."""
         if job.reference is None:
-            raise GuiInputError("No reference voice was given.", hint="Record or import a voice first.")
+            raise GuiInputError(
+                tr("No reference voice was given."), hint=tr("Record or import a voice first.")
+            )
         audio = np.ascontiguousarray(job.reference, dtype=np.float32)
         key = voice_key(
             audio,
@@ -245,7 +248,7 @@ class InferenceWorker(QObject):
     def _require_engine(self) -> Any:
         if self._engine is None:
             raise ModelNotReadyError(
-                "The model is not loaded.", hint="Wait for loading to finish, or use Model → Reload."
+                tr("The model is not loaded."), hint=tr("Wait for loading to finish, or use Model → Reload.")
             )
         return self._engine
 
@@ -269,8 +272,8 @@ def _map_foreign(exc: Exception) -> GlmTtsError:
         from glmtts_desktop.engine.errors import GpuOutOfMemoryError
 
         return GpuOutOfMemoryError(
-            "The GPU ran out of memory.",
-            hint="Use a shorter text, close other GPU programs, or unload and reload the model.",
+            tr("The GPU ran out of memory."),
+            hint=tr("Use a shorter text, close other GPU programs, or unload and reload the model."),
             detail=text,
         )
     return UnexpectedError.wrap(exc)

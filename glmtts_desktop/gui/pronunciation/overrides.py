@@ -16,6 +16,7 @@ from pathlib import Path
 
 from glmtts_desktop.engine.types import PronunciationOverride
 from glmtts_desktop.gui.errors import GuiInputError
+from glmtts_desktop.i18n import tr
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ class OverrideSet:
     def add(self, text: str, replacement: str, offset: int | None) -> None:
         """``offset`` None = everywhere. A newer choice replaces an older one for the same place."""
         if not text or not replacement:
-            raise GuiInputError("An override needs the text and what to read instead.")
+            raise GuiInputError(tr("An override needs the text and what to read instead."))
         if offset is None:
             self._items = [o for o in self._items if not (o.text == text and o.occurrences is None)]
             self._items.append(PronunciationOverride(text, replacement, None))
@@ -97,14 +98,16 @@ def read_jsonl(path: Path) -> list[PronunciationOverride]:
     path = Path(path)
     try:
         if path.stat().st_size > MAX_JSONL_BYTES:
-            raise GuiInputError(f"{path.name} is too large for a pronunciation list.")
+            raise GuiInputError(tr("{name} is too large for a pronunciation list.", name=path.name))
         raw = path.read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise GuiInputError(
-            f"Could not read {path.name}.", hint="Check that the file exists.", detail=str(exc)
+            tr("Could not read {name}.", name=path.name),
+            hint=tr("Check that the file exists."),
+            detail=str(exc),
         ) from exc
     except UnicodeDecodeError as exc:
-        raise GuiInputError(f"{path.name} is not UTF-8 text.", detail=str(exc)) from exc
+        raise GuiInputError(tr("{name} is not UTF-8 text.", name=path.name), detail=str(exc)) from exc
     merged: dict[str, str] = {}
     for n, line in enumerate(raw.splitlines(), 1):
         if not line.strip():
@@ -112,12 +115,18 @@ def read_jsonl(path: Path) -> list[PronunciationOverride]:
         try:
             obj = json.loads(line)
         except ValueError as exc:
-            raise GuiInputError(f"Line {n} of {path.name} is not valid JSON.", detail=str(exc)) from exc
+            raise GuiInputError(
+                tr("Line {n} of {name} is not valid JSON.", n=n, name=path.name), detail=str(exc)
+            ) from exc
         if not isinstance(obj, dict) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in obj.items()
         ):
             raise GuiInputError(
-                f'Line {n} of {path.name} must map text to text, like {{"行": "<|X|><|ING2|>"}}.'
+                tr(
+                    'Line {n} of {name} must map text to text, like {{"行": "<|X|><|ING2|>"}}.',
+                    n=n,
+                    name=path.name,
+                )
             )
         merged.update({k: v for k, v in obj.items() if k})
     return [PronunciationOverride(k, v, None) for k, v in merged.items()]
@@ -147,5 +156,5 @@ def write_jsonl(path: Path, overrides: Iterable[PronunciationOverride]) -> None:
         except OSError:
             pass
         raise GuiInputError(
-            f"Could not write {path.name}.", hint="Choose another folder.", detail=str(exc)
+            tr("Could not write {name}.", name=path.name), hint=tr("Choose another folder."), detail=str(exc)
         ) from exc

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from glmtts_desktop import fsutil
+from glmtts_desktop.i18n import tr
 from glmtts_desktop.library.archive.index import ARCHIVE_INDEX, build_index
 from glmtts_desktop.library.archive.readme import README_NAME, readme_text
 from glmtts_desktop.library.errors import ArchiveError, StorageError
@@ -34,7 +35,9 @@ def export_archive(library: Any, out: Path, voice_ids: list[str] | None = None) 
 
     out = Path(out)
     if out.exists() and not (out.is_dir() and not any(out.iterdir())):
-        raise ArchiveError(f"{out} already exists.", hint="Choose a new name for the archive.")
+        raise ArchiveError(
+            tr("{out} already exists.", out=out), hint=tr("Choose a new name for the archive.")
+        )
     out.parent.mkdir(parents=True, exist_ok=True)
     stage = fsutil.temp_name(out.parent, out.name + ".bag")
     try:
@@ -72,7 +75,7 @@ def export_archive(library: Any, out: Path, voice_ids: list[str] | None = None) 
     except OSError as exc:
         raise storage_error(exc, "archive", out) from exc
     except bagit.BagError as exc:
-        raise StorageError("Could not write the archive.", detail=str(exc)) from exc
+        raise StorageError(tr("Could not write the archive."), detail=str(exc)) from exc
     finally:
         if stage.exists():
             shutil.rmtree(stage, ignore_errors=True)

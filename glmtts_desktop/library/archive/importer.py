@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from glmtts_desktop.i18n import tr
 from glmtts_desktop.library.archive.index import ARCHIVE_INDEX, INDEX_FORMAT
 from glmtts_desktop.library.archive.readme import README_NAME
 from glmtts_desktop.library.archive.restore import ImportReport, Restorer
@@ -46,9 +47,11 @@ def import_archive(library: Any, path: Path, *, on_duplicate: str = "ask") -> Im
         raise ValueError(f"on_duplicate must be one of {POLICIES}")
     path = Path(path)
     if path.is_symlink():
-        raise UnsafeArchiveError(f"{path.name} is a link; choose the archive itself.")
+        raise UnsafeArchiveError(tr("{name} is a link; choose the archive itself.", name=path.name))
     if not path.exists():
-        raise ArchiveError(f"{path} does not exist.", hint="Choose the archive folder or .zip file.")
+        raise ArchiveError(
+            tr("{path} does not exist.", path=path), hint=tr("Choose the archive folder or .zip file.")
+        )
     with tempfile.TemporaryDirectory(prefix=".import-", dir=library.root) as work:
         if path.is_file():
             extract_zip(path, Path(work))
@@ -69,20 +72,20 @@ def _validate_bag(bag_dir: Path) -> None:
     for p in bag_dir.iterdir():
         if p.name != "data" and p.name not in TAG_FILES:
             raise UnsafeArchiveError(
-                f"The archive contains an unknown file ({p.name}); it was not imported.",
-                hint="Only import archives made by GLM-TTS Desktop.",
+                tr("The archive contains an unknown file ({name}); it was not imported.", name=p.name),
+                hint=tr("Only import archives made by GLM-TTS Desktop."),
             )
     try:
         bagit.Bag(str(bag_dir)).validate(processes=1)
     except bagit.BagValidationError as exc:
         changed = sorted({str(getattr(d, "path", d)) for d in getattr(exc, "details", [])})
         raise ArchiveChecksumError(
-            "The archive is damaged or was changed: " + (", ".join(changed[:5]) or str(exc)) + ".",
-            hint="Nothing was imported. Use an undamaged copy of the archive.",
+            tr("The archive is damaged or was changed: {files}.", files=", ".join(changed[:5]) or str(exc)),
+            hint=tr("Nothing was imported. Use an undamaged copy of the archive."),
             detail=str(exc),
         ) from exc
     except bagit.BagError as exc:
-        raise ArchiveError("The archive cannot be read.", detail=str(exc)) from exc
+        raise ArchiveError(tr("The archive cannot be read."), detail=str(exc)) from exc
 
 
 def _verified_index(bag_dir: Path) -> dict[str, Any]:
@@ -91,9 +94,9 @@ def _verified_index(bag_dir: Path) -> dict[str, Any]:
     try:
         index = json.loads((data / ARCHIVE_INDEX).read_text("utf-8"))
     except (OSError, ValueError) as exc:
-        raise ArchiveError("The archive's index (archive.json) cannot be read.", detail=str(exc)) from exc
+        raise ArchiveError(tr("The archive's index (archive.json) cannot be read."), detail=str(exc)) from exc
     if not isinstance(index, dict) or index.get("format") != INDEX_FORMAT:
-        raise ArchiveError("This archive was made by an unknown version of the app.")
+        raise ArchiveError(tr("This archive was made by an unknown version of the app."))
     known = {ARCHIVE_INDEX, README_NAME, *index.get("transcripts", {})}
     checked: list[tuple[str, str | None]] = []
     for v in index["voices"]:
@@ -111,16 +114,20 @@ def _verified_index(bag_dir: Path) -> dict[str, Any]:
         check_member_name(rel)
         p = data / rel
         if not p.is_file():
-            raise ArchiveChecksumError(f"The archive is missing {rel}.", hint="Nothing was imported.")
+            raise ArchiveChecksumError(
+                tr("The archive is missing {rel}.", rel=rel), hint=tr("Nothing was imported.")
+            )
         if digest is not None and sha256_file(p) != digest:
-            raise ArchiveChecksumError(f"{rel} in the archive was changed.", hint="Nothing was imported.")
+            raise ArchiveChecksumError(
+                tr("{rel} in the archive was changed.", rel=rel), hint=tr("Nothing was imported.")
+            )
         known.add(rel)
     for p in data.rglob("*"):
         rel = p.relative_to(data).as_posix()
         if p.is_file() and rel not in known:
             raise UnsafeArchiveError(
-                f"The archive contains an unknown file ({rel}); it was not imported.",
-                hint="Only import archives made by GLM-TTS Desktop.",
+                tr("The archive contains an unknown file ({rel}); it was not imported.", rel=rel),
+                hint=tr("Only import archives made by GLM-TTS Desktop."),
             )
     return index
 

@@ -14,6 +14,7 @@ import stat
 import zipfile
 from pathlib import Path, PurePosixPath
 
+from glmtts_desktop.i18n import tr
 from glmtts_desktop.library.errors import ArchiveError, UnsafeArchiveError
 
 MAX_MEMBERS = 200_000
@@ -27,15 +28,20 @@ def check_member_name(name: str) -> PurePosixPath:
     """The member's path, or UnsafeArchiveError for absolute names and ``..``."""
     if not name or name.startswith(("/", "\\")) or _DRIVE.match(name) or "\x00" in name:
         raise UnsafeArchiveError(
-            f"The archive contains a file with an absolute name ({name!r}); it was not imported.",
-            hint="Only import archives made by GLM-TTS Desktop or that you trust.",
+            tr(
+                "The archive contains a file with an absolute name ({name}); it was not imported.",
+                name=repr(name),
+            ),
+            hint=tr("Only import archives made by GLM-TTS Desktop or that you trust."),
         )
     parts = PurePosixPath(name.replace("\\", "/")).parts
     if ".." in parts:
         raise UnsafeArchiveError(
-            f"The archive contains a file that would be written outside its folder ({name!r}); "
-            "it was not imported.",
-            hint="Only import archives made by GLM-TTS Desktop or that you trust.",
+            tr(
+                "The archive contains a file that would be written outside its folder ({name}); it was not imported.",
+                name=repr(name),
+            ),
+            hint=tr("Only import archives made by GLM-TTS Desktop or that you trust."),
         )
     return PurePosixPath(*parts)
 
@@ -43,29 +49,40 @@ def check_member_name(name: str) -> PurePosixPath:
 def _check_zip(zf: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
     infos = zf.infolist()
     if len(infos) > MAX_MEMBERS:
-        raise UnsafeArchiveError(f"The archive has too many files ({len(infos)}); it was not imported.")
+        raise UnsafeArchiveError(
+            tr("The archive has too many files ({infos}); it was not imported.", infos=len(infos))
+        )
     total = 0
     for info in infos:
         check_member_name(info.filename)
         mode = info.external_attr >> 16
         if stat.S_ISLNK(mode):
             raise UnsafeArchiveError(
-                f"The archive contains a link ({info.filename}); links are not imported.",
-                hint="Export the archive again without links.",
+                tr(
+                    "The archive contains a link ({filename}); links are not imported.",
+                    filename=info.filename,
+                ),
+                hint=tr("Export the archive again without links."),
             )
         if info.flag_bits & 0x1:
-            raise ArchiveError(f"The archive is encrypted ({info.filename}); it cannot be imported.")
+            raise ArchiveError(
+                tr("The archive is encrypted ({filename}); it cannot be imported.", filename=info.filename)
+            )
         total += info.file_size
         if total > MAX_TOTAL_BYTES:
             raise UnsafeArchiveError(
-                "The archive would expand to more than 64 GB; it was not imported.",
-                hint="It may be damaged or a decompression bomb.",
+                tr("The archive would expand to more than 64 GB; it was not imported."),
+                hint=tr("It may be damaged or a decompression bomb."),
             )
         if info.file_size > RATIO_FLOOR_BYTES and info.file_size > MAX_RATIO * max(info.compress_size, 1):
             ratio = info.file_size // max(info.compress_size, 1)
             raise UnsafeArchiveError(
-                f"A file in the archive ({info.filename}) expands {ratio} times; it was not imported.",
-                hint="It may be damaged or a decompression bomb.",
+                tr(
+                    "A file in the archive ({filename}) expands {ratio} times; it was not imported.",
+                    filename=info.filename,
+                    ratio=ratio,
+                ),
+                hint=tr("It may be damaged or a decompression bomb."),
             )
     return infos
 
@@ -75,7 +92,7 @@ def extract_zip(path: Path, dest: Path) -> None:
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
-        raise ArchiveError(f"{path.name} is not a readable zip file.", detail=str(exc)) from exc
+        raise ArchiveError(tr("{name} is not a readable zip file.", name=path.name), detail=str(exc)) from exc
     with zf:
         for info in _check_zip(zf):
             target = dest.joinpath(*check_member_name(info.filename).parts)
@@ -93,7 +110,10 @@ def _extract_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path) ->
             written += len(chunk)
             if written > info.file_size:
                 raise UnsafeArchiveError(
-                    f"A file in the archive ({info.filename}) is larger than it says; it was not imported."
+                    tr(
+                        "A file in the archive ({filename}) is larger than it says; it was not imported.",
+                        filename=info.filename,
+                    )
                 )
             out.write(chunk)
 
@@ -107,11 +127,13 @@ def check_folder(root: Path) -> None:
             rel = p.relative_to(root).as_posix()
             if stat.S_ISLNK(st.st_mode):
                 raise UnsafeArchiveError(
-                    f"The archive contains a link ({rel}); links are not imported.",
-                    hint="Replace the link with the file itself, or export the archive again.",
+                    tr("The archive contains a link ({rel}); links are not imported.", rel=rel),
+                    hint=tr("Replace the link with the file itself, or export the archive again."),
                 )
             if not (stat.S_ISDIR(st.st_mode) or stat.S_ISREG(st.st_mode)):
-                raise UnsafeArchiveError(f"The archive contains something that is not a file ({rel}).")
+                raise UnsafeArchiveError(
+                    tr("The archive contains something that is not a file ({rel}).", rel=rel)
+                )
 
 
 def find_bag_root(folder: Path) -> Path:
@@ -122,6 +144,6 @@ def find_bag_root(folder: Path) -> Path:
     if len(subs) == 1 and subs[0].is_dir() and (subs[0] / "bagit.txt").is_file():
         return subs[0]
     raise ArchiveError(
-        "This is not a GLM-TTS Desktop archive (no bagit.txt found).",
-        hint="Choose the archive folder or .zip file that the app exported.",
+        tr("This is not a GLM-TTS Desktop archive (no bagit.txt found)."),
+        hint=tr("Choose the archive folder or .zip file that the app exported."),
     )
