@@ -1,4 +1,4 @@
-"""Finding bundled resources (translations, icons) both from a checkout and a PyInstaller build."""
+"""Finding bundled resources (manifest, text data, translations, icons): checkout, wheel or PyInstaller build."""
 
 from __future__ import annotations
 
@@ -7,11 +7,21 @@ from pathlib import Path
 
 
 def resources_root() -> Path:
-    """``resources/`` next to the package in a checkout, or under ``sys._MEIPASS`` when frozen."""
+    """The one place that knows where ``resources/`` is.
+
+    Under ``sys._MEIPASS`` when frozen (PyInstaller); next to the package in a source checkout
+    or an editable install; inside the package as ``_resources`` in an installed wheel (setup.py
+    copies it there, since a wheel has no "next to the package").
+    """
     frozen = getattr(sys, "_MEIPASS", None)
     if frozen:
         return Path(frozen) / "resources"
-    return Path(__file__).resolve().parents[1] / "resources"
+    here = Path(__file__).resolve().parent
+    checkout = here.parent / "resources"
+    if (checkout / "models" / "manifest.json").is_file():
+        return checkout
+    installed = here / "_resources"
+    return installed if installed.is_dir() else checkout
 
 
 def resource_path(*parts: str) -> Path:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,18 +69,10 @@ class Manifest:
 
 
 def resources_dir() -> Path:
-    """``resources/`` next to the package (source checkout) or inside a PyInstaller bundle."""
-    bundle = getattr(sys, "_MEIPASS", None)
-    candidates = []
-    if bundle:
-        candidates.append(Path(bundle) / "resources")
-    here = Path(__file__).resolve()
-    candidates.append(here.parents[2] / "resources")
-    candidates.append(here.parents[1] / "resources")
-    for c in candidates:
-        if (c / "models" / "manifest.json").is_file():
-            return c
-    return candidates[-2] if not bundle else candidates[0]
+    """``resources/`` of this installation (checkout, wheel or PyInstaller bundle)."""
+    from glmtts_desktop.resources import resources_root
+
+    return resources_root()
 
 
 def default_manifest_path() -> Path:

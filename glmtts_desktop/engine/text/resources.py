@@ -10,7 +10,6 @@ import functools
 import json
 import logging
 import os
-import sys
 from pathlib import Path
 
 from glmtts_desktop import fsutil
@@ -25,10 +24,9 @@ def resource_dir() -> Path:
     override = os.environ.get(ENV_VAR)
     if override:
         return Path(override)
-    frozen_root = getattr(sys, "_MEIPASS", None)  # PyInstaller one-folder/one-file builds
-    if frozen_root:
-        return Path(frozen_root) / "resources" / "text"
-    return Path(__file__).resolve().parents[3] / "resources" / "text"
+    from glmtts_desktop.resources import resources_root
+
+    return resources_root() / "text"
 
 
 def resource_path(name: str) -> Path:
