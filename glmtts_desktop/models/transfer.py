@@ -221,7 +221,9 @@ class _Attempt:
             return
         if status in RETRYABLE:
             raise _Busy(
-                f"The server is busy (HTTP {status}).", hint="Wait a moment and try again.", detail=url
+                tr("The server is busy (HTTP {status}).", status=status),
+                hint=tr("Wait a moment and try again."),
+                detail=url,
             )
         if status not in (200, 206):
             raise NetworkError(
