@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,14 +113,17 @@ def probe(path: PathLike) -> AudioInfo:
     return AudioInfo(path, duration, sr, channels, frames, codec, "pyav")
 
 
-def _soundfile_blocks(path: Path) -> Iterator[tuple[np.ndarray, int, int]]:
+_Block = tuple[np.ndarray, int, int]  # samples (frames, channels), sample rate, channels
+
+
+def _soundfile_blocks(path: Path) -> Iterator[_Block]:
     with sf.SoundFile(str(path)) as f:
         sr, ch = int(f.samplerate), int(f.channels)
         for block in f.blocks(blocksize=_BLOCK_FRAMES, dtype="float32", always_2d=True):
             yield block, sr, ch
 
 
-def _open_blocks(path: Path) -> tuple[Iterator[tuple[np.ndarray, int, int]], str]:
+def _open_blocks(path: Path) -> tuple[Generator[_Block, None, None], str]:
     """A block iterator from the first decoder that can open the file."""
     try:
         it = _soundfile_blocks(path)
@@ -148,7 +151,7 @@ def _open_blocks(path: Path) -> tuple[Iterator[tuple[np.ndarray, int, int]], str
         ) from exc
 
 
-def _chain(first, rest):
+def _chain(first: _Block, rest: Iterator[_Block]) -> Generator[_Block, None, None]:
     yield first
     yield from rest
 

@@ -91,7 +91,7 @@ class Recorder:
         self.frames_captured = 0
         self.frames_written = 0
         self._level = Level()
-        self._queue: queue.Queue[object] = queue.Queue()
+        self._queue: queue.Queue[np.ndarray | threading.Event | None] = queue.Queue()
         self._stream: StreamHandle | None = None
         self._file: sf.SoundFile | None = None
         self._writer: threading.Thread | None = None

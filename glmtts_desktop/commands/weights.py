@@ -185,9 +185,3 @@ def cmd_import(args: argparse.Namespace) -> int:
     )
     print(f"Imported into {model_dir}: {report.summary()}.")
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:  # pragma: no cover - convenience
-    from glmtts_desktop.cli import main as cli_main
-
-    return cli_main(argv)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,7 @@ import torch
 
 from glmtts_desktop.engine.checkpoint import CheckpointLayout, check_required_files, locate_checkpoint
 from glmtts_desktop.engine.config import EngineConfig, resolve_device, resolve_dtype
-from glmtts_desktop.engine.errors import ReferenceAudioError, TextInputError
+from glmtts_desktop.engine.errors import EngineClosedError, ReferenceAudioError, TextInputError
 from glmtts_desktop.engine.flow import FlowModel, flow_frames, load_flow
 from glmtts_desktop.engine.frontend import (
     SpeakerEncoder,
@@ -61,6 +62,18 @@ SPEECH_TOKENIZER_SR = 16000
 _LLM_SHARE, _FLOW_SHARE = 0.75, 0.2
 
 
+@dataclass
+class _Models:
+    """Every module holding weights: what ``Engine.close`` lets go of in one assignment."""
+
+    llm: SpeechLM
+    flow: FlowModel
+    vocoder: Vocoder  # the one in use, also in ``vocoders``
+    speech_tokenizer: SpeechTokenizer | None
+    speaker_encoder: SpeakerEncoder | None
+    vocoders: dict[int, Vocoder]  # by sample rate, each loaded once
+
+
 class Engine:
     """A loaded GLM-TTS model. Not thread-safe: one job at a time (the GUI worker guarantees it)."""
 
@@ -84,12 +97,9 @@ class Engine:
         self.dtype = dtype
         self.tokenizer = tokenizer
         self.text = text
-        self.llm = llm
-        self.flow = flow
-        self.vocoder = vocoder
-        self.speech_tokenizer = speech_tokenizer
-        self.speaker_encoder = speaker_encoder
-        self._vocoders: dict[int, Vocoder] = {vocoder.sample_rate: vocoder}
+        self._models: _Models | None = _Models(
+            llm, flow, vocoder, speech_tokenizer, speaker_encoder, {vocoder.sample_rate: vocoder}
+        )
         self.stream_schedule = StreamSchedule()  # chunking of synthesize(on_chunk=...)
 
     # ------------------------------------------------------------------ loading
@@ -140,6 +150,7 @@ class Engine:
                     layout.speech_tokenizer_dir, device=device, dtype=torch.float32
                 )
                 report(5)
+                assert layout.campplus_path is not None  # check_required_files made sure
                 speaker_encoder = SpeakerEncoder(layout.campplus_path, prefer_cuda=device.type == "cuda")
         engine = cls(
             config,
@@ -162,12 +173,45 @@ class Engine:
         return engine
 
     def close(self) -> None:
-        """Drop every model and give the GPU memory back (the GUI's 'unload model')."""
-        for name in ("llm", "flow", "vocoder", "speech_tokenizer", "speaker_encoder"):
-            setattr(self, name, None)
-        self._vocoders.clear()
+        """Drop every model and give the GPU memory back (the GUI's 'unload model').
+
+        The engine stays a valid object: anything that needs a model afterwards raises
+        EngineClosedError instead of failing on a missing attribute.
+        """
+        self._models = None
         if self.device.type == "cuda":
             torch.cuda.empty_cache()
+
+    @property
+    def is_closed(self) -> bool:
+        return self._models is None
+
+    def _loaded(self) -> _Models:
+        if self._models is None:
+            raise EngineClosedError(
+                "The model was unloaded.", hint="Load the model again, then try once more."
+            )
+        return self._models
+
+    @property
+    def llm(self) -> SpeechLM:
+        return self._loaded().llm
+
+    @property
+    def flow(self) -> FlowModel:
+        return self._loaded().flow
+
+    @property
+    def vocoder(self) -> Vocoder:
+        return self._loaded().vocoder
+
+    @property
+    def speech_tokenizer(self) -> SpeechTokenizer | None:
+        return self._loaded().speech_tokenizer
+
+    @property
+    def speaker_encoder(self) -> SpeakerEncoder | None:
+        return self._loaded().speaker_encoder
 
     # ------------------------------------------------------------------ facts
     @property
@@ -216,13 +260,14 @@ class Engine:
 
     def set_sample_rate(self, sample_rate: int) -> None:
         """Switch the output rate (loads the other vocoder once; voices must be re-prepared)."""
-        if sample_rate not in self._vocoders:
+        models = self._loaded()
+        if sample_rate not in models.vocoders:
             check_required_files(self.layout, sample_rate=sample_rate, prompt_frontend=False)
             with _translate_oom():
-                self._vocoders[sample_rate] = load_vocoder(
+                models.vocoders[sample_rate] = load_vocoder(
                     self.layout.root, sample_rate, device=self.device, dtype=self.dtype
                 )
-        self.vocoder = self._vocoders[sample_rate]
+        models.vocoder = models.vocoders[sample_rate]
 
     # ------------------------------------------------------------------ text stages
     def normalize(self, text: str) -> list[str]:
@@ -239,15 +284,15 @@ class Engine:
     # ------------------------------------------------------------------ prompt stages
     def speech_tokens(self, audio: np.ndarray, sr: int) -> np.ndarray:
         """WhisperVQ ids at 25 Hz (raw codebook ids)."""
-        self._need_prompt_frontend()
+        speech_tokenizer, _ = self._prompt_frontend()
         audio16 = resample(_mono(audio), sr, SPEECH_TOKENIZER_SR)
         with _translate_oom():
-            return np.asarray(self.speech_tokenizer.tokenize(audio16), dtype=np.int64)
+            return np.asarray(speech_tokenizer.tokenize(audio16), dtype=np.int64)
 
     def speaker_embedding(self, audio: np.ndarray, sr: int) -> np.ndarray:
-        self._need_prompt_frontend()
+        _, speaker_encoder = self._prompt_frontend()
         audio16 = resample(_mono(audio), sr, SPEECH_TOKENIZER_SR)
-        return np.asarray(self.speaker_encoder.embed(audio16), dtype=np.float32)
+        return np.asarray(speaker_encoder.embed(audio16), dtype=np.float32)
 
     def prompt_mel(self, audio: np.ndarray, sr: int) -> np.ndarray:
         """(frames, 80) log-mel at the engine's output framing (50 frames/s)."""
@@ -259,7 +304,7 @@ class Engine:
         audio = check_prompt_audio(_mono(audio), sr)
         if not transcript.strip():
             log.warning("No transcript for the reference audio: the voice will be copied less faithfully.")
-            normalized, ids = "", []
+            normalized, ids = "", list[int]()
         else:
             normalized, ids = self.text.prompt_ids(transcript)
         return VoicePrompt(
@@ -313,8 +358,8 @@ class Engine:
 
     def tokens_to_mel(
         self,
-        tokens: Sequence[int],
-        prompt_tokens: Sequence[int],
+        tokens: Sequence[int] | np.ndarray,
+        prompt_tokens: Sequence[int] | np.ndarray,
         prompt_mel: np.ndarray,
         embedding: np.ndarray,
         *,
@@ -606,12 +651,14 @@ class Engine:
     def _generator(self, seed: int) -> torch.Generator:
         return torch.Generator(device=self.device).manual_seed(int(seed))
 
-    def _need_prompt_frontend(self) -> None:
-        if self.speech_tokenizer is None or self.speaker_encoder is None:
+    def _prompt_frontend(self) -> tuple[SpeechTokenizer, SpeakerEncoder]:
+        models = self._loaded()
+        if models.speech_tokenizer is None or models.speaker_encoder is None:
             raise InvalidInputError(
                 tr("This engine was loaded without the speech tokenizer and speaker model."),
                 hint=tr("Reload with the prompt frontend to analyse new reference audio."),
             )
+        return models.speech_tokenizer, models.speaker_encoder
 
 
 class _Reporter:

@@ -37,6 +37,10 @@ class GpuOutOfMemoryError(OutOfMemoryError):
     """The GPU ran out of memory; nothing was written and the engine is still usable."""
 
 
+class EngineClosedError(GlmTtsError):
+    """The engine's models were unloaded (``Engine.close``) and something still asked for them."""
+
+
 class SynthesisCancelled(CancelledError):
     """The user cancelled a synthesis; partial audio is discarded."""
 
@@ -49,5 +53,6 @@ __all__ = [
     "TextInputError",
     "DeviceError",
     "GpuOutOfMemoryError",
+    "EngineClosedError",
     "SynthesisCancelled",
 ]

@@ -22,6 +22,24 @@ SAMPLING_METHODS = ("ras", "topk", "greedy")
 
 
 @dataclass(frozen=True)
+class SpecialIds:
+    """Ids of the tokens the LLM loop needs, looked up by their strings (never hard-coded).
+
+    The tokenizer finds them, the LLM input builder and the generation loop use them.
+    """
+
+    ats: int  # <|audio_0|>, first speech token
+    ate: int  # last audio token (<|audio_32767|> in the official layout)
+    boa: int  # <|begin_of_audio|>
+    eoa: int  # <|user|>, the stop token
+    pad: int  # <|endoftext|>
+
+    @property
+    def n_audio_tokens(self) -> int:
+        return self.ate - self.ats + 1
+
+
+@dataclass(frozen=True)
 class PronunciationOverride:
     """A reading the user chose for a piece of the text.
 

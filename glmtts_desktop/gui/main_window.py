@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
@@ -28,6 +29,9 @@ from glmtts_desktop.gui.panels.text_panel import TextPanel
 from glmtts_desktop.gui.panels.voice_panel import VoicePanel
 from glmtts_desktop.gui.session import Session
 from glmtts_desktop.gui.settings import AppSettings
+
+if TYPE_CHECKING:  # imported when opened: the wizard is rarely needed
+    from glmtts_desktop.gui.wizard import FirstRunWizard
 from glmtts_desktop.gui.store import Store
 from glmtts_desktop.gui.voice_memory import remember_voice, restore_voice
 from glmtts_desktop.gui.widgets.message_bar import MessageBar
@@ -65,7 +69,7 @@ class MainWindow(QMainWindow):
         self.model_dir = Path(model_dir) if model_dir else None
         self.data_dir = Path(data_dir)
         self.show_wizard_on_failure = show_wizard_on_failure
-        self.wizard = None
+        self.wizard: FirstRunWizard | None = None
         self._closed = False
         self._preview_job: int | None = None
         self._load_job: int | None = None

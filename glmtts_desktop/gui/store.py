@@ -105,12 +105,12 @@ class Store:
         settings: dict[str, Any],
         audio: np.ndarray,
         sr: int,
-        reference: tuple[np.ndarray, int, str],
+        reference: tuple[np.ndarray | None, int, str],
         model_info: dict | None = None,
     ) -> HistoryEntry:
         settings = dict(settings)
-        if voice_id is None:
-            ref_audio, ref_sr, _ = reference
+        ref_audio, ref_sr, _ = reference
+        if voice_id is None and ref_audio is not None:  # no saved voice: keep its reference here
             settings["reference_file"] = str(self._keep_reference(ref_audio, ref_sr))
         g = self.library.add_generation(
             text, voice_id, voice_name, int(seed), settings, audio, int(sr), model_info=model_info

@@ -51,10 +51,16 @@ class GenerationStore:
     root: Path
     app_version: str
     _lock: threading.RLock
-    conn: sqlite3.Connection
 
-    def _abs(self, rel: str) -> Path: ...  # pragma: no cover
-    def _remove_owned(self, rel: str | None) -> None: ...  # pragma: no cover
+    @property
+    def conn(self) -> sqlite3.Connection:  # pragma: no cover - provided by Library
+        raise NotImplementedError
+
+    def _abs(self, rel: str) -> Path:  # pragma: no cover - provided by Library
+        raise NotImplementedError
+
+    def _remove_owned(self, rel: str | None) -> None:  # pragma: no cover - provided by Library
+        raise NotImplementedError
 
     def add_generation(
         self,

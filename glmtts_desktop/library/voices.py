@@ -98,12 +98,19 @@ class VoiceStore:
 
     root: Path
     _lock: threading.RLock
-    conn: sqlite3.Connection
 
-    # provided by Library
-    def _abs(self, rel: str) -> Path: ...  # pragma: no cover
-    def _rel(self, path: Path) -> str: ...  # pragma: no cover
-    def _remove_owned(self, rel: str | None) -> None: ...  # pragma: no cover
+    @property
+    def conn(self) -> sqlite3.Connection:  # pragma: no cover - provided by Library
+        raise NotImplementedError
+
+    def _abs(self, rel: str) -> Path:  # pragma: no cover - provided by Library
+        raise NotImplementedError
+
+    def _rel(self, path: Path) -> str:  # pragma: no cover - provided by Library
+        raise NotImplementedError
+
+    def _remove_owned(self, rel: str | None) -> None:  # pragma: no cover - provided by Library
+        raise NotImplementedError
 
     if TYPE_CHECKING:  # provided by ConsentStore (real stubs here would shadow it in the MRO)
 
@@ -135,6 +142,7 @@ class VoiceStore:
         name = _clean_name(name)
         if consent is not None:
             check_consent(consent)
+        original: Path | None
         if isinstance(reference, (str, Path)):
             ref_file = Path(reference)
             samples, sr = _decode_file(ref_file)

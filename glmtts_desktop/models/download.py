@@ -46,6 +46,10 @@ class DownloadProgress:
     notice: str = ""  # e.g. "The connection stalled, retrying…" until bytes flow again
 
 
+# DownloadProgress's fields up to ``total``: what a throttled report keeps until it is sent
+_Snapshot = tuple[str, str, int, int, int, int, int, int]
+
+
 class _Meter:
     """Smoothed speed over the last few seconds, for a steady 'time left'."""
 
@@ -100,8 +104,8 @@ class Downloader:
         self._last_emit = 0.0
         self._meter = _Meter()
         self._lock = threading.Lock()
-        self._pending: tuple | None = None  # a throttled snapshot the ticker still has to send
-        self._last_args: tuple | None = None
+        self._pending: _Snapshot | None = None  # a throttled snapshot the ticker still has to send
+        self._last_args: _Snapshot | None = None
         self._notice = ""
 
     # -- planning ---------------------------------------------------------------------
@@ -314,7 +318,7 @@ class Downloader:
         total: int,
         force: bool = False,
     ) -> None:
-        args = (phase, file, idx, count, file_done, file_total, done, total)
+        args: _Snapshot = (phase, file, idx, count, file_done, file_total, done, total)
         with self._lock:
             now = time.monotonic()
             if not force and now - self._last_emit < self._interval:
@@ -324,7 +328,7 @@ class Downloader:
             self._last_emit = now
             self._send(args)
 
-    def _send(self, args: tuple) -> None:
+    def _send(self, args: _Snapshot) -> None:
         self._last_args = args
         speed = self._meter.speed()
         done, total = args[6], args[7]
@@ -399,4 +403,4 @@ def test_connection(
     return ConnectionReport(ep.url, seconds, len(resp.content), len(resp.content) / seconds)
 
 
-test_connection.__test__ = False  # not a pytest test despite its name
+test_connection.__test__ = False  # type: ignore[attr-defined]  # not a pytest test despite its name

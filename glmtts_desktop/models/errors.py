@@ -16,6 +16,7 @@ __all__ = [
     "EndpointError",
     "NetworkError",
     "StalledError",
+    "NotOfferedError",
     "SourceMismatchError",
     "IntegrityError",
     "DiskSpaceError",
@@ -52,6 +53,10 @@ class NetworkError(ModelsError):
 
 class StalledError(NetworkError):
     """No bytes arrived for too long, even after retries."""
+
+
+class NotOfferedError(NetworkError):
+    """The server answered, but has no such repository, revision or file (HTTP 404)."""
 
 
 class SourceMismatchError(ModelsError):

@@ -21,6 +21,7 @@ from glmtts_desktop.models.endpoints import prepare_hub_env
 from glmtts_desktop.models.errors import (
     DownloadCancelledError,
     NetworkError,
+    NotOfferedError,
     SourceMismatchError,
     StalledError,
 )
@@ -175,7 +176,7 @@ def _network_error(what: str, endpoint: str, exc: BaseException) -> NetworkError
         "EntryNotFoundError",
         "RemoteEntryNotFoundError",
     ):
-        err = NetworkError(
+        return NotOfferedError(
             tr(
                 "The source {endpoint} does not offer the GLM-TTS files ({what}).",
                 endpoint=endpoint,
@@ -184,8 +185,6 @@ def _network_error(what: str, endpoint: str, exc: BaseException) -> NetworkError
             hint=tr("Choose another source (official or mirror) and try again."),
             detail=text,
         )
-        err.not_found = True
-        return err
     return NetworkError(
         tr("Could not reach {endpoint} ({what}).", endpoint=endpoint, what=what),
         hint=tr(
@@ -340,8 +339,8 @@ def build_plan(
             commits[name] = resolve_commit(endpoint, source, cancel=cancel)
         try:
             listings[name] = list_remote_files(endpoint, source.repo_id, commits[name], cancel=cancel)
-        except NetworkError as exc:
-            if source.revision or not getattr(exc, "not_found", False):
+        except NotOfferedError:
+            if source.revision:
                 raise
             # the commit remembered from an earlier run is unknown here (a lagging mirror, or
             # the branch was rewritten): take the current one; changed files restart cleanly

@@ -52,12 +52,15 @@ def components_for(sample_rates: Iterable[int]) -> tuple[str, ...]:
 
 def parse_sample_rates(value: Iterable[int] | str | int) -> tuple[int, ...]:
     """Accept 24000, "32000", "both", [24000, 32000]; refuse anything else clearly."""
+    items: Iterable[int | str]
     if isinstance(value, str):
-        value = SAMPLE_RATES if value.strip().lower() == "both" else [value]
+        items = SAMPLE_RATES if value.strip().lower() == "both" else [value]
     elif isinstance(value, int):
-        value = [value]
+        items = [value]
+    else:
+        items = value
     out: list[int] = []
-    for item in value:
+    for item in items:
         try:
             rate = int(item)
         except (TypeError, ValueError):

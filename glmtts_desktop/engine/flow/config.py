@@ -42,6 +42,7 @@ def _plain(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> Any:
         return loader.construct_mapping(node, deep=True)
     if isinstance(node, yaml.SequenceNode):
         return loader.construct_sequence(node, deep=True)
+    assert isinstance(node, yaml.ScalarNode)  # the only other node kind
     return loader.construct_scalar(node)
 
 

@@ -34,7 +34,9 @@ class TimestepEmbedding(nn.Module):
         self.time_mlp = nn.Sequential(nn.Linear(freq_dim, dim), nn.SiLU(), nn.Linear(dim, dim))
 
     def forward(self, t: torch.Tensor) -> torch.Tensor:
-        feats = time_features(t, self.freq_dim).to(self.time_mlp[0].weight.dtype)
+        first = self.time_mlp[0]
+        assert isinstance(first, nn.Linear)
+        feats = time_features(t, self.freq_dim).to(first.weight.dtype)
         return self.time_mlp(feats)
 
 
@@ -127,12 +129,14 @@ class RotaryEmbedding(nn.Module):
     would lose the phase after a few hundred frames.
     """
 
+    inv_freq: torch.Tensor  # buffer
+
     def __init__(self, dim: int) -> None:
         super().__init__()
         self.dim = dim
         self.register_buffer("inv_freq", 1.0 / (10000 ** (torch.arange(0, dim, 2).float() / dim)))
 
-    def _apply(self, fn, recurse=True):  # type: ignore[override]
+    def _apply(self, fn, recurse=True):
         keep = self.inv_freq
         out = super()._apply(fn, recurse)
         if (

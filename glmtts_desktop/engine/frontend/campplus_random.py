@@ -66,6 +66,7 @@ def build_speaker_net(size: str, seed: int) -> SpeakerNet:
         net = SpeakerNet(*_SIZES[size])
         for m in net.modules():
             if isinstance(m, (nn.BatchNorm1d,)):
+                assert m.running_mean is not None and m.running_var is not None  # track_running_stats
                 m.weight.data.uniform_(0.5, 1.5)
                 m.bias.data.normal_(0.0, 0.1)
                 m.running_mean.normal_(0.0, 0.1)

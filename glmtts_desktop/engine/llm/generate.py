@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
 import torch
 
@@ -23,18 +22,10 @@ from glmtts_desktop.engine.errors import TextInputError
 from glmtts_desktop.engine.llm.device_sampling import DeviceSampler
 from glmtts_desktop.engine.llm.model import SpeechLM
 from glmtts_desktop.engine.llm.sampling import METHODS, TokenSampler
-from glmtts_desktop.engine.types import CancelToken
+from glmtts_desktop.engine.types import CancelToken, SpecialIds
 from glmtts_desktop.i18n import tr
 
 log = logging.getLogger(__name__)
-
-
-class SpecialIds(Protocol):
-    """What generation needs to know about the vocabulary (the tokenizer's special ids)."""
-
-    ats: int  # id of <|audio_0|>
-    eoa: int  # the stop token (<|user|>)
-    n_audio_tokens: int  # codebook size (32768)
 
 
 @dataclass(frozen=True)
@@ -48,7 +39,7 @@ def build_input_ids(
     prompt_text_ids: Sequence[int],
     text_ids: Sequence[int],
     prompt_speech_ids: Sequence[int],
-    special,
+    special: SpecialIds,
 ) -> list[int]:
     """``[prompt_text, text, boa, prompt_speech + ats]`` as the reference builds it (§7.2).
 

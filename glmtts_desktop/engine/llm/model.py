@@ -14,7 +14,8 @@ exactly the checkpoint's, so ``state_dict()`` keys equal the safetensors keys.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, cast
 
 import torch
 import torch.nn.functional as F
@@ -253,12 +254,16 @@ class SpeechLM(nn.Module):
         self._check_ids(input_ids)
         return self._logits(self._causal_pass(input_ids.to(self.device), store=False))
 
+    def _decoder_layers(self) -> Iterable[DecoderLayer]:
+        """The layers with their own type: ModuleList iterates as plain ``nn.Module``."""
+        return cast("Iterable[DecoderLayer]", self.model.layers)
+
     def _causal_pass(self, input_ids: torch.Tensor, *, store: bool) -> torch.Tensor:
         s = input_ids.shape[1]
         cos, sin = self._rope_table()
         cos, sin = cos[:s].to(self.dtype), sin[:s].to(self.dtype)
         h = self.model.embed_tokens(input_ids)
-        for i, layer in enumerate(self.model.layers):
+        for i, layer in enumerate(self._decoder_layers()):
             kv = self._kv[i] if store else None
             h = h + layer.self_attn.forward_causal(layer.input_layernorm(h), cos, sin, kv)
             h = h + layer.mlp(layer.post_attention_layernorm(h))
@@ -337,6 +342,7 @@ class SpeechLM(nn.Module):
         if self._cache_len < s or not self._kv:
             self.reset_cache(s)
         h = self._causal_pass(input_ids.to(self.device), store=True)
+        assert self._pos is not None  # allocated by reset_cache
         self._pos_host = s
         self._pos.fill_(s)
         return self._logits(h[:, -1])
@@ -376,7 +382,7 @@ class SpeechLM(nn.Module):
         sin = sin_t.index_select(0, pos).to(self.dtype)
         mask = (self._arange[:span] <= pos).view(1, 1, 1, span)
         h = self.model.embed_tokens(self._token)
-        for i, layer in enumerate(self.model.layers):
+        for i, layer in enumerate(self._decoder_layers()):
             h = h + layer.self_attn.forward_step(layer.input_layernorm(h), cos, sin, pos, mask, self._kv[i])
             h = h + layer.mlp(layer.post_attention_layernorm(h))
         return self._logits(h[:, -1])

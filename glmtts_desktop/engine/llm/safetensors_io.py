@@ -143,12 +143,12 @@ def read_into(
     f.seek(info.start)
     if flat.device.type == "cpu" and flat.dtype == src_dtype:
         target = flat.view(torch.uint8) if item > 1 else flat
-        _read_exact(f, memoryview(target.numpy()), path)
+        _read_exact(f, target.numpy().data, path)
         return
     per = max(1, chunk_bytes // item)
     if scratch is None or scratch.numel() < per * item:
         scratch = torch.empty(per * item, dtype=torch.uint8)
-    view = memoryview(scratch.numpy())
+    view = scratch.numpy().data
     for lo in range(0, numel, per):
         n = min(per, numel - lo)
         _read_exact(f, view[: n * item], path)
@@ -206,7 +206,7 @@ def write_streaming(
                 raise ValueError(f"{name}: made shape {tuple(t.shape)}, declared {shape}")
             # bfloat16 has no numpy dtype: write its bytes through a same-size integer view.
             view = t.view(torch.int16) if dtype == torch.bfloat16 else t
-            f.write(memoryview(view.numpy()).cast("B"))
+            f.write(view.numpy().data.cast("B"))
             del t, view
         f.flush()
         os.fsync(f.fileno())

@@ -77,8 +77,8 @@ def syllables(run: str) -> list[tuple[str, str] | None]:
         if len(initials) != len(word) or len(finals) != len(word):
             out.extend([None] * len(word))
             continue
-        for ini, fin in zip(initials, finals):
-            ini, fin = ini[0], fin[0]
+        for ini_choices, fin_choices in zip(initials, finals):
+            ini, fin = ini_choices[0], fin_choices[0]
             if not fin or not fin[-1].isdigit():
                 out.append(None)  # pypinyin echoed an unknown character back
                 continue

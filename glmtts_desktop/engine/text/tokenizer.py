@@ -22,6 +22,7 @@ from pathlib import Path
 
 from glmtts_desktop.engine.errors import CorruptWeightsError, MissingWeightsError
 from glmtts_desktop.engine.text.resources import phoneme_inventory
+from glmtts_desktop.engine.types import SpecialIds
 from glmtts_desktop.i18n import tr
 
 log = logging.getLogger(__name__)
@@ -40,21 +41,6 @@ AUDIO_TOKEN_RE = re.compile(r"<\|audio_(\d+)\|>")
 _UTF8_BYTES = [b for b in range(256) if b not in (0xC0, 0xC1) and b < 0xF5]
 
 _REDOWNLOAD_HINT = "Download the model again from the Models page, or re-import the model folder."
-
-
-@dataclass(frozen=True)
-class SpecialIds:
-    """Ids of the tokens the LLM loop needs, looked up by their strings (never hard-coded)."""
-
-    ats: int  # <|audio_0|>, first speech token
-    ate: int  # last audio token (<|audio_32767|> in the official layout)
-    boa: int  # <|begin_of_audio|>
-    eoa: int  # <|user|>, the stop token
-    pad: int  # <|endoftext|>
-
-    @property
-    def n_audio_tokens(self) -> int:
-        return self.ate - self.ats + 1
 
 
 @dataclass(frozen=True)

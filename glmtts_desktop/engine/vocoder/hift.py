@@ -71,6 +71,8 @@ class HiftSizes:
 
 
 class HiFT(nn.Module):
+    stft_window: torch.Tensor  # buffer
+
     def __init__(self, sizes: HiftSizes = HiftSizes()) -> None:
         super().__init__()
         self.sizes = sizes

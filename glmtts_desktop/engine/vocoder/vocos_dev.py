@@ -45,6 +45,8 @@ class _ConvNeXt(nn.Module):
 
 
 class VocosDevGenerator(nn.Module):
+    window: torch.Tensor  # buffer
+
     def __init__(
         self,
         n_mels: int = 80,

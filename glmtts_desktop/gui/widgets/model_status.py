@@ -18,7 +18,7 @@ _STATE_TEXT = {
 _STATE_COLOR = {UNLOADED: "#808080", LOADING: "#b07000", READY: "#2a8a2a", FAILED: "#d03030"}
 
 
-def human_bytes(n: int) -> str:
+def human_bytes(n: float) -> str:
     for unit in ("B", "KiB", "MiB", "GiB"):
         if n < 1024 or unit == "GiB":
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"

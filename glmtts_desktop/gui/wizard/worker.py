@@ -22,7 +22,7 @@ from glmtts_desktop.gui.i18n import tr
 log = logging.getLogger(__name__)
 
 #: threads that did not stop in time: kept referenced so Qt never destroys a running QThread
-_lingering: list[tuple[QThread, QObject]] = []
+_lingering: list[tuple[QThread, QObject | None]] = []
 
 
 class _Job(QObject):
