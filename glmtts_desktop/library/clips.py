@@ -8,14 +8,11 @@ voice. The clip is real recorded audio, so it lives with the real recordings
 from __future__ import annotations
 
 import hashlib
-import sqlite3
-import threading
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from glmtts_desktop.i18n import tr
+from glmtts_desktop.library._state import LibraryState
 from glmtts_desktop.library.db import transaction
 from glmtts_desktop.library.errors import NotFoundError
 from glmtts_desktop.library.files import atomic_write_bytes, encode_wav, read_audio
@@ -32,16 +29,8 @@ def clip_digest(samples: np.ndarray, sample_rate: int) -> str:
     return h.hexdigest()
 
 
-class ClipStore:
+class ClipStore(LibraryState):
     """Clip methods of ``Library`` (a mixin; see store.py for the shared state)."""
-
-    root: Path
-    _lock: threading.RLock
-    conn: sqlite3.Connection
-
-    if TYPE_CHECKING:
-
-        def _abs(self, rel: str) -> Path: ...
 
     def keep_clip(self, samples: np.ndarray, sample_rate: int) -> str:
         """Store the clip (float WAV, lossless for the engine's float input) unless already kept;

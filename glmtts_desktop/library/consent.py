@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import threading
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from glmtts_desktop.i18n import tr
+from glmtts_desktop.library._state import LibraryState
 from glmtts_desktop.library.db import transaction
 from glmtts_desktop.library.errors import InvalidEntryError
 from glmtts_desktop.library.files import copy_content_addressed
@@ -53,17 +53,11 @@ def consent_from_row(c: sqlite3.Row, abs_path: Path | None) -> ConsentRecord:
     )
 
 
-class ConsentStore:
+class ConsentStore(LibraryState):
     """Consent methods of ``Library`` (a mixin; see store.py for the shared state)."""
 
-    root: Path
-    _lock: threading.RLock
-    conn: sqlite3.Connection
+    if TYPE_CHECKING:  # provided by VoiceStore
 
-    if TYPE_CHECKING:  # provided by Library and VoiceStore
-
-        def _abs(self, rel: str) -> Path: ...
-        def _rel(self, path: Path) -> str: ...
         def get_voice(self, voice_id: str) -> Voice: ...
         def _described(self, voice: Voice) -> Voice: ...
 

@@ -11,14 +11,13 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-import threading
 import uuid
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from glmtts_desktop.i18n import tr
+from glmtts_desktop.library._state import LibraryState
 from glmtts_desktop.library.db import transaction
 from glmtts_desktop.library.errors import InvalidEntryError, NotFoundError
 from glmtts_desktop.library.files import atomic_write_bytes, read_audio
@@ -45,22 +44,8 @@ def _like_pattern(search: str) -> str:
     return f"%{escaped}%"
 
 
-class GenerationStore:
+class GenerationStore(LibraryState):
     """Generation methods of ``Library`` (a mixin; see store.py for the shared state)."""
-
-    root: Path
-    app_version: str
-    _lock: threading.RLock
-
-    @property
-    def conn(self) -> sqlite3.Connection:  # pragma: no cover - provided by Library
-        raise NotImplementedError
-
-    def _abs(self, rel: str) -> Path:  # pragma: no cover - provided by Library
-        raise NotImplementedError
-
-    def _remove_owned(self, rel: str | None) -> None:  # pragma: no cover - provided by Library
-        raise NotImplementedError
 
     def add_generation(
         self,

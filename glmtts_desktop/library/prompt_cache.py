@@ -10,17 +10,14 @@ keeps bytes.
 from __future__ import annotations
 
 import sqlite3
-import threading
 
+from glmtts_desktop.library._state import LibraryState
 from glmtts_desktop.library.db import transaction
 from glmtts_desktop.library.types import utc_now
 
 
-class PromptCacheStore:
+class PromptCacheStore(LibraryState):
     """Prompt-cache methods of ``Library`` (a mixin; see store.py for the shared state)."""
-
-    _lock: threading.RLock
-    conn: sqlite3.Connection
 
     def get_prompt_cache(self, key: str) -> bytes | None:
         with self._lock:

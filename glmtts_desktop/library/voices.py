@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-import threading
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
@@ -20,6 +19,7 @@ import numpy as np
 import soundfile as sf
 
 from glmtts_desktop.i18n import tr
+from glmtts_desktop.library._state import LibraryState
 from glmtts_desktop.library.consent import check_consent
 from glmtts_desktop.library.db import transaction
 from glmtts_desktop.library.errors import InvalidEntryError, NotFoundError
@@ -93,24 +93,8 @@ def _decode_file(path: Path) -> tuple[np.ndarray, int]:
     return data.mean(axis=1).astype(np.float32), int(sr)
 
 
-class VoiceStore:
+class VoiceStore(LibraryState):
     """Voice methods of ``Library`` (a mixin; see store.py for the shared state)."""
-
-    root: Path
-    _lock: threading.RLock
-
-    @property
-    def conn(self) -> sqlite3.Connection:  # pragma: no cover - provided by Library
-        raise NotImplementedError
-
-    def _abs(self, rel: str) -> Path:  # pragma: no cover - provided by Library
-        raise NotImplementedError
-
-    def _rel(self, path: Path) -> str:  # pragma: no cover - provided by Library
-        raise NotImplementedError
-
-    def _remove_owned(self, rel: str | None) -> None:  # pragma: no cover - provided by Library
-        raise NotImplementedError
 
     if TYPE_CHECKING:  # provided by ConsentStore (real stubs here would shadow it in the MRO)
 

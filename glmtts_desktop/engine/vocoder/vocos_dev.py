@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
@@ -45,7 +46,8 @@ class _ConvNeXt(nn.Module):
 
 
 class VocosDevGenerator(nn.Module):
-    window: torch.Tensor  # buffer
+    if TYPE_CHECKING:  # a buffer; a runtime annotation would confuse TorchScript
+        window: torch.Tensor
 
     def __init__(
         self,

@@ -99,7 +99,7 @@ class EngineClient(QObject):
         return self._last_error
 
     @property
-    def thread(self) -> QThread:
+    def thread(self) -> QThread:  # type: ignore[override]  # shadows QObject.thread() on purpose
         return self._thread
 
     def busy(self) -> bool:

@@ -61,12 +61,12 @@ class ReferencePlayback(QWidget):
             ("selection", "[ ]", "Zoom to the selection", waveform.zoom_to_selection),
             ("fit", "↔", "Show the whole recording", waveform.zoom_fit),
         ):
-            b = QToolButton()
-            b.setText(label)
-            t.bind(b.setToolTip, tip)
-            b.clicked.connect(lambda _=False, s=slot: s())
-            self.zoom_buttons[key] = b
-            row.addWidget(b)
+            zb = QToolButton()
+            zb.setText(label)
+            t.bind(zb.setToolTip, tip)
+            zb.clicked.connect(lambda _=False, s=slot: s())
+            self.zoom_buttons[key] = zb
+            row.addWidget(zb)
         waveform.seekRequested.connect(self.seek)
         self._timer = QTimer(self)
         self._timer.setInterval(POLL_MS)
@@ -78,7 +78,7 @@ class ReferencePlayback(QWidget):
         self.stop()
         self._audio, self._sr = audio, int(sr)
         has = audio is not None and len(audio) > 0
-        if has:
+        if audio is not None and has:
             try:
                 self.player.load(audio, sr)
             except AudioError as exc:
