@@ -8,6 +8,7 @@ voice. The clip is real recorded audio, so it lives with the real recordings
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import numpy as np
 

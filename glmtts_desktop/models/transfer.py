@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
 from glmtts_desktop import fsutil
@@ -41,6 +42,9 @@ from glmtts_desktop.models.errors import (
 )
 from glmtts_desktop.models.hashing import Expected, StreamHasher, feed_file
 from glmtts_desktop.models.layout import part_path
+
+if TYPE_CHECKING:  # imported when a download starts
+    import httpx2
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +70,7 @@ class TransferSettings:
     backoff_s: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
 
 
-def make_client(settings: TransferSettings):
+def make_client(settings: TransferSettings) -> httpx2.Client:
     """An httpx2 client (the HTTP library huggingface_hub 2.x itself uses), honouring proxies.
 
     Redirects are not followed by the client: ``_Attempt`` follows them itself so that every
@@ -299,7 +303,7 @@ class _Fetch:
     dest: Path
     part: Path
     expected: Expected
-    client: object
+    client: httpx2.Client
     cancel: threading.Event
     on_bytes: Callable[[int], None]
     on_reset: Callable[[int], None]

@@ -81,8 +81,7 @@ class HistoryOps:
         """A BagIt archive (a folder, or a zip when ``out`` ends in .zip) of the given voices (all
         when None): originals byte for byte, references, transcripts, consent and evidence,
         their generations with sidecars, checksum manifests and a README (English, Chinese)."""
-        # library/archive.py is not on main yet: remove the ignore when it lands
-        from glmtts_desktop.library.archive import export_archive  # type: ignore[import-not-found]
+        from glmtts_desktop.library.archive import export_archive
 
         return export_archive(self.library, Path(out), voice_ids)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import pickle
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -90,7 +90,8 @@ def _load(path: Path, *, mmap: bool) -> Any:
     # config object of its own class. Those classes are replaced by inert stand-ins (no
     # constructor or __setstate__ of the file's choosing runs); only the tensors matter here.
     log.info("%s: non-tensor entries of types %s ignored", path, [name for _, name in stubs])
-    with torch.serialization.safe_globals(stubs):
+    allowed: list[Callable[..., Any] | tuple[Callable[..., Any], str]] = list(stubs)
+    with torch.serialization.safe_globals(allowed):
         return _load_weights_only(path, mmap=mmap)
 
 

@@ -303,6 +303,7 @@ class SpeechLM(nn.Module):
             self.cache_generation += 1
             log.debug("allocated KV cache for %d positions (bucket of %d)", max_len, physical)
         self._cache_len = max_len
+        assert self._pos is not None  # allocated above or by an earlier call
         self._pos.zero_()
         self._pos_host = 0
 
@@ -362,6 +363,7 @@ class SpeechLM(nn.Module):
             raise RuntimeError(
                 f"KV cache full ({self._cache_len} positions); call reset_cache with more room"
             )
+        assert self._token is not None  # allocated with _pos
         self._token.copy_(token.reshape(1, 1))
         span = min(span_bucket(self._pos_host + 1), self.allocated_positions)
         out = None
@@ -376,12 +378,13 @@ class SpeechLM(nn.Module):
     def static_step(self, span: int) -> torch.Tensor:
         """The capturable decode step: token and position from the static buffers, attention over
         the first ``span`` cache positions; no allocation that depends on the step, no sync."""
-        pos = self._pos
+        pos, arange, token = self._pos, self._arange, self._token
+        assert pos is not None and arange is not None and token is not None  # from reset_cache
         cos_t, sin_t = self._rope_table()
         cos = cos_t.index_select(0, pos).to(self.dtype)
         sin = sin_t.index_select(0, pos).to(self.dtype)
-        mask = (self._arange[:span] <= pos).view(1, 1, 1, span)
-        h = self.model.embed_tokens(self._token)
+        mask = (arange[:span] <= pos).view(1, 1, 1, span)
+        h = self.model.embed_tokens(token)
         for i, layer in enumerate(self._decoder_layers()):
             h = h + layer.self_attn.forward_step(layer.input_layernorm(h), cos, sin, pos, mask, self._kv[i])
             h = h + layer.mlp(layer.post_attention_layernorm(h))
