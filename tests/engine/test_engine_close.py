@@ -1,9 +1,9 @@
-"""Engine.close(): the models are really let go, and the engine says so instead of crashing."""
+"""After Engine.close() the engine object stays valid and says the model is unloaded.
+
+(That close() really releases every model is tests/engine/test_engine_lifecycle.py's job.)
+"""
 
 from __future__ import annotations
-
-import gc
-import weakref
 
 import numpy as np
 import pytest
@@ -12,17 +12,12 @@ from glmtts_desktop.engine import Engine, EngineConfig
 from glmtts_desktop.engine.errors import EngineClosedError
 
 
-def test_close_releases_every_model_and_later_use_raises_a_typed_error(tiny_checkpoint):
+def test_use_after_close_raises_a_typed_error_not_an_attribute_error(tiny_checkpoint):
     engine = Engine.load(EngineConfig(tiny_checkpoint, device="cpu"))
     mel = np.zeros((80, 10), np.float32)
-    assert engine.vocode(mel).size > 0  # usable before
-    models = [engine.llm, engine.flow, engine.vocoder, engine.speech_tokenizer, engine.speaker_encoder]
-    refs = [weakref.ref(m) for m in models]
-    del models
+    assert engine.vocode(mel).size > 0 and not engine.is_closed  # usable before
     engine.close()
-    gc.collect()
     assert engine.is_closed
-    assert [r() for r in refs] == [None] * len(refs)  # nothing else kept them alive
     with pytest.raises(EngineClosedError) as info:
         engine.vocode(mel)
     assert "unloaded" in info.value.user_text()

@@ -89,7 +89,7 @@ def test_close_releases_every_model(tiny_checkpoint):
     engine.set_sample_rate(32000)  # a second vocoder is loaded and kept for switching back
     engine.set_sample_rate(24000)
     refs = _model_refs(engine)
-    refs["vocoder_32k"] = weakref.ref(engine._vocoders[32000])
+    refs["vocoder_32k"] = weakref.ref(engine._loaded().vocoders[32000])
     engine.close()
     gc.collect()
     alive = sorted(name for name, ref in refs.items() if ref() is not None)
