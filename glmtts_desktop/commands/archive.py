@@ -5,8 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from glmtts_desktop.commands._library_args import add_data_dir_option, find_voice, open_library
+
+if TYPE_CHECKING:
+    from glmtts_desktop.studio.types import DuplicatePolicy
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -48,7 +52,7 @@ def run_import(args: argparse.Namespace) -> int:
     from glmtts_desktop.library import DuplicateVoiceError
     from glmtts_desktop.studio import Studio
 
-    policy = "skip" if args.skip_existing else "keep_both" if args.keep_both else "ask"
+    policy: DuplicatePolicy = "skip" if args.skip_existing else "keep_both" if args.keep_both else "ask"
     with open_library(args) as lib:
         try:
             report = Studio(lib).import_archive(args.archive, on_duplicate=policy)

@@ -20,7 +20,9 @@ log = logging.getLogger(__name__)
 
 
 class HistoryOps:
-    library: Library
+    @property
+    def library(self) -> Library:  # pragma: no cover - provided by Studio
+        raise NotImplementedError
 
     # -- history ---------------------------------------------------------------------------------
     def search_history(
