@@ -117,7 +117,7 @@ class NullBackend:
 
     def __init__(self, reason: str = NO_PORTAUDIO_REASON) -> None:
         self.available = False
-        self.reason = tr(reason)
+        self.reason: str = tr(reason)
 
     def list_input_devices(self) -> list[DeviceInfo]:
         return []

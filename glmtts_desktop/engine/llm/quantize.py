@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from typing import cast
 
 import torch
 from torch import nn
@@ -42,7 +43,7 @@ def quantize_int8(model: SpeechLM) -> SpeechLM:
     head = nn.Linear(weight.shape[1], weight.shape[0], bias=False)
     with torch.no_grad():
         head.weight.copy_(weight)
-    model.quantized_head = _quantize_dynamic(nn.Sequential(head))[0]
+    model.quantized_head = cast(nn.Sequential, _quantize_dynamic(nn.Sequential(head)))[0]
     if model.lm_head is not None:
         model.lm_head = None  # the quantised copy replaces it (the embedding is separate then)
     log.info("LLM quantised to int8 (dynamic, per-channel) for the CPU")
