@@ -107,11 +107,20 @@ def load_overrides(path: Path | None):
 def load_reference(path: Path):
     """(mono float32 samples, sample rate) of a reference file, any format the audio layer reads."""
     from glmtts_desktop.audio import load_audio
-    from glmtts_desktop.engine.prompt_audio import MAX_SECONDS
+    from glmtts_desktop.engine.prompt_audio import MAX_SECONDS, format_seconds
 
-    # Read a little past the limit so the engine can say it trimmed, without decoding a 2-hour file.
+    # Read a little past the limit, never a whole 2-hour file; say the file's real length.
     clip = load_audio(path, mono=True, max_seconds=MAX_SECONDS + 1.0)
-    return clip.samples, clip.sample_rate
+    samples = clip.samples
+    if clip.truncated or len(samples) > MAX_SECONDS * clip.sample_rate:
+        length = clip.original_duration or len(samples) / clip.sample_rate
+        print(
+            f"warning: the reference audio is {format_seconds(length)} long; only the first "
+            f"{MAX_SECONDS:.0f} s are used (3–10 s of clear speech works best).",
+            file=sys.stderr,
+        )
+        samples = samples[: int(MAX_SECONDS * clip.sample_rate)]
+    return samples, clip.sample_rate
 
 
 class ProgressBar:
