@@ -7,20 +7,20 @@ and the reference untouched. Results are written to the library in the backgroun
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from glmtts_desktop.engine.errors import GpuOutOfMemoryError
-from glmtts_desktop.engine.types import PronunciationOverride
 from glmtts_desktop.gui.errors import GuiInputError
 from glmtts_desktop.gui.history import HistoryEntry
 from glmtts_desktop.gui.i18n import tr
-from glmtts_desktop.gui.inference import GenerateJob, GenerateOutput
+from glmtts_desktop.gui.inference import GenerateJob, GenerateOutput, RegenerateJob
 from glmtts_desktop.gui.inference.client import LOADING, READY
+from glmtts_desktop.studio import Clip, VoiceRef
 
 if TYPE_CHECKING:  # pragma: no cover
     from glmtts_desktop.gui.main_window import MainWindow
@@ -40,7 +40,6 @@ class Session(QObject):
         super().__init__(window)
         self.w = window
         self.job_id: int | None = None
-        self._pending: dict[str, Any] = {}
         self.last_audio: np.ndarray | None = None
         self.last_sr = 0
         c = window.client
@@ -100,51 +99,28 @@ class Session(QObject):
         except GuiInputError as exc:
             self.w.show_error(exc)
             return None
-        opts = self.w.generate_panel.options()
+        settings = self.w.generate_panel.settings()
         if seed is not None:
-            opts["seed"] = int(seed)
+            settings = settings.with_seed(int(seed))
             self.w.generate_panel.seed.setValue(int(seed))
         overrides = self.w.text_panel.overrides.as_tuple()
+        name = self.w.voice_panel.name.text().strip() or self._voice_label()
+        voice_id = self.w.voice_panel.voice_id
+        source = self.w.voice_panel.source_path
+        voice: VoiceRef = voice_id or Clip(audio, sr, transcript, name, source.name if source else "")
         return self._submit(
-            text,
-            audio,
-            sr,
-            transcript,
-            overrides,
-            opts,
-            self.w.voice_panel.voice_id,
-            self.w.voice_panel.name.text().strip() or self._voice_label(),
-        )
+            GenerateJob(
+                text=text, voice=voice, settings=settings, overrides=overrides, consent_acknowledged=True
+            )
+        )  # the consent gate asked already
 
     def _voice_label(self) -> str:
         p = self.w.voice_panel.source_path
         return p.stem if p is not None else tr("unsaved voice")
 
-    def _submit(
-        self,
-        text: str,
-        audio: np.ndarray,
-        sr: int,
-        transcript: str,
-        overrides: tuple[PronunciationOverride, ...],
-        opts: dict,
-        voice_id: str | None,
-        voice_name: str,
-    ) -> int:
-        job = GenerateJob(
-            text=text,
-            reference=audio,
-            reference_sr=sr,
-            transcript=transcript,
-            seed=opts["seed"],
-            method=opts["method"],
-            use_phoneme=opts["use_phoneme"],
-            overrides=overrides,
-            use_prompt_cache=opts["use_prompt_cache"],
-        )
+    def _submit(self, job: GenerateJob | RegenerateJob) -> int:
         self.w.messages.clear()
         self.job_id = self.w.client.submit(job)
-        self._pending = {"voice_id": voice_id, "voice_name": voice_name, "opts": opts, "started": time.time()}
         self.w.generate_panel.set_running(True)
         self.generationStarted.emit(self.job_id)
         return self.job_id
@@ -188,50 +164,22 @@ class Session(QObject):
             self._end("cancelled", tr("Cancelled."))
 
     def _on_finished(self, jid: int, out: object) -> None:
+        """The worker already stored the generation (audio, tags, sidecar) through the Studio."""
         if jid != self.job_id or not isinstance(out, GenerateOutput):
             return
-        result, job = out.result, out.job
+        result = out.result
         self.last_audio, self.last_sr = result.audio, result.sample_rate
         self._end("finished", tr("Done: {d:.1f} s of audio.", d=result.duration_s))
         self.w.result_panel.show_audio(result.audio, result.sample_rate)
-        p = self._pending
-        settings = dict(p["opts"])
-        settings["overrides"] = [
-            [o.text, o.replacement, list(o.occurrences) if o.occurrences else None] for o in job.overrides
-        ]
-        settings["segments"] = [s.normalized for s in result.segments]
-        settings["transcript"] = job.transcript
-
-        info = self.w.client.model_info
-        model_info = (
-            {}
-            if info is None
-            else {  # provenance: which weights and device made it
-                "model_dir": info.model_dir,
-                "device": info.device,
-                "sample_rate": info.sample_rate,
-                "random_checkpoint": info.random_checkpoint,
-            }
-        )
-
-        def store():
-            return self.w.store.add_generation(
-                text=job.text,
-                voice_name=p["voice_name"],
-                voice_id=p["voice_id"],
-                seed=result.seed,
-                settings=settings,
-                audio=result.audio,
-                sr=result.sample_rate,
-                reference=(job.reference, job.reference_sr, job.transcript),
-                model_info=model_info,
-            )
+        if out.record is None:
+            return
+        hid = out.record.id
+        self.w.result_panel.current_id = hid
 
         def stored(entry: HistoryEntry) -> None:
-            self.w.result_panel.current_id = entry.id
-            self.refresh_history(select=entry.id, then=lambda: self.generationDone.emit(entry))
+            self.refresh_history(select=hid, then=lambda: self.generationDone.emit(entry))
 
-        self.w.background.run(store, stored, self.w.show_error)
+        self.w.background.run(lambda: self.w.store.get_generation(hid), stored, self.w.show_error)
 
     # --- history -------------------------------------------------------------------------------
     def refresh_history(self, select: str | None = None, then: Callable[[], None] | None = None) -> None:
@@ -281,38 +229,28 @@ class Session(QObject):
             self.w.show_error(exc)
             return
 
-        def loaded(data) -> None:
-            entry, (audio, sr, transcript) = data
-            opts = {
-                k: entry.settings.get(k, d)
-                for k, d in (
-                    ("method", "ras"),
-                    ("use_phoneme", False),
-                    ("use_prompt_cache", True),
-                    ("sample_rate", 24000),
-                )
-            }
-            opts["seed"] = self.w.generate_panel.roll_seed() if new_seed else entry.seed
-            overrides = tuple(
-                PronunciationOverride(t, r, tuple(o) if o else None)
-                for t, r, o in entry.settings.get("overrides", [])
-            )
-            self._submit(entry.text, audio, sr, transcript, overrides, opts, entry.voice_id, entry.voice_name)
-
-        self.w.background.run(
-            lambda: (self.w.store.get_generation(hid), self.w.store.generation_reference(hid)),
-            loaded,
-            self.w.show_error,
-        )
+        seed = self.w.generate_panel.roll_seed() if new_seed else None
+        self._submit(RegenerateJob(generation_id=hid, seed=seed))  # the entry's own sample rate too
 
     def export(self, path: str, fmt: str) -> None:
-        audio, sr = self.w.result_panel.audio, self.w.result_panel.sr
-        if audio is None:
+        """Through the Studio: the file carries the AI label, tags and a JSON sidecar."""
+        hid = self.w.result_panel.current_id
+        if self.w.result_panel.audio is None:
             return
-        from glmtts_desktop.audio import save_audio
-
+        if hid is None:
+            self.w.show_error(
+                GuiInputError(
+                    tr("Only generations kept in the history can be exported."),
+                    hint=tr("Generate again; the result is kept in the history."),
+                )
+            )
+            return
+        out = Path(path)
+        if out.suffix.lower() != f".{fmt}":
+            out = out.with_name(out.name + f".{fmt}")
+        studio = self.w.client.studio
         self.w.background.run(
-            lambda: save_audio(path, audio, sr, format=fmt),
+            lambda: studio.export_generation(hid, out),
             lambda p: self.w.statusBar().showMessage(tr("Saved {path}", path=str(p)), 8000),
             self.w.show_error,
         )

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
+from glmtts_desktop.engine.seeds import MAX_SEED, MIN_SEED
 from glmtts_desktop.engine.types import (
     SAMPLE_RATES,
     SAMPLING_METHODS,
@@ -25,7 +26,6 @@ from glmtts_desktop.errors import InvalidInputError
 from glmtts_desktop.i18n import tr
 
 SETTINGS_FORMAT = 1
-MAX_SEED = 2**32 - 1
 FLOW_STEPS_RANGE = (1, 100)
 
 
@@ -51,9 +51,13 @@ class GenerationSettings:
                 tr("Unknown sampling method '{method}'.", method=self.method),
                 hint=tr("Use one of: {choices}.", choices=", ".join(SAMPLING_METHODS)),
             )
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed <= MAX_SEED:
+        if (
+            isinstance(self.seed, bool)
+            or not isinstance(self.seed, int)
+            or not MIN_SEED <= self.seed <= MAX_SEED
+        ):
             raise InvalidInputError(
-                tr("The seed must be a whole number from 0 to {MAX_SEED}.", MAX_SEED=MAX_SEED)
+                tr("The seed must be a whole number from {low} to {high}.", low=MIN_SEED, high=MAX_SEED)
             )
         lo, hi = FLOW_STEPS_RANGE
         if isinstance(self.flow_steps, bool) or not isinstance(self.flow_steps, int):

@@ -74,6 +74,10 @@ class Studio(VoiceOps, HistoryOps):
             )
         return self._library
 
+    @property
+    def has_library(self) -> bool:
+        return self._library is not None
+
     # -- engine ------------------------------------------------------------------------------------
     @property
     def engine(self) -> SpeechEngine:

@@ -71,7 +71,9 @@ def test_full_flow_and_restart(qtbot, make_window, tiny_checkpoint, tmp_path):
         assert w.generate_panel.cancel_button.isEnabled()
     entry = done.args[0]
     assert entry.seed == 1234 and entry.text == text
-    assert entry.settings["overrides"] == [["行", "<|H|><|ANG2|>", [text.index("行")]]]
+    assert entry.settings["overrides"] == [
+        {"text": "行", "replacement": "<|H|><|ANG2|>", "occurrences": [text.index("行")]}
+    ]
     assert w.result_panel.waveform.has_audio()
     audio = w.result_panel.audio
     assert audio.dtype == np.float32 and len(audio) > 0 and np.isfinite(audio).all()
@@ -92,9 +94,12 @@ def test_full_flow_and_restart(qtbot, make_window, tiny_checkpoint, tmp_path):
     # 5. export
     out = tmp_path / "export.flac"
     w.session.export(str(out), "flac")
-    qtbot.waitUntil(out.exists, timeout=10000)
+    qtbot.waitUntil(out.with_suffix(".json").exists, timeout=10000)  # the sidecar is written last
     info = sf.info(out)
     assert info.format == "FLAC" and abs(info.duration - len(audio) / w.result_panel.sr) < 0.01
+    import mutagen
+
+    assert mutagen.File(str(out)).tags["AI_GENERATED"] == ["yes"]  # the export says what it is
 
     # 5b. generate again with the same seed: same settings, same overrides, the same audio
     with qtbot.waitSignal(w.session.generationDone, timeout=90000) as again:

@@ -11,6 +11,7 @@ from gui_fakes import FakeEngine, fake_factory
 from glmtts_desktop.engine.errors import CheckpointError, GpuOutOfMemoryError
 from glmtts_desktop.gui.inference import EngineClient, GenerateJob, NormalizeJob
 from glmtts_desktop.gui.inference.client import FAILED, READY, UNLOADED
+from glmtts_desktop.studio import Clip, GenerationSettings
 
 
 class Recorder:
@@ -45,9 +46,10 @@ def make_client(qtbot):
         assert not c.thread.isRunning()
 
 
-def _job(**kw) -> GenerateJob:
+def _job(seed: int = 0) -> GenerateJob:
+    clip = Clip(np.zeros(24000, np.float32), 24000, "嗯")
     return GenerateJob(
-        text="你好。", reference=np.zeros(24000, np.float32), reference_sr=24000, transcript="嗯", **kw
+        text="你好。", voice=clip, settings=GenerationSettings(seed=seed), consent_acknowledged=True
     )
 
 
@@ -154,3 +156,63 @@ def test_shutdown_during_generation_stops_thread(qtbot, tmp_path):
         client.submit(_job())
     assert client.shutdown(5000)
     assert not client.thread.isRunning() and engine.closed
+
+
+@pytest.mark.parametrize("same_weights", [True, False])
+def test_a_restarted_client_reuses_the_analysis_only_for_the_same_weights(qtbot, tmp_path, same_weights):
+    from glmtts_desktop.library import Library
+    from glmtts_desktop.studio import Studio
+
+    counts = []
+    for run in range(2):
+        engine = FakeEngine(steps=2)
+        if run == 1 and not same_weights:
+            engine.model_fingerprint = "other-weights"
+        with Library(tmp_path / "lib") as lib:
+            client = EngineClient(engine_factory=fake_factory(engine), studio=Studio(lib))
+            with qtbot.waitSignal(client.stateChanged, check_params_cb=lambda s: s == READY, timeout=5000):
+                client.load(tmp_path)
+            with qtbot.waitSignal(client.jobFinished, timeout=5000):
+                client.submit(_job())
+            counts.append(engine.prepared)
+            assert client.shutdown(10000)
+    assert counts == ([1, 0] if same_weights else [1, 1])
+
+
+def test_generation_is_stored_by_the_worker_and_again_keeps_its_sample_rate(qtbot, tmp_path):
+    from glmtts_desktop.gui.inference import RegenerateJob
+    from glmtts_desktop.library import Library
+    from glmtts_desktop.studio import Studio
+
+    class TwoRates(FakeEngine):
+        def available_sample_rates(self):
+            return (24000, 32000)
+
+        def set_sample_rate(self, sample_rate: int) -> None:
+            self.sample_rate = sample_rate
+
+    engine = TwoRates(steps=2)
+    with Library(tmp_path / "lib") as lib:
+        client = EngineClient(engine_factory=fake_factory(engine), studio=Studio(lib))
+        try:
+            with qtbot.waitSignal(client.stateChanged, check_params_cb=lambda s: s == READY, timeout=5000):
+                client.load(tmp_path)
+            job = GenerateJob(
+                text="你好。",
+                voice=Clip(np.zeros(24000, np.float32), 24000, "嗯", "Aunt"),
+                settings=GenerationSettings(seed=9, sample_rate=32000),
+                consent_acknowledged=True,
+            )
+            with qtbot.waitSignal(client.jobFinished, timeout=5000) as first:
+                client.submit(job)
+            record = first.args[1].record
+            assert record is not None and lib.get_generation(record.id).sample_rate == 32000
+            assert client.model_info.sample_rate == 32000  # the status bar follows the switch
+            engine.set_sample_rate(24000)
+            with qtbot.waitSignal(client.jobFinished, timeout=5000) as again:
+                client.submit(RegenerateJob(generation_id=record.id))
+            out = again.args[1]
+            assert out.record.id != record.id and out.record.sample_rate == 32000 and out.record.seed == 9
+            assert [g.voice_name for g in lib.list_generations()] == ["Aunt", "Aunt"]
+        finally:
+            assert client.shutdown(10000)

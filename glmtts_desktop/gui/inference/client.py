@@ -11,13 +11,13 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import logging
-from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from glmtts_desktop.engine.types import CancelToken
 from glmtts_desktop.gui.inference.jobs import Job, LoadJob, ModelInfo, UnloadJob
 from glmtts_desktop.gui.inference.worker import EngineFactory, InferenceWorker
+from glmtts_desktop.studio import Studio
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ class EngineClient(QObject):
         engine_factory: EngineFactory | None = None,
         parent: QObject | None = None,
         *,
-        voice_cache_dir: Path | None = None,
+        studio: Studio | None = None,
     ) -> None:
         super().__init__(parent)
         self._ids = itertools.count(1)
@@ -70,7 +70,7 @@ class EngineClient(QObject):
 
         self._thread = InferenceThread()
         self._thread.setObjectName("glmtts-inference")
-        self._worker = InferenceWorker(engine_factory, voice_cache_dir=voice_cache_dir)
+        self._worker = InferenceWorker(engine_factory, studio=studio)
         self._worker.moveToThread(self._thread)
         self._thread.finished.connect(self._worker.deleteLater)
         self._submit.connect(self._worker.run_job)
@@ -97,6 +97,11 @@ class EngineClient(QObject):
     def last_error(self) -> object:
         """The error of the last failed load, for the status bar's tooltip."""
         return self._last_error
+
+    @property
+    def studio(self) -> Studio:
+        """The app's Studio (thread-safe library calls; speaking happens in the worker)."""
+        return self._worker.studio
 
     @property
     def thread(self) -> QThread:  # type: ignore[override]  # shadows QObject.thread() on purpose

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from glmtts_desktop.engine.types import PronunciationOverride, SynthesisResult, VoicePrompt
+from glmtts_desktop.library import Generation as GenerationRecord
+from glmtts_desktop.studio import GenerationSettings, VoiceRef
 
 
 @dataclass(frozen=True)
@@ -59,18 +59,26 @@ class TextPreview:
 
 @dataclass(frozen=True, eq=False)
 class GenerateJob(Job):
-    """Prepare the voice (cached by content) and synthesise, as one cancellable job."""
+    """Speak ``text`` in ``voice`` (a saved voice's id or an unsaved Clip) with ``settings``,
+    through the Studio: voice analysis cached once, then (``store``) kept in the history with
+    its provenance, as one cancellable job. ``consent_acknowledged``: the GUI already asked."""
 
     text: str = ""
-    reference: np.ndarray | None = None  # mono float32
-    reference_sr: int = 0
-    transcript: str = ""
-    seed: int = 0
-    method: str = "ras"
-    use_phoneme: bool = False
+    voice: VoiceRef | None = None
+    settings: GenerationSettings = field(default_factory=GenerationSettings)
     overrides: tuple[PronunciationOverride, ...] = ()
-    use_prompt_cache: bool = True
-    voice: VoicePrompt | None = None  # skip preparation when the caller already has one
+    title: str | None = None
+    consent_acknowledged: bool = False
+    store: bool = True
+
+
+@dataclass(frozen=True)
+class RegenerateJob(Job):
+    """Make a history entry again exactly (sample rate included); ``seed`` replaces its seed."""
+
+    generation_id: str = ""
+    seed: int | None = None
+    consent_acknowledged: bool = False
 
 
 @dataclass(frozen=True)
@@ -87,6 +95,10 @@ class ModelInfo:
 
 @dataclass(frozen=True, eq=False)
 class GenerateOutput:
+    """A finished generation: the engine's result and, when stored, the history ``record``."""
+
     voice: VoicePrompt
     result: SynthesisResult
-    job: GenerateJob
+    job: GenerateJob | RegenerateJob
+    record: GenerationRecord | None = None
+    settings: GenerationSettings = field(default_factory=GenerationSettings)

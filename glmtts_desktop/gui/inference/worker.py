@@ -13,14 +13,12 @@ import logging
 import time
 import traceback
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
 from glmtts_desktop.engine.errors import SynthesisCancelled
-from glmtts_desktop.engine.types import CancelToken, Progress, SynthesisRequest, VoicePrompt
+from glmtts_desktop.engine.types import CancelToken, Progress
 from glmtts_desktop.errors import CancelledError, GlmTtsError
 from glmtts_desktop.gui.errors import GuiInputError, ModelNotReadyError, UnexpectedError
 from glmtts_desktop.gui.inference.jobs import (
@@ -30,12 +28,13 @@ from glmtts_desktop.gui.inference.jobs import (
     LoadJob,
     ModelInfo,
     NormalizeJob,
+    RegenerateJob,
     SampleRateJob,
     TextPreview,
     UnloadJob,
 )
-from glmtts_desktop.gui.inference.voice_cache import VoicePromptCache, voice_key
 from glmtts_desktop.i18n import tr
+from glmtts_desktop.studio import Studio
 
 log = logging.getLogger(__name__)
 
@@ -81,15 +80,18 @@ class InferenceWorker(QObject):
     cancelled = Signal(int)
     modelChanged = Signal(object)  # ModelInfo or None
 
-    def __init__(
-        self, engine_factory: EngineFactory | None = None, voice_cache_dir: Path | None = None
-    ) -> None:
+    def __init__(self, engine_factory: EngineFactory | None = None, studio: Studio | None = None) -> None:
         super().__init__()
         self._factory = engine_factory or real_engine_factory
         self._engine: Any = None
         self._info: ModelInfo | None = None
-        self._voices = VoicePromptCache(voice_cache_dir)
+        # the app's one Studio (shared with the GUI's library calls); without one, it only speaks
+        self._studio = studio if studio is not None else Studio(None)
         self._load_job: LoadJob | None = None
+
+    @property
+    def studio(self) -> Studio:
+        return self._studio
 
     # --- entry point -------------------------------------------------------------------------
     @Slot(object, object)
@@ -121,7 +123,7 @@ class InferenceWorker(QObject):
             log.error("job %d crashed:\n%s", jid, traceback.format_exc())
             self.failed.emit(jid, _map_foreign(exc))
         else:
-            if token.cancelled and isinstance(job, GenerateJob):
+            if token.cancelled and isinstance(job, (GenerateJob, RegenerateJob)):
                 self.cancelled.emit(jid)  # finished after the cancel: the person asked to drop it
             else:
                 self.finished.emit(jid, result)
@@ -148,7 +150,7 @@ class InferenceWorker(QObject):
         if isinstance(job, NormalizeJob):
             engine = self._require_engine()
             return TextPreview(tuple(engine.normalize(job.text)), tuple(engine.unspeakable_chars(job.text)))
-        if isinstance(job, GenerateJob):
+        if isinstance(job, (GenerateJob, RegenerateJob)):
             return self._generate(job, token)
         if isinstance(job, SampleRateJob):
             return self._set_sample_rate(job)
@@ -165,6 +167,7 @@ class InferenceWorker(QObject):
 
         engine = self._factory(job, on_progress)
         self._engine = engine
+        self._studio.attach_engine(engine)
         self._load_job = job
         self._info = self._describe(job)
         self.modelChanged.emit(self._info)
@@ -175,8 +178,7 @@ class InferenceWorker(QObject):
         assert self._load_job is not None
         if int(engine.sample_rate) != job.sample_rate:
             if hasattr(engine, "set_sample_rate"):
-                engine.set_sample_rate(job.sample_rate)
-                self._voices.clear_memory()  # prompt mels depend on the output framing
+                engine.set_sample_rate(job.sample_rate)  # the analysis cache key has the rate
             else:
                 return self._load(
                     dataclasses.replace(self._load_job, sample_rate=job.sample_rate, job_id=job.job_id)
@@ -197,53 +199,54 @@ class InferenceWorker(QObject):
             random_checkpoint=bool(getattr(e, "is_random_checkpoint", False)),
         )
 
-    def _generate(self, job: GenerateJob, token: CancelToken) -> GenerateOutput:
+    def _generate(self, job: GenerateJob | RegenerateJob, token: CancelToken) -> GenerateOutput:
+        """Through the Studio: consent rule, the one voice cache, synthesis, then the history
+        entry with its provenance (one writer). A cancel before storing stores nothing."""
         engine = self._require_engine()
-        jid = job.job_id
-        if job.voice is None:
-            self.progress.emit(jid, Progress("prompt", 0, 1, 0.0, "Analysing the voice"))
-        voice = job.voice or self._voice_for(engine, job)
-        token.raise_if_cancelled()
-        request = SynthesisRequest(
-            text=job.text,
-            voice=voice,
-            seed=int(job.seed),
-            method=job.method,
-            use_phoneme=job.use_phoneme,
-            overrides=tuple(job.overrides),
-            use_prompt_cache=job.use_prompt_cache,
-        )
-        result = engine.synthesize(
-            request,
-            on_progress=_Throttle(lambda p: self.progress.emit(jid, p)),
-            cancel=token,
-            on_chunk=lambda audio, index: self.chunk.emit(jid, audio, int(index)),
-        )
-        if self._info is not None:  # memory use changes after a generation
-            self._info = dataclasses.replace(self._info, memory_bytes=int(engine.memory_in_use()))
-            self.modelChanged.emit(self._info)
-        return GenerateOutput(voice=voice, result=result, job=job)
-
-    def _voice_for(self, engine: Any, job: GenerateJob) -> VoicePrompt:
-        """Voice analysis is the slow part of a first generation; keep the last few by content."""
-        if job.reference is None:
-            raise GuiInputError(
-                tr("No reference voice was given."), hint=tr("Record or import a voice first.")
+        studio, jid = self._studio, job.job_id
+        progress = _Throttle(lambda p: self.progress.emit(jid, p))
+        callbacks: dict[str, Any] = {
+            "on_progress": progress,
+            "on_chunk": lambda audio, index: self.chunk.emit(jid, audio, int(index)),
+            "cancel": token,
+        }
+        progress(Progress("prompt", 0, 1, 0.0, tr("Analysing the voice")))
+        record = None
+        if isinstance(job, RegenerateJob):
+            gen = studio.regenerate(
+                job.generation_id, seed=job.seed, consent_acknowledged=job.consent_acknowledged, **callbacks
             )
-        audio = np.ascontiguousarray(job.reference, dtype=np.float32)
-        key = voice_key(
-            audio,
-            int(job.reference_sr),
-            job.transcript,
-            int(engine.sample_rate),
-            str(engine.model_fingerprint),
+            prompt, result, settings, record = gen.voice_prompt, gen.result, gen.settings, gen.record
+        else:
+            if job.voice is None:
+                raise GuiInputError(
+                    tr("No reference voice was given."), hint=tr("Record or import a voice first.")
+                )
+            speech = studio.speak(
+                job.voice,
+                job.text,
+                job.settings,
+                job.overrides,
+                consent_acknowledged=job.consent_acknowledged,
+                **callbacks,
+            )
+            if job.store and studio.has_library:
+                record = studio.store(speech, title=job.title).record
+            prompt, result, settings = speech.voice_prompt, speech.result, speech.settings
+        self._after_generation(engine)
+        return GenerateOutput(voice=prompt, result=result, job=job, record=record, settings=settings)
+
+    def _after_generation(self, engine: Any) -> None:
+        """Memory use changes after a generation, and the studio may have switched the rate."""
+        if self._info is None:
+            return
+        rate = int(engine.sample_rate)
+        if self._load_job is not None and self._load_job.sample_rate != rate:
+            self._load_job = dataclasses.replace(self._load_job, sample_rate=rate)
+        self._info = dataclasses.replace(
+            self._info, memory_bytes=int(engine.memory_in_use()), sample_rate=rate
         )
-        cached = self._voices.get(key)
-        if cached is not None:
-            return cached
-        voice = engine.prepare_voice(audio, int(job.reference_sr), job.transcript)
-        self._voices.put(key, voice)
-        return voice
+        self.modelChanged.emit(self._info)
 
     def _require_engine(self) -> Any:
         if self._engine is None:
@@ -254,7 +257,7 @@ class InferenceWorker(QObject):
 
     def _close_engine(self) -> None:
         engine, self._engine = self._engine, None
-        self._voices.clear_memory()
+        self._studio.attach_engine(None)
         if engine is not None:
             try:
                 engine.close()

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from glmtts_desktop.engine.seeds import SEED_BOX_MAX
 from glmtts_desktop.engine.types import SAMPLING_METHODS, Progress
 from glmtts_desktop.gui.i18n import tr, translator
+from glmtts_desktop.studio import GenerationSettings
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +133,10 @@ class GeneratePanel(QGroupBox):
             self.sample_rate.addItem(f"{r // 1000} kHz", r)
         idx = self.sample_rate.findData(current)
         self.sample_rate.setCurrentIndex(max(idx, 0))
+
+    def settings(self) -> GenerationSettings:
+        """The typed generation settings on screen (the presenter's getter)."""
+        return GenerationSettings.from_dict(self.options())
 
     def options(self) -> dict:
         return {
