@@ -71,8 +71,8 @@ def official_commit(official: Path) -> str:
 
 # ---------------------------------------------------------------------------------------- flow
 def make_flow(out: Path, gen: torch.Generator) -> None:
-    from flow.dit import DiT
-    from flow.flow import Flow
+    from flow.dit import DiT  # type: ignore[import-not-found]
+    from flow.flow import Flow  # type: ignore[import-not-found]
 
     flow = Flow(
         speech_token_dim=FLOW["speech_token_dim"],
@@ -173,8 +173,8 @@ def make_flow(out: Path, gen: torch.Generator) -> None:
 
 # ---------------------------------------------------------------------------------------- HiFT
 def make_hift(out: Path, gen: torch.Generator) -> None:
-    from cosyvoice.hifigan_cosy2.f0_predictor import ConvRNNF0Predictor
-    from cosyvoice.hifigan_cosy2.generator import HiFTGenerator
+    from cosyvoice.hifigan_cosy2.f0_predictor import ConvRNNF0Predictor  # type: ignore[import-not-found]
+    from cosyvoice.hifigan_cosy2.generator import HiFTGenerator  # type: ignore[import-not-found]
 
     hift = HiFTGenerator(  # the official 24 kHz settings (utils/hift_util.py), narrower channels
         in_channels=80,
@@ -209,7 +209,7 @@ def make_hift(out: Path, gen: torch.Generator) -> None:
 
 # ---------------------------------------------------------------------------------------- LLM
 def make_llm(out: Path, gen: torch.Generator, official: Path) -> None:
-    from llm.glmtts import GLMTTS
+    from llm.glmtts import GLMTTS  # type: ignore[import-not-found]
 
     folder = out / "ckpt" / "llm"
     folder.mkdir(parents=True, exist_ok=True)
@@ -290,7 +290,7 @@ def make_text(out: Path) -> dict:
     import io
 
     _stub_text_normalisers()
-    from cosyvoice.cli.frontend import TextFrontEnd
+    from cosyvoice.cli.frontend import TextFrontEnd  # type: ignore[import-not-found]
 
     with contextlib.redirect_stdout(io.StringIO()):
         frontend = TextFrontEnd(use_phoneme=True)
