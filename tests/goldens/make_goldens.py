@@ -269,9 +269,29 @@ SPLIT_TEXTS = [
 ]
 
 
+NORMALIZE_TEXTS = [
+    "今天是2024年3月5日，气温25度。",
+    "他的电话是13800138000。",
+    "这件衣服打8.5折，只要199元。",
+    "会议在下午3:30开始，请准时参加。",
+    "我们公司有1200名员工，增长了15%。",
+    "第3章讲的是1/4和0.75的关系。",
+    "价格是$1,250，很贵。",
+    "他跑了100米，用时12.5秒。",
+    "I have 3 apples and 2 oranges.",
+    "The meeting is at 10:30 am on May 5th, 2024.",
+    "It costs $19.99, doesn't it?",
+    "Dr. Smith lives at 221B Baker Street.",
+    "We've grown 25% since 1999.",
+    "你好，world！今天 is a good day。",
+    "这是2万3千元，不是两万三。",
+    "我住在3楼302室。",
+]
+
+
 def _stub_text_normalisers() -> None:
-    """The official frontend imports WeTextProcessing (pynini) at import time; normalisation is
-    not recorded here, so its two classes are replaced by inert stand-ins before the import."""
+    """The official frontend imports WeTextProcessing (pynini) at import time. Where it is not
+    installed, its two classes are replaced by inert stand-ins and no normalisation is recorded."""
     import types
 
     class _Inert:
@@ -287,15 +307,24 @@ def _stub_text_normalisers() -> None:
 def make_text(out: Path) -> dict:
     """Phoneme mode (g2p_infer) and length splitting (split_by_len) of the official frontend."""
     import contextlib
+    import importlib.util
     import io
 
-    _stub_text_normalisers()
+    real_normaliser = importlib.util.find_spec("tn") is not None
+    if not real_normaliser:
+        _stub_text_normalisers()
     from cosyvoice.cli.frontend import TextFrontEnd  # type: ignore[import-not-found]
 
     with contextlib.redirect_stdout(io.StringIO()):
         frontend = TextFrontEnd(use_phoneme=True)
     used = {ch for text in G2P_TEXTS for ch in text}
-    return {
+    result = {}
+    if real_normaliser:
+        from importlib.metadata import version
+
+        result["normalize_by"] = f"WeTextProcessing {version('WeTextProcessing')}"
+        result["normalize"] = {text: frontend.text_normalize(text) for text in NORMALIZE_TEXTS}
+    return result | {
         "g2p": {text: frontend.g2p_infer(text) for text in G2P_TEXTS},
         # the official keep list (configs/G2P_able_1word.json), only the characters used above
         "g2p_keep_chars": sorted(ch for ch in frontend.able_list if ch in used),

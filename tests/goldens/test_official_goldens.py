@@ -17,6 +17,7 @@ import torch
 from glmtts_desktop.engine.flow import load_flow
 from glmtts_desktop.engine.llm import load_llm
 from glmtts_desktop.engine.text.g2p import G2P
+from glmtts_desktop.engine.text.normalize import text_normalize
 from glmtts_desktop.engine.text.resources import phoneme_inventory
 from glmtts_desktop.engine.text.split import split_by_len
 from glmtts_desktop.engine.vocoder import load_vocoder
@@ -112,6 +113,30 @@ def test_llm_cached_greedy_decoding_matches_the_official(llm):
 
 
 # ---------------------------------------------------------------------------------------- text
+TEXT = json.loads((HERE / "text.json").read_text(encoding="utf-8"))
+# Where our normaliser (wetext's bundled grammars) still reads differently from the official's
+# WeTextProcessing; strict, so fixing one makes the test say so and the entry must go.
+KNOWN_NORMALIZE_DIFFERENCES = {
+    "我们公司有1200名员工，增长了15%。": "一千二百 where the official says 一千两百",
+    "价格是$1,250，很贵。": "the dollar sign and the thousands separator are read apart",
+    "Dr. Smith lives at 221B Baker Street.": "no 'and' after hundred in English numbers",
+    "我住在3楼302室。": "a bare three-digit number is read as a value, the official reads digits",
+}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(text, marks=pytest.mark.xfail(strict=True, reason=KNOWN_NORMALIZE_DIFFERENCES[text]))
+        if text in KNOWN_NORMALIZE_DIFFERENCES
+        else text
+        for text in TEXT.get("normalize", {})
+    ],
+)
+def test_normalization_matches_the_official(text):
+    assert text_normalize(text) == TEXT["normalize"][text]
+
+
 @pytest.fixture(scope="module")
 def text_golden() -> dict:
     return json.loads((HERE / "text.json").read_text(encoding="utf-8"))
