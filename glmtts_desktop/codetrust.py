@@ -25,6 +25,7 @@ from pathlib import Path
 
 from glmtts_desktop.errors import GlmTtsError
 from glmtts_desktop.fsutil import atomic_write_text
+from glmtts_desktop.i18n import tr
 
 log = logging.getLogger(__name__)
 
@@ -139,14 +140,20 @@ def read_trusted(path: Path, *, what: str) -> bytes:
     rec = lookup(digest)
     if rec is None:
         raise UntrustedCodeError(
-            f"The {what} file {path} was not loaded: it contains program code, and it is not the "
-            "file the official GLM-TTS release published (or that could not be confirmed).",
+            tr(
+                "The {what} file {path} was not loaded: it contains program code, and it is not the "
+                "file the official GLM-TTS release published (or that could not be confirmed).",
+                what=what,
+                path=path,
+            ),
             sha256=digest,
             path=path,
-            hint="A file from an unknown source could run anything on this computer. Download the "
-            "weights again from the official source, check the folder online, or — only if you "
-            "know where this file comes from — trust it explicitly (--trust-vocoder). "
-            "24 kHz output does not need it.",
+            hint=tr(
+                "A file from an unknown source could run anything on this computer. Download the "
+                "weights again from the official source, check the folder online, or — only if you "
+                "know where this file comes from — trust it explicitly (--trust-vocoder). "
+                "24 kHz output does not need it."
+            ),
             detail=f"sha256 {digest}; trust record {trust_store_path()}",
         )
     log.info("%s: trusted (%s, %s)", path, rec.origin, rec.note)

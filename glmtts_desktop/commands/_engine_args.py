@@ -23,6 +23,12 @@ def add_engine_options(p: argparse.ArgumentParser) -> None:
         help="GLM-TTS checkpoint folder (default: the app's model folder)",
     )
     p.add_argument("--sample-rate", type=int, choices=(24000, 32000), default=24000)
+    p.add_argument(
+        "--trust-vocoder",
+        action="store_true",
+        help="32 kHz: run this folder's vocos2d/generator_jit.ckpt even though it is not confirmed as "
+        "the official file (it contains program code; only for a file whose origin you know)",
+    )
     p.add_argument("--device", default="auto", help="auto, cuda or cpu (default: auto)")
     p.add_argument(
         "--dtype",
@@ -82,6 +88,8 @@ def load_engine(args: argparse.Namespace):
         model_dir=model_dir, device=args.device, dtype=args.dtype, sample_rate=args.sample_rate
     )
     print(f"Loading GLM-TTS from {model_dir} ...", file=sys.stderr)
+    if getattr(args, "trust_vocoder", False) and args.sample_rate == 32000:
+        trust_vocoder_explicitly(model_dir)
     engine = Engine.load(config)
     if engine.is_random_checkpoint:
         print(
@@ -91,6 +99,27 @@ def load_engine(args: argparse.Namespace):
         )
     print(f"Ready on {engine.device_name}.", file=sys.stderr)
     return engine
+
+
+def trust_vocoder_explicitly(model_dir: Path) -> None:
+    """Record the person's decision to run this exact 32 kHz vocoder file (see codetrust)."""
+    from glmtts_desktop import codetrust
+    from glmtts_desktop.engine.vocoder import VOCOS_PATH
+
+    path = Path(model_dir) / VOCOS_PATH
+    if not path.is_file():
+        return  # the engine reports the missing file
+    if codetrust.file_trust(path) is None:
+        digest = codetrust.trust_file(path, origin=codetrust.ORIGIN_USER)
+        print(
+            tr(
+                "warning: you chose to trust {path} (sha256 {digest}); it contains program code "
+                "that will run on this computer.",
+                path=path,
+                digest=digest,
+            ),
+            file=sys.stderr,
+        )
 
 
 def load_overrides(path: Path | None):

@@ -94,6 +94,7 @@ class _Bar:
         )
         self.last = 0
         self.file = ""
+        self.notice = ""
 
     def __call__(self, p) -> None:
         if p.total and self.bar.total != p.total:
@@ -106,6 +107,10 @@ class _Bar:
         if delta:
             self.bar.update(delta)
             self.last = p.done
+        notice = getattr(p, "notice", "")
+        if notice and notice != self.notice:
+            self.bar.write(f"{p.file}: {notice}", file=sys.stderr)  # already translated in the core
+        self.notice = notice
 
     def close(self) -> None:
         self.bar.close()

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from glmtts_desktop import codetrust
+from glmtts_desktop.i18n import tr
 from glmtts_desktop.models.endpoints import OFFICIAL
 from glmtts_desktop.models.errors import NetworkError
 from glmtts_desktop.models.layout import local_path
@@ -103,23 +104,25 @@ def check_code_files(
             continue
         digest = codetrust.sha256_file(path)
         if codetrust.lookup(digest) is not None:
-            out.append(CodeCheck(spec.path, True, "the file published by the official GLM-TTS release"))
+            out.append(CodeCheck(spec.path, True, tr("the file published by the official GLM-TTS release")))
             continue
         if not online:
-            out.append(CodeCheck(spec.path, False, "could not be checked offline; 32 kHz stays off"))
+            out.append(CodeCheck(spec.path, False, tr("could not be checked offline; 32 kHz stays off")))
             continue
         try:
             official = official_sha256(manifest, spec, endpoint=endpoint, cancel=cancel)
         except NetworkError as exc:
-            out.append(CodeCheck(spec.path, False, f"could not be checked: {exc.message}"))
+            out.append(CodeCheck(spec.path, False, tr("could not be checked: {reason}", reason=exc.message)))
             continue
         if official and official == digest:
             codetrust.record(
                 digest, origin=codetrust.ORIGIN_OFFICIAL, note=f"{spec.remote_path} (checked online)"
             )
-            out.append(CodeCheck(spec.path, True, "matches the official GLM-TTS release"))
+            out.append(CodeCheck(spec.path, True, tr("matches the official GLM-TTS release")))
         else:
             out.append(
-                CodeCheck(spec.path, False, "differs from the official GLM-TTS release; it will not be run")
+                CodeCheck(
+                    spec.path, False, tr("differs from the official GLM-TTS release; it will not be run")
+                )
             )
     return out

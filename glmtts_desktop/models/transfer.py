@@ -476,7 +476,7 @@ def _retry_loop(f: _Fetch, settings: TransferSettings, on_stall: Callable[[str],
         if attempts_without_progress >= settings.max_attempts_without_progress:
             raise _give_up(error, stalled, f.dest, f.url, settings) from error
         if stalled or isinstance(error, httpx2.TimeoutException):
-            on_stall(STALL_NOTICE)
+            on_stall(tr("The connection stalled, retrying…"))  # = STALL_NOTICE, translated
         delay = (
             settings.backoff_s[min(attempts_without_progress, len(settings.backoff_s) - 1)]
             if attempts_without_progress

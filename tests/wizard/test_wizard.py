@@ -155,3 +155,28 @@ def test_import_from_a_folder(qtbot, tmp_path, hub, manifest, fast, fake_gpu):
     w.next()
     qtbot.waitUntil(w.verify_page.isComplete, timeout=10000)
     assert (tmp_path / "models/flow/flow.pt").read_bytes() == (src / "flow/flow.pt").read_bytes()
+
+
+def test_a_stalled_redirected_download_says_so_and_cancel_is_immediate(
+    qtbot, tmp_path, hub, manifest, fast, fake_gpu
+):
+    fast.stall_timeout_s = 0.5
+    fast.max_attempts_without_progress = 1000  # keep retrying: the user decides
+    hub.knobs.redirect = True
+    hub.knobs.stall_at[SHARD] = 100_000
+    w = make(qtbot, tmp_path, manifest, fast, fake_gpu)
+    page = to_source_page(qtbot, w)
+    page.radios["custom"].setChecked(True)
+    page.custom.setText(hub.url)
+    w.next()
+    tp = w.transfer_page
+    qtbot.waitUntil(lambda: "stalled, retrying" in tp.speed.text(), timeout=20000)
+    fast.stall_timeout_s = 60.0  # from now on only Cancel can end the stalled connection
+    part = part_path(tmp_path / "models" / SHARD)
+    attempts = len(hub.requests("GET", "/cdn/"))
+    qtbot.waitUntil(lambda: len(hub.requests("GET", "/cdn/")) > attempts, timeout=20000)
+    t0 = time.monotonic()
+    qtbot.mouseClick(tp.pause_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: tp.resume_button.isEnabled(), timeout=5000)
+    assert time.monotonic() - t0 < 1.5
+    assert part.stat().st_size == 100_000

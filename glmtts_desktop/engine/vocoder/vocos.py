@@ -37,7 +37,7 @@ HINT_32K = (
 def load_vocos_script(path: Path, *, device: torch.device | str = "cpu") -> torch.jit.ScriptModule:
     """``torch.jit.load`` a *trusted* archive (see the module docstring) with typed errors."""
     path = require_file(Path(path), what="32 kHz vocoder (Vocos)", hint=HINT_32K)
-    data = read_trusted(path, what="32 kHz vocoder")  # raises UntrustedCodeError; nothing has run
+    data = read_trusted(path, what=tr("32 kHz vocoder"))  # raises UntrustedCodeError; nothing has run
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)

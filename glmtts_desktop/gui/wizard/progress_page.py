@@ -181,6 +181,8 @@ class TransferPage(QWizardPage):
                 speed=human(p.speed_bps),
                 eta=_eta(p.eta_s),
             )
+            # "The connection stalled, retrying…" (translated in the core) until bytes flow again
+            + (f" — {p.notice}" if p.notice else "")
         )
 
     def _finished(self, report) -> None:
