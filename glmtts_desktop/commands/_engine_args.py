@@ -7,8 +7,9 @@ import logging
 import sys
 from pathlib import Path
 
-from glmtts_desktop.engine.config import DTYPES
+from glmtts_desktop.engine.config import DEVICES, DTYPES
 from glmtts_desktop.engine.seeds import MAX_SEED, check_seed
+from glmtts_desktop.engine.types import SAMPLE_RATES, SAMPLING_METHODS, SynthesisRequest
 from glmtts_desktop.errors import InvalidInputError
 from glmtts_desktop.i18n import tr
 
@@ -22,14 +23,15 @@ def add_engine_options(p: argparse.ArgumentParser) -> None:
         default=None,
         help="GLM-TTS checkpoint folder (default: the app's model folder)",
     )
-    p.add_argument("--sample-rate", type=int, choices=(24000, 32000), default=24000)
+    p.add_argument("--sample-rate", type=int, choices=SAMPLE_RATES, default=SAMPLE_RATES[0])
     p.add_argument(
         "--trust-vocoder",
         action="store_true",
         help="32 kHz: run this folder's vocos2d/generator_jit.ckpt even though it is not confirmed as "
         "the official file (it contains program code; only for a file whose origin you know)",
     )
-    p.add_argument("--device", default="auto", help="auto, cuda or cpu (default: auto)")
+    # no choices: "cuda:1" picks a GPU too
+    p.add_argument("--device", default=DEVICES[0], help=f"{', '.join(DEVICES)} (default: {DEVICES[0]})")
     p.add_argument(
         "--dtype",
         default="auto",
@@ -42,7 +44,9 @@ def add_generation_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--seed", type=seed_option, default=0, help=f"random seed, 0 to {MAX_SEED} (same seed, same audio)"
     )
-    p.add_argument("--method", choices=("ras", "topk", "greedy"), default="ras", help="sampling method")
+    p.add_argument(
+        "--method", choices=SAMPLING_METHODS, default=SynthesisRequest.method, help="sampling method"
+    )
     p.add_argument(
         "--phoneme",
         action="store_true",
@@ -126,11 +130,9 @@ def load_overrides(path: Path | None):
     """Overrides from a replace-dict file apply to those words wherever they occur."""
     if path is None:
         return ()
-    from glmtts_desktop.engine.text import load_replace_dict
-    from glmtts_desktop.engine.types import PronunciationOverride
+    from glmtts_desktop.engine.text import load_replace_dict, overrides_from_replace_dict
 
-    mapping = load_replace_dict(path)
-    return tuple(PronunciationOverride(text=k, replacement=v) for k, v in mapping.items())
+    return tuple(overrides_from_replace_dict(load_replace_dict(path)))
 
 
 def load_reference(path: Path):

@@ -16,6 +16,7 @@ from pathlib import Path
 from glmtts_desktop.commands._outputs import check_writable_folder
 from glmtts_desktop.errors import InvalidInputError
 from glmtts_desktop.i18n import tr
+from glmtts_desktop.models.layout import SAMPLE_RATES
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +38,9 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model-dir", default=None, help="weights folder (default: the user data folder)")
     p.add_argument(
         "--sample-rate",
-        default="24000",
-        choices=["24000", "32000", "both"],
-        help="output rate(s) to get weights for (default 24000)",
+        default=str(SAMPLE_RATES[0]),
+        choices=[*map(str, SAMPLE_RATES), "both"],
+        help=f"output rate(s) to get weights for (default {SAMPLE_RATES[0]})",
     )
     p.add_argument("--manifest", default=None, help=argparse.SUPPRESS)  # tests / advanced use
 

@@ -189,7 +189,7 @@ class Engine:
     def _loaded(self) -> _Models:
         if self._models is None:
             raise EngineClosedError(
-                "The model was unloaded.", hint="Load the model again, then try once more."
+                tr("The model was unloaded."), hint=tr("Load the model again, then try once more.")
             )
         return self._models
 

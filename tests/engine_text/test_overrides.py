@@ -65,3 +65,31 @@ def test_typed_placeholder_characters_are_dropped():
     text = "a\U000f0001b"
     prot = protect(text, [PO("b", "B", (2,))])
     assert prot.substitute(prot.text) == "aB"
+
+
+def test_replace_dict_with_a_byte_order_mark_is_read(tmp_path):
+    path = tmp_path / "bom.jsonl"
+    path.write_bytes('\ufeff{"行": "<|H|><|ANG2|>"}\n'.encode())
+    assert load_replace_dict(path) == {"行": "<|H|><|ANG2|>"}
+
+
+def test_oversized_replace_dict_is_refused_before_reading(tmp_path, monkeypatch):
+    from glmtts_desktop.engine.text import overrides
+
+    path = tmp_path / "big.jsonl"
+    path.write_text('{"a": "b"}\n' * 10, encoding="utf-8")
+    monkeypatch.setattr(overrides, "MAX_REPLACE_DICT_BYTES", 50)
+    with pytest.raises(TextInputError, match="too large"):
+        load_replace_dict(path)
+
+
+def test_overrides_to_replace_dict_keeps_the_first_reading_of_each_text():
+    from glmtts_desktop.engine.text import replace_dict_from_overrides
+    from glmtts_desktop.engine.types import PronunciationOverride
+
+    items = [
+        PronunciationOverride("行", "<|H|><|ANG2|>", (2,)),
+        PronunciationOverride("行", "<|X|><|ING2|>", None),
+        PronunciationOverride("弦", "<|X|><|IAN2|>"),
+    ]
+    assert replace_dict_from_overrides(items) == {"行": "<|H|><|ANG2|>", "弦": "<|X|><|IAN2|>"}

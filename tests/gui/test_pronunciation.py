@@ -6,10 +6,11 @@ import json
 
 import pytest
 
+from glmtts_desktop.engine.text.g2p import phonemes_to_pinyin, syllable_phonemes
 from glmtts_desktop.engine.types import PronunciationOverride
-from glmtts_desktop.gui.errors import GuiInputError
+from glmtts_desktop.errors import InvalidInputError
 from glmtts_desktop.gui.pronunciation.overrides import OverrideSet, read_jsonl, write_jsonl
-from glmtts_desktop.gui.pronunciation.readings import readings, syllable_tokens, tokens_to_pinyin
+from glmtts_desktop.gui.pronunciation.readings import readings
 
 
 @pytest.mark.parametrize(
@@ -28,7 +29,7 @@ from glmtts_desktop.gui.pronunciation.readings import readings, syllable_tokens,
     ],
 )
 def test_syllable_tokens_follow_official_g2p(tone3, tokens):
-    assert syllable_tokens(tone3) == tokens
+    assert syllable_phonemes(tone3) == tokens
 
 
 def test_readings_of_polyphone_include_both_and_show_tones():
@@ -46,7 +47,7 @@ def test_no_readings_for_non_chinese():
 
 
 def test_tokens_to_pinyin_is_readable():
-    assert tokens_to_pinyin("<|H|><|ANG2|>") == "h ang2"
+    assert phonemes_to_pinyin("<|H|><|ANG2|>") == "h ang2"
 
 
 def test_here_only_override_moves_with_edits_and_dies_when_edited():
@@ -89,5 +90,5 @@ def test_jsonl_round_trip_in_official_format(tmp_path):
 def test_jsonl_bad_line_names_the_line(tmp_path):
     path = tmp_path / "bad.jsonl"
     path.write_text('{"弦": "<|X|><|IAN2|>"}\nnot json\n', encoding="utf-8")
-    with pytest.raises(GuiInputError, match="Line 2"):
+    with pytest.raises(InvalidInputError, match="Line 2"):
         read_jsonl(path)

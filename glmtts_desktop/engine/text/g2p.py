@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import re
 import threading
 from collections.abc import Callable, Iterable
 
@@ -82,17 +83,51 @@ def syllables(run: str) -> list[tuple[str, str] | None]:
             if not fin or not fin[-1].isdigit():
                 out.append(None)  # pypinyin echoed an unknown character back
                 continue
-            if fin.startswith("i") and ini in _RETROFLEX:
-                fin = "iii" + fin[1:]
-            elif fin.startswith("i") and ini in _DENTAL:
-                fin = "ii" + fin[1:]
-            out.append((ini, fin))
+            out.append((ini, model_final(ini, fin)))
     return out
+
+
+def model_final(initial: str, final: str) -> str:
+    """The model's spelling of a pypinyin final: ``i…`` is ``iii…`` after zh ch sh r and ``ii…``
+    after z c s (spec 2.4: the official re-mapping tests the first letter, not the whole final)."""
+    if final.startswith("i"):
+        if initial in _RETROFLEX:
+            return "iii" + final[1:]
+        if initial in _DENTAL:
+            return "ii" + final[1:]
+    return final
 
 
 def phoneme_string(initial: str, final: str) -> str:
     """``("sh", "en1")`` -> ``<|SH|><|EN1|>``; zero initial -> just the final."""
     return "".join(f"<|{p.upper()}|>" for p in (initial, final) if p)
+
+
+PHONEME_TOKEN_RE = re.compile(r"<\|([A-Z]+[1-5]?)\|>")  # one phoneme token: <|SH|>, <|EN1|>
+
+
+def syllable_phonemes(tone3: str) -> str:
+    """One pinyin syllable as the model's phoneme tokens, by the same rules as phoneme mode:
+    ``xing2`` -> ``<|X|><|ING2|>``, ``shi4`` -> ``<|SH|><|III4|>``, ``wei2`` -> ``<|UEI2|>``.
+
+    No tone means the neutral tone (5); ValueError when ``tone3`` is not a syllable.
+    """
+    from pypinyin.contrib.tone_convert import to_finals_tone3, to_initials  # lazy: 0.4 s import
+
+    s = tone3.strip().lower().replace("ü", "v")
+    if not s or not s[-1].isdigit():
+        s += "5"
+    initial = to_initials(s, strict=True) or ""
+    final = to_finals_tone3(s, strict=True, neutral_tone_with_five=True) or ""
+    if not final:
+        raise ValueError(f"not a pinyin syllable: {tone3!r}")
+    return phoneme_string(initial, model_final(initial, final))
+
+
+def phonemes_to_pinyin(tokens: str) -> str:
+    """A readable form of phoneme tokens: ``<|X|><|ING2|>`` -> ``x ing2`` (other text unchanged)."""
+    found = PHONEME_TOKEN_RE.findall(tokens)
+    return " ".join(t.lower() for t in found) if found else tokens
 
 
 class G2P:

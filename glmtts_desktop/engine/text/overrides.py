@@ -20,16 +20,27 @@ from glmtts_desktop.engine.errors import TextInputError
 from glmtts_desktop.engine.text import placeholders
 from glmtts_desktop.engine.text.resources import atomic_write_text
 from glmtts_desktop.engine.types import PronunciationOverride
+from glmtts_desktop.errors import InvalidInputError
 from glmtts_desktop.i18n import tr
 
 log = logging.getLogger(__name__)
 
+MAX_REPLACE_DICT_BYTES = 5_000_000  # a pronunciation list, not a corpus: refuse before reading it
+
 
 def load_replace_dict(path: Path | str) -> dict[str, str]:
-    """Read a replacement dictionary (JSON Lines, later lines win on equal keys)."""
+    """Read a replacement dictionary (JSON Lines, later lines win on equal keys).
+
+    A UTF-8 byte-order mark (what Windows editors write) is accepted.
+    """
     path = Path(path)
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        if path.stat().st_size > MAX_REPLACE_DICT_BYTES:
+            raise TextInputError(
+                tr("The pronunciation dictionary {path} is too large.", path=path),
+                hint=tr("A pronunciation list has one short line per word."),
+            )
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
     except FileNotFoundError:
         raise TextInputError(
             tr("The pronunciation dictionary {path} does not exist.", path=path),
@@ -81,7 +92,27 @@ def save_replace_dict(path: Path | str, mapping: Mapping[str, str]) -> None:
                 detail=repr((k, v)),
             )
     body = "".join(json.dumps({k: v}, ensure_ascii=False) + "\n" for k, v in mapping.items())
-    atomic_write_text(Path(path), body)
+    try:
+        atomic_write_text(Path(path), body)
+    except OSError as exc:
+        raise InvalidInputError(
+            tr("Could not write {name}.", name=Path(path).name),
+            hint=tr("Choose another folder."),
+            detail=str(exc),
+        ) from exc
+
+
+def overrides_from_replace_dict(mapping: Mapping[str, str]) -> list[PronunciationOverride]:
+    """The file has no positions: each entry becomes an "everywhere" override."""
+    return [PronunciationOverride(text, replacement, None) for text, replacement in mapping.items()]
+
+
+def replace_dict_from_overrides(overrides: Iterable[PronunciationOverride]) -> dict[str, str]:
+    """Each surface string once (the first override for it wins); positions are dropped."""
+    mapping: dict[str, str] = {}
+    for o in overrides:
+        mapping.setdefault(o.text, o.replacement)
+    return mapping
 
 
 @dataclass(frozen=True)

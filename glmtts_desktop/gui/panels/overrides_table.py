@@ -15,7 +15,6 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTab
 from glmtts_desktop.engine.types import PronunciationOverride
 from glmtts_desktop.gui.i18n import tr, translator
 from glmtts_desktop.gui.pronunciation.overrides import OverrideSet
-from glmtts_desktop.gui.pronunciation.readings import tokens_to_pinyin
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +37,8 @@ class OverridesTable(QTableWidget):
         self.refresh()
 
     def refresh(self) -> None:
+        from glmtts_desktop.engine.text.g2p import phonemes_to_pinyin  # lazy: not at start-up
+
         self._filling = True
         try:
             self.setHorizontalHeaderLabels([tr("Text"), tr("Reading"), tr("Model tokens"), tr("Where")])
@@ -50,7 +51,7 @@ class OverridesTable(QTableWidget):
                 )
                 for col, value, editable in (
                     (COL_TEXT, o.text, False),
-                    (COL_READING, tokens_to_pinyin(o.replacement), False),
+                    (COL_READING, phonemes_to_pinyin(o.replacement), False),
                     (COL_TOKENS, o.replacement, True),
                     (COL_WHERE, where, False),
                 ):

@@ -1,16 +1,13 @@
 """The overrides of one text: add, remove, keep offsets right while the text is edited, JSONL I/O.
 
-The official tool reads ``G2P_replace_dict.jsonl``: one JSON object per line mapping a surface
-string to its replacement; all lines are merged. That format has no positions, so an import
-gives "everywhere" overrides and an export writes each surface string once.
+The official ``G2P_replace_dict.jsonl`` format has no positions, so an import gives
+"everywhere" overrides and an export writes each surface string once; reading and writing it
+is engine.text.overrides' job.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -19,8 +16,6 @@ from glmtts_desktop.gui.errors import GuiInputError
 from glmtts_desktop.i18n import tr
 
 log = logging.getLogger(__name__)
-
-MAX_JSONL_BYTES = 5_000_000
 
 
 class OverrideSet:
@@ -94,67 +89,14 @@ class OverrideSet:
 
 
 def read_jsonl(path: Path) -> list[PronunciationOverride]:
-    """Parse a G2P_replace_dict.jsonl file; a bad line is an error naming the line."""
-    path = Path(path)
-    try:
-        if path.stat().st_size > MAX_JSONL_BYTES:
-            raise GuiInputError(tr("{name} is too large for a pronunciation list.", name=path.name))
-        raw = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise GuiInputError(
-            tr("Could not read {name}.", name=path.name),
-            hint=tr("Check that the file exists."),
-            detail=str(exc),
-        ) from exc
-    except UnicodeDecodeError as exc:
-        raise GuiInputError(tr("{name} is not UTF-8 text.", name=path.name), detail=str(exc)) from exc
-    merged: dict[str, str] = {}
-    for n, line in enumerate(raw.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except ValueError as exc:
-            raise GuiInputError(
-                tr("Line {n} of {name} is not valid JSON.", n=n, name=path.name), detail=str(exc)
-            ) from exc
-        if not isinstance(obj, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in obj.items()
-        ):
-            raise GuiInputError(
-                tr(
-                    'Line {n} of {name} must map text to text, like {{"行": "<|X|><|ING2|>"}}.',
-                    n=n,
-                    name=path.name,
-                )
-            )
-        merged.update({k: v for k, v in obj.items() if k})
-    return [PronunciationOverride(k, v, None) for k, v in merged.items()]
+    """Parse a G2P_replace_dict.jsonl file (engine.text.overrides owns the format)."""
+    from glmtts_desktop.engine.text.overrides import load_replace_dict, overrides_from_replace_dict
 
-
-def to_jsonl(overrides: Iterable[PronunciationOverride]) -> str:
-    seen: dict[str, str] = {}
-    for o in overrides:
-        seen.setdefault(o.text, o.replacement)
-    return "".join(json.dumps({k: v}, ensure_ascii=False) + "\n" for k, v in seen.items())
+    return overrides_from_replace_dict(load_replace_dict(path))
 
 
 def write_jsonl(path: Path, overrides: Iterable[PronunciationOverride]) -> None:
-    """Write atomically (temp file, fsync, rename) so a crash never leaves half a file."""
-    path = Path(path)
-    data = to_jsonl(overrides).encode("utf-8")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=str(path.parent))
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise GuiInputError(
-            tr("Could not write {name}.", name=path.name), hint=tr("Choose another folder."), detail=str(exc)
-        ) from exc
+    """Write the official format, atomically; "here only" positions cannot be kept in it."""
+    from glmtts_desktop.engine.text.overrides import replace_dict_from_overrides, save_replace_dict
+
+    save_replace_dict(path, replace_dict_from_overrides(overrides))

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from glmtts_desktop.gui.i18n import tr
-from glmtts_desktop.gui.pronunciation.readings import Reading, syllable_tokens
+from glmtts_desktop.gui.pronunciation.readings import Reading
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,9 @@ class PronunciationPopup(QDialog):
             syllables = typed.replace(",", " ").split()
             if len(syllables) != len(self.text):
                 raise ValueError(tr("Type one syllable per character ({n}).", n=len(self.text)))
-            return "".join(syllable_tokens(s) for s in syllables)
+            from glmtts_desktop.engine.text.g2p import syllable_phonemes
+
+            return "".join(syllable_phonemes(s) for s in syllables)
         item = self.list.currentItem()
         if item is None:
             raise ValueError(tr("Choose a reading."))
