@@ -12,9 +12,13 @@ from pathlib import Path
 
 import numpy as np
 
+from glmtts_desktop.engine.types import PronunciationOverride
+from glmtts_desktop.i18n import tr
 from glmtts_desktop.library import Generation as GenerationRecord
-from glmtts_desktop.library import IntegrityProblem, Library
-from glmtts_desktop.studio.types import DuplicatePolicy
+from glmtts_desktop.library import IntegrityProblem, Library, NotFoundError
+from glmtts_desktop.studio.errors import VoiceUnavailableError
+from glmtts_desktop.studio.settings import GenerationSettings, overrides_from_json
+from glmtts_desktop.studio.types import Clip, DuplicatePolicy, VoiceRef
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +67,34 @@ class HistoryOps:
 
     def restore_generation(self, generation_id: str) -> GenerationRecord:
         return self.library.restore_generation(generation_id)
+
+    def generation_inputs(
+        self, generation_id: str
+    ) -> tuple[VoiceRef, str, GenerationSettings, tuple[PronunciationOverride, ...]]:
+        """(voice, text, settings, overrides) that made a history entry: for "open in editor"
+        and ``regenerate``. Raises VoiceUnavailableError when its voice is gone for good."""
+        g = self.library.get_generation(generation_id)
+        settings = GenerationSettings.from_dict({**g.settings, "seed": g.seed if g.seed is not None else 0})
+        overrides = overrides_from_json(g.settings.get("overrides", []))
+        voice: VoiceRef
+        if g.voice_id is not None:
+            voice = g.voice_id
+        elif g.settings.get("reference_clip"):
+            try:
+                samples, sr = self.library.load_clip(str(g.settings["reference_clip"]))
+            except NotFoundError as exc:
+                raise self._voice_gone(g.voice_name) from exc
+            voice = Clip(samples, sr, str(g.settings.get("transcript", "")), g.voice_name)
+        else:
+            raise self._voice_gone(g.voice_name)
+        return voice, g.text, settings, overrides
+
+    @staticmethod
+    def _voice_gone(name: str) -> VoiceUnavailableError:
+        return VoiceUnavailableError(
+            tr("The voice “{name}” of this generation is no longer in the library.", name=name),
+            hint=tr("Choose a voice and generate from the text instead."),
+        )
 
     # -- files that leave the app ------------------------------------------------------------------
     def default_export_name(self, generation_id: str, suffix: str = ".wav") -> str:

@@ -31,14 +31,14 @@ from glmtts_desktop.engine.types import (
 )
 from glmtts_desktop.i18n import tr
 from glmtts_desktop.library import Generation as GenerationRecord
-from glmtts_desktop.library import Library, NotFoundError, Voice
+from glmtts_desktop.library import Library, Voice
 from glmtts_desktop.library.types import utc_now
 from glmtts_desktop.studio.consent import check_may_generate
 from glmtts_desktop.studio.engine_api import SpeechEngine
 from glmtts_desktop.studio.errors import StudioError, VoiceUnavailableError
 from glmtts_desktop.studio.history_ops import HistoryOps
 from glmtts_desktop.studio.model_revision import model_revision
-from glmtts_desktop.studio.settings import GenerationSettings, overrides_from_json
+from glmtts_desktop.studio.settings import GenerationSettings
 from glmtts_desktop.studio.types import Clip, Generation, Speech, VoiceRef
 from glmtts_desktop.studio.voice_cache import VoiceCache
 from glmtts_desktop.studio.voice_ops import VoiceOps
@@ -263,34 +263,6 @@ class Studio(VoiceOps, HistoryOps):
             "sample_rate": int(e.sample_rate),
             "random_checkpoint": bool(e.is_random_checkpoint),
         }
-
-    def generation_inputs(
-        self, generation_id: str
-    ) -> tuple[VoiceRef, str, GenerationSettings, tuple[PronunciationOverride, ...]]:
-        """(voice, text, settings, overrides) that made a history entry: for "open in editor"
-        and ``regenerate``. Raises VoiceUnavailableError when its voice is gone for good."""
-        g = self.library.get_generation(generation_id)
-        settings = GenerationSettings.from_dict({**g.settings, "seed": g.seed if g.seed is not None else 0})
-        overrides = overrides_from_json(g.settings.get("overrides", []))
-        voice: VoiceRef
-        if g.voice_id is not None:
-            voice = g.voice_id
-        elif g.settings.get("reference_clip"):
-            try:
-                samples, sr = self.library.load_clip(str(g.settings["reference_clip"]))
-            except NotFoundError as exc:
-                raise self._voice_gone(g.voice_name) from exc
-            voice = Clip(samples, sr, str(g.settings.get("transcript", "")), g.voice_name)
-        else:
-            raise self._voice_gone(g.voice_name)
-        return voice, g.text, settings, overrides
-
-    @staticmethod
-    def _voice_gone(name: str) -> VoiceUnavailableError:
-        return VoiceUnavailableError(
-            tr("The voice “{name}” of this generation is no longer in the library.", name=name),
-            hint=tr("Choose a voice and generate from the text instead."),
-        )
 
     def regenerate(
         self,
