@@ -59,8 +59,12 @@ def create_main_window(
     from glmtts_desktop.gui.store import Store
     from glmtts_desktop.studio import Studio
 
-    ensure_app()
+    app = ensure_app()
     settings = settings or AppSettings()
+    if settings.theme != "system":
+        from glmtts_desktop.gui.theme import apply_theme
+
+        apply_theme(app, settings.theme)
     set_translator(Translator(settings.language or system_language()))
     if backend is None:
         from glmtts_desktop.audio import get_backend

@@ -23,6 +23,7 @@ __all__ = [
     "LANGUAGES",
     "Message",
     "Translator",
+    "live_text",
     "load_table",
     "retranslate",
     "set_translator",
@@ -46,6 +47,7 @@ class Translator(QObject):
         super().__init__()
         self._bound: list[tuple[Callable[[str], None], str, dict[str, Any]]] = []
         self._language = core.SOURCE_LANGUAGE
+        self._live: dict[tuple[int, str], tuple[Callable[[str], None], str | Callable[[], str]]] = {}
         self.set_language(language or system_language())
 
     @property
@@ -61,6 +63,24 @@ class Translator(QObject):
         setter(core.tr(text, **fmt))
         self._bound.append((setter, text, fmt))
 
+    def show(self, setter: Callable[[str], None], text: str | Callable[[], str]) -> None:
+        """``setter(text)`` now, and again in the new language after a switch.
+
+        For texts that change while the app runs ("Selected 1.0–4.2 s", "Done: 3.1 s of
+        audio."): ``text`` is a ``tr()`` result (re-translated with its arguments) or a function
+        that builds the text. Each setter keeps only its latest text.
+        """
+        setter(text() if callable(text) else text)
+        owner = getattr(setter, "__self__", setter)
+        self._live[(id(owner), getattr(setter, "__name__", ""))] = (setter, text)
+
+    def _refresh_live(self) -> None:
+        for key, (setter, text) in list(self._live.items()):
+            try:
+                setter(text() if callable(text) else retranslate(text))
+            except RuntimeError:  # the widget was deleted; forget it
+                del self._live[key]
+
     def set_language(self, language: str) -> None:
         self._language = core.set_language(language)
         alive = []
@@ -71,6 +91,7 @@ class Translator(QObject):
                 continue
             alive.append((setter, text, fmt))
         self._bound = alive
+        self._refresh_live()
         self.languageChanged.emit(self._language)
 
 
@@ -94,3 +115,8 @@ def set_translator(t: Translator) -> None:
 
 def tr(text: str, /, **fmt: Any) -> str:
     return core.tr(text, **fmt)
+
+
+def live_text(setter: Callable[[str], None], text: str | Callable[[], str]) -> None:
+    """Set a changing text that follows a live language switch (see ``Translator.show``)."""
+    translator().show(setter, text)

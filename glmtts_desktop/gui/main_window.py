@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMainWindow, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QFileDialog, QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 from glmtts_desktop.audio import AudioBackend, Player
 from glmtts_desktop.engine.errors import CheckpointError
@@ -33,6 +33,7 @@ from glmtts_desktop.gui.settings import AppSettings
 if TYPE_CHECKING:  # imported when opened: the wizard is rarely needed
     from glmtts_desktop.gui.wizard import FirstRunWizard
 from glmtts_desktop.gui.store import Store
+from glmtts_desktop.gui.theme import apply_theme
 from glmtts_desktop.gui.voice_memory import remember_voice, restore_voice
 from glmtts_desktop.gui.widgets.message_bar import MessageBar
 from glmtts_desktop.gui.widgets.model_status import ModelStatus
@@ -74,7 +75,7 @@ class MainWindow(QMainWindow):
         self._preview_job: int | None = None
         self._load_job: int | None = None
         t = translator()
-        t.bind(self.setWindowTitle, "GLM-TTS Desktop")
+        t.bind(self._set_title, "GLM-TTS Desktop")
 
         self.background = Background(self)
         self.player = Player(backend)
@@ -186,6 +187,32 @@ class MainWindow(QMainWindow):
             act.triggered.connect(lambda _=False, c=code: self.set_language(c))
             group.addAction(act)
             lang_menu.addAction(act)
+        theme_menu = view_menu.addMenu("")
+        t.bind(theme_menu.setTitle, "Theme")
+        themes = QActionGroup(self)
+        for mode, label in (("system", "Like the system"), ("light", "Light"), ("dark", "Dark")):
+            act = QAction(self)
+            t.bind(act.setText, label)
+            act.setCheckable(True)
+            act.setChecked(mode == self.settings.theme)
+            act.setObjectName(f"theme_{mode}")
+            act.triggered.connect(lambda _=False, m=mode: self.set_theme(m))
+            themes.addAction(act)
+            theme_menu.addAction(act)
+
+    def _set_title(self, title: str) -> None:
+        """Title and application display name together: Qt appends the display name to every
+        window title that differs from it, which gave "GLM-TTS 桌面版 — GLM-TTS Desktop"."""
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.setApplicationDisplayName(title)
+        self.setWindowTitle(title)
+
+    def set_theme(self, mode: str) -> None:
+        self.settings.theme = mode
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, mode)
 
     def set_language(self, code: str) -> None:
         self.settings.language = code

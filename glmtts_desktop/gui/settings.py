@@ -55,6 +55,15 @@ class AppSettings:
         self._set("ui/language", value)
 
     @property
+    def theme(self) -> str:
+        """ "system", "light" or "dark"."""
+        return self._get("ui/theme", "system", str)
+
+    @theme.setter
+    def theme(self, value: str) -> None:
+        self._set("ui/theme", value)
+
+    @property
     def last_voice(self) -> str:
         return self._get("voice/last", "", str)
 

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from glmtts_desktop.engine.seeds import SEED_BOX_MAX
 from glmtts_desktop.engine.types import SAMPLING_METHODS, Progress
-from glmtts_desktop.gui.i18n import tr, translator
+from glmtts_desktop.gui.i18n import live_text, tr, translator
 from glmtts_desktop.studio import GenerationSettings
 
 log = logging.getLogger(__name__)
@@ -154,17 +154,18 @@ class GeneratePanel(QGroupBox):
         self.sample_rate.setEnabled(not running)
         if running:
             self.progress.setValue(0)
-            self.stage.setText(tr("Starting…"))
+            live_text(self.stage.setText, tr("Starting…"))
 
     def show_progress(self, p: Progress) -> None:
         self.progress.setValue(int(max(0.0, min(1.0, p.fraction)) * 1000))
         stage = tr(_STAGES.get(p.stage, p.stage))
         if p.total_segments > 1:
-            self.stage.setText(
-                tr("{stage} — segment {i} of {n}", stage=stage, i=p.segment + 1, n=p.total_segments)
+            live_text(
+                self.stage.setText,
+                tr("{stage} — segment {i} of {n}", stage=stage, i=p.segment + 1, n=p.total_segments),
             )
         else:
-            self.stage.setText(stage)
+            live_text(self.stage.setText, stage)
 
     def show_outcome(self, text: str) -> None:
-        self.stage.setText(text)
+        live_text(self.stage.setText, text)

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from glmtts_desktop.engine.types import PronunciationOverride
-from glmtts_desktop.gui.i18n import tr, translator
+from glmtts_desktop.gui.i18n import live_text, tr, translator
 from glmtts_desktop.gui.panels.overrides_table import OverridesTable
 from glmtts_desktop.gui.pronunciation.overrides import OverrideSet, read_jsonl, write_jsonl
 from glmtts_desktop.gui.pronunciation.popup import PronunciationPopup
@@ -164,12 +164,12 @@ class TextPanel(QGroupBox):
 
     def _update_labels(self) -> None:
         n = len(self.text())
-        self.char_count.setText(tr("{n} characters", n=n))
+        live_text(self.char_count.setText, tr("{n} characters", n=n))
         count = self.segments.count()
         key = (
             "Segments ({n}, approximate until the model is loaded)" if self._approximate else "Segments ({n})"
         )
-        self.segments_label.setText(tr(key, n=count))
+        live_text(self.segments_label.setText, tr(key, n=count))
 
     def _schedule_preview(self) -> None:
         self._update_labels()
@@ -185,7 +185,9 @@ class TextPanel(QGroupBox):
 
     def set_unspeakable(self, chars: list[str]) -> None:
         """Say which characters will be skipped, so nobody wonders why a symbol went silent."""
-        self.unspeakable_label.setText(tr("Not spoken: {chars}", chars=" ".join(chars)) if chars else "")
+        live_text(
+            self.unspeakable_label.setText, tr("Not spoken: {chars}", chars=" ".join(chars)) if chars else ""
+        )
         self.unspeakable_label.setVisible(bool(chars))
 
     def set_segments(self, segments: list[str], *, approximate: bool = False) -> None:

@@ -29,9 +29,10 @@ from PySide6.QtWidgets import (
 from glmtts_desktop.audio import AudioBackend, Player, analyze, auto_trim, check_reference, load_audio
 from glmtts_desktop.gui.background import Background
 from glmtts_desktop.gui.errors import GuiInputError
-from glmtts_desktop.gui.i18n import tr, translator
+from glmtts_desktop.gui.i18n import live_text, retranslate, tr, translator
 from glmtts_desktop.gui.panels.record_control import RecordControl
 from glmtts_desktop.gui.panels.reference_playback import ReferencePlayback
+from glmtts_desktop.gui.theme import palette_is_dark
 from glmtts_desktop.gui.widgets.waveform import WaveformView
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,8 @@ AUDIO_EXTENSIONS = (".wav", ".flac", ".mp3", ".ogg", ".m4a", ".opus", ".aac", ".
 MAX_REFERENCE_S = 30.0  # longer prompts slow the model down and rarely sound better
 MAX_IMPORT_S = 300.0  # a 40-minute file loads its first 5 minutes; the person picks 3-10 s from it
 MSG_TRUNCATED = "This file is {total:.0f} minutes long; only its first {first:.0f} minutes were loaded. Select 3–10 s of clear speech."  # noqa: E501
-_SEVERITY_COLOR = {"error": "#d03030", "warning": "#b07000", "info": "#3060b0"}
+_SEVERITY_COLOR = {"error": "#b02020", "warning": "#8a5a00", "info": "#2050a0", "ok": "#1f7a1f"}
+_SEVERITY_COLOR_DARK = {"error": "#ff8a8a", "warning": "#ffc857", "info": "#8ab4ff", "ok": "#7ddc7d"}
 
 
 class VoicePanel(QGroupBox):
@@ -200,7 +202,9 @@ class VoicePanel(QGroupBox):
 
     def _recheck(self) -> None:
         a, b = self.selection()
-        self.selection_label.setText(tr("Selected {a:.1f}–{b:.1f} s ({d:.1f} s)", a=a, b=b, d=b - a))
+        live_text(
+            self.selection_label.setText, tr("Selected {a:.1f}–{b:.1f} s ({d:.1f} s)", a=a, b=b, d=b - a)
+        )
         clip = self.selected_audio()
         if clip is None:
             return
@@ -216,16 +220,7 @@ class VoicePanel(QGroupBox):
 
     def _show_issues(self, issues: list) -> None:
         self.issues = list(issues)
-        if not issues:
-            self.checks.setText(
-                f"<span style='color:#2a8a2a'>✓ {tr('The selection sounds like a good reference.')}</span>"
-            )
-            return
-        lines = [
-            f"<span style='color:{_SEVERITY_COLOR.get(i.severity, '')}'>• {tr(i.message)} {tr(i.hint)}</span>"
-            for i in issues
-        ]
-        self.checks.setText("<br>".join(lines))
+        live_text(self.checks.setText, lambda: _issues_html(self.issues))
 
     # --- what generation needs ---------------------------------------------------------------
     def reference(self) -> tuple[np.ndarray, int, str]:
@@ -251,7 +246,7 @@ class VoicePanel(QGroupBox):
             )
         if any(i.severity == "error" for i in self.issues):
             first = next(i for i in self.issues if i.severity == "error")
-            raise GuiInputError(tr(first.message), hint=tr(first.hint))
+            raise GuiInputError(retranslate(first.message), hint=retranslate(first.hint))
         text = self.transcript.toPlainText().strip()
         if not text:
             raise GuiInputError(
@@ -298,3 +293,18 @@ class VoicePanel(QGroupBox):
                 self.load_file(Path(u.toLocalFile()))
                 event.acceptProposedAction()
                 return
+
+
+def _issues_html(issues: list) -> str:
+    """The check results as coloured lines, in the current language."""
+    colors = _SEVERITY_COLOR_DARK if palette_is_dark() else _SEVERITY_COLOR
+    if not issues:
+        return (
+            f"<span style='color:{colors['ok']}'>✓ {tr('The selection sounds like a good reference.')}</span>"
+        )
+    lines = [
+        f"<span style='color:{colors.get(i.severity, '')}'>"
+        f"• {retranslate(i.message)} {retranslate(i.hint)}</span>"
+        for i in issues
+    ]
+    return "<br>".join(lines)

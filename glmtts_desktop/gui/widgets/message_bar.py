@@ -2,53 +2,94 @@
 
 Why not QMessageBox: a modal box blocks the person mid-task and hides what they were doing;
 this strip keeps the work visible and editable, and it is trivial to read in tests.
+
+The strip keeps what it shows (the error object or the ``tr`` message), so a live language
+switch re-translates it, and it re-colours itself when the theme changes: its colours come
+from ``theme.message_colors`` and are set on the label too, because a label otherwise takes
+the palette's text colour (near-white in the dark theme) whatever the strip's background is.
 """
 
 from __future__ import annotations
 
+from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
 
 from glmtts_desktop.errors import GlmTtsError
-
-_STYLES = {
-    "error": "background:#f8d7da; color:#58151c; border:1px solid #f1aeb5; border-radius:4px;",
-    "warning": "background:#fff3cd; color:#664d03; border:1px solid #ffe69c; border-radius:4px;",
-    "info": "background:#cfe2ff; color:#052c65; border:1px solid #9ec5fe; border-radius:4px;",
-}
+from glmtts_desktop.gui.i18n import retranslate, translator
+from glmtts_desktop.gui.theme import message_colors, palette_is_dark
 
 
 class MessageBar(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setObjectName("messageBar")
         self.level = ""
+        self._shown: object = None  # a GlmTtsError or a str (possibly a tr() Message)
+        self._dark = False  # the theme the colours were chosen for
         self.label = QLabel()
         self.label.setWordWrap(True)
+        self.label.setObjectName("messageText")
         self.close_button = QToolButton()
         self.close_button.setText("×")
+        self.close_button.setAutoRaise(True)
         self.close_button.clicked.connect(self.clear)
+        translator().bind(self.close_button.setToolTip, "Close this message")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 4, 4, 4)
         layout.addWidget(self.label, 1)
         layout.addWidget(self.close_button)
+        translator().languageChanged.connect(lambda _lang: self._render())
         self.hide()
 
     def show_message(self, text: str, level: str = "info", detail: str = "") -> None:
         self.level = level
-        self.label.setText(text)
+        self._shown = text
         self.label.setToolTip(detail)
-        self.setStyleSheet(f"MessageBar {{{_STYLES.get(level, '')}}} QLabel {{ border: none; }}")
+        self._render()
         self.show()
 
     def show_error(self, error: object) -> None:
         if isinstance(error, GlmTtsError):
-            self.show_message(error.user_text(), "error", error.detail)
+            self.level = "error"
+            self._shown = error
+            self.label.setToolTip(error.detail)
+            self._render()
+            self.show()
         else:
             self.show_message(str(error), "error")
+
+    def _render(self) -> None:
+        """Text in the current language, colours for the current theme."""
+        if isinstance(self._shown, GlmTtsError):
+            self.label.setText(self._shown.user_text())
+        elif isinstance(self._shown, str):
+            self.label.setText(retranslate(self._shown))
+        if self.level:
+            self._dark = palette_is_dark()
+            bg, fg, border = message_colors(self.level, self._dark)
+            self.setStyleSheet(
+                f"QFrame#messageBar {{ background:{bg}; border:1px solid {border}; border-radius:4px; }}"
+                f" QLabel#messageText {{ color:{fg}; background:transparent; border:none; }}"
+                f" QToolButton {{ color:{fg}; background:transparent; border:none; }}"
+            )
+
+    def colors(self) -> tuple[str, str]:
+        """(background, text) colours in use, for tests and screenshots."""
+        bg, fg, _ = message_colors(self.level or "info")
+        return bg, fg
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        kinds = (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange)
+        # only when the theme really changed: restyling itself sends this event again
+        if event.type() in kinds and self.level and palette_is_dark() != self._dark:
+            self._render()
+        super().changeEvent(event)
 
     def text(self) -> str:
         return self.label.text() if self.isVisible() or not self.isHidden() else ""
 
     def clear(self) -> None:
         self.level = ""
+        self._shown = None
         self.label.setText("")
         self.hide()
