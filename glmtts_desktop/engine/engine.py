@@ -118,7 +118,7 @@ class Engine:
                 "%s holds RANDOM weights made by 'glmtts-desktop dev make-checkpoint': it will speak noise.",
                 layout.root,
             )
-        steps = ["tokenizer", "llm", "flow", "vocoder", "speech tokenizer", "speaker model"]
+        steps = ["tokenizer", "llm", "flow", "vocoder", "warm-up"]
 
         def report(i: int) -> None:
             if on_progress is not None:
@@ -142,16 +142,9 @@ class Engine:
             flow = load_flow(layout.flow_dir, device=device, dtype=dtype)
             report(3)
             vocoder = load_vocoder(layout.root, config.sample_rate, device=device, dtype=dtype)
+            # The speech tokenizer and speaker model load on demand (prepare_voice): saved voices
+            # never need them, and on a GPU they are freed again after each analysis.
             speech_tokenizer = speaker_encoder = None
-            if config.load_prompt_frontend:
-                report(4)
-                # fp32 on purpose: the codebook argmin decides token identity.
-                speech_tokenizer = load_speech_tokenizer(
-                    layout.speech_tokenizer_dir, device=device, dtype=torch.float32
-                )
-                report(5)
-                assert layout.campplus_path is not None  # check_required_files made sure
-                speaker_encoder = SpeakerEncoder(layout.campplus_path, prefer_cuda=device.type == "cuda")
         engine = cls(
             config,
             layout,
@@ -165,6 +158,8 @@ class Engine:
             speech_tokenizer,
             speaker_encoder,
         )
+        report(4)
+        engine.warm_up()
         log.info(
             "engine ready on %s (%s) in %.1f s", engine.device_name, dtype, time.perf_counter() - started
         )
@@ -300,23 +295,30 @@ class Engine:
         return np.asarray(prompt_mel(audio_out, self.sample_rate), dtype=np.float32)
 
     def prepare_voice(self, audio: np.ndarray, sr: int, transcript: str) -> VoicePrompt:
-        """Analyse a reference once; the result is cacheable (VoicePrompt.to_bytes)."""
+        """Analyse a reference once; the result is cacheable (VoicePrompt.to_bytes).
+
+        Loads the speech tokenizer and speaker model if needed; on a GPU they are freed again
+        afterwards, so an engine that replays saved voices holds only the LLM, flow and vocoder."""
         audio = check_prompt_audio(_mono(audio), sr)
         if not transcript.strip():
             log.warning("No transcript for the reference audio: the voice will be copied less faithfully.")
             normalized, ids = "", list[int]()
         else:
             normalized, ids = self.text.prompt_ids(transcript)
-        return VoicePrompt(
-            transcript=transcript,
-            normalized_transcript=normalized,
-            prompt_text_ids=np.asarray(ids, dtype=np.int64),
-            speech_ids=self.speech_tokens(audio, sr),
-            mel=self.prompt_mel(audio, sr),
-            embedding=self.speaker_embedding(audio, sr),
-            sample_rate=self.sample_rate,
-            duration_s=len(audio) / float(sr),
-        )
+        try:
+            return VoicePrompt(
+                transcript=transcript,
+                normalized_transcript=normalized,
+                prompt_text_ids=np.asarray(ids, dtype=np.int64),
+                speech_ids=self.speech_tokens(audio, sr),
+                mel=self.prompt_mel(audio, sr),
+                embedding=self.speaker_embedding(audio, sr),
+                sample_rate=self.sample_rate,
+                duration_s=len(audio) / float(sr),
+            )
+        finally:
+            if self.device.type == "cuda":
+                self.release_prompt_frontend()  # GPU memory matters more than the reload time
 
     # ------------------------------------------------------------------ model stages
     def llm_logits(self, input_ids: Sequence[int]) -> np.ndarray:
@@ -652,13 +654,60 @@ class Engine:
         return torch.Generator(device=self.device).manual_seed(int(seed))
 
     def _prompt_frontend(self) -> tuple[SpeechTokenizer, SpeakerEncoder]:
+        """The speech tokenizer and speaker model, loaded now if they are not resident."""
         models = self._loaded()
-        if models.speech_tokenizer is None or models.speaker_encoder is None:
+        if models.speech_tokenizer is not None and models.speaker_encoder is not None:
+            return models.speech_tokenizer, models.speaker_encoder
+        if not self.config.load_prompt_frontend:
             raise InvalidInputError(
                 tr("This engine was loaded without the speech tokenizer and speaker model."),
                 hint=tr("Reload with the prompt frontend to analyse new reference audio."),
             )
+        t = time.perf_counter()
+        with _translate_oom():
+            if models.speech_tokenizer is None:
+                # fp32 on purpose: the codebook argmin decides token identity.
+                models.speech_tokenizer = load_speech_tokenizer(
+                    self.layout.speech_tokenizer_dir, device=self.device, dtype=torch.float32
+                )
+            if models.speaker_encoder is None:
+                assert self.layout.campplus_path is not None  # check_required_files made sure
+                models.speaker_encoder = SpeakerEncoder(
+                    self.layout.campplus_path, prefer_cuda=self.device.type == "cuda"
+                )
+        log.info("speech tokenizer and speaker model loaded in %.1f s", time.perf_counter() - t)
         return models.speech_tokenizer, models.speaker_encoder
+
+    def release_prompt_frontend(self) -> None:
+        """Free the speech tokenizer and speaker model (1.5 GB on a GPU); reloaded when needed."""
+        models = self._loaded()
+        models.speech_tokenizer = None
+        models.speaker_encoder = None
+        if self.device.type == "cuda":
+            torch.cuda.empty_cache()
+
+    def warm_up(self) -> None:
+        """First calls are slow (text normaliser tables, kernel selection, CUDA-graph capture):
+        pay them at load rather than on the user's first Generate. On the CPU only the text
+        frontend is warmed (the models' first calls cost little there)."""
+        t = time.perf_counter()
+        self.text.prepare("你好，world 1.")
+        if self.device.type == "cuda":
+            special = self.tokenizer.special
+            # a prompt of typical length in a cache of typical size: the graph of the span most
+            # segments start in is captured now, longer spans on first use
+            ids = build_input_ids([1, 2, 3], [4, 5, 6], list(range(200)), special)
+            with torch.inference_mode(), _translate_oom():
+                self.llm.reset_cache(1000)
+                self.llm.prefill(torch.tensor([ids], device=self.device))
+                for _ in range(4):
+                    self.llm.decode_step(torch.tensor([[special.ats]], device=self.device))
+            mel = self.tokens_to_mel(
+                [1, 2, 3, 4], [5, 6, 7, 8], np.zeros((8, 80), np.float32), np.ones(192, np.float32)
+            )
+            self.vocode(mel)
+            torch.cuda.synchronize(self.device)
+        log.info("warm-up took %.1f s", time.perf_counter() - t)
 
 
 class _Reporter:

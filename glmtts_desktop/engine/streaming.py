@@ -27,12 +27,12 @@ import numpy as np
 class StreamSchedule:
     """When to run a chunk, in generated speech tokens (25 per second of audio)."""
 
-    sizes: tuple[int, ...] = (12, 25, 50, 100, 200)  # tokens delivered per chunk; the last repeats
+    sizes: tuple[int, ...] = (12, 25, 50, 100, 200, 400)  # tokens delivered per chunk; the last repeats
     lookahead_tokens: int = 6  # tokens whose audio waits for the next run (right context)
     fade_s: float = 0.04  # crossfade at each join
 
     def boundaries(self) -> Iterator[int]:
-        """Token counts at which a chunk is made: 18, 43, 93, 193, 393, 593, ..."""
+        """Token counts at which a chunk is made: 18, 43, 93, 193, 393, 793, 1193, ..."""
         total = self.lookahead_tokens
         i = 0
         while True:
