@@ -24,7 +24,6 @@ from glmtts_desktop.commands._library_args import (
 from glmtts_desktop.commands._outputs import check_output_file
 from glmtts_desktop.commands._sidecar import check_sidecar_free
 from glmtts_desktop.engine.errors import TextInputError
-from glmtts_desktop.errors import InvalidInputError
 from glmtts_desktop.i18n import tr
 
 log = logging.getLogger(__name__)
@@ -53,7 +52,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_data_dir_option(p)
     text = p.add_mutually_exclusive_group(required=True)
     text.add_argument("--text", help="text to speak")
-    text.add_argument("--text-file", type=Path, help="UTF-8 file with the text to speak")
+    text.add_argument(
+        "--text-file", type=Path, help="text file to speak (UTF-8, UTF-16, GBK/GB18030, …: detected)"
+    )
     p.add_argument(
         "-o",
         "--output",
@@ -68,14 +69,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def read_text(args: argparse.Namespace) -> str:
+    """--text, or --text-file in whatever encoding it was saved (the guess is reported)."""
     if args.text_file is None:
         return args.text
-    try:
-        return args.text_file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInputError(
-            tr("Cannot read the text file {text_file}.", text_file=args.text_file), detail=str(exc)
-        ) from exc
+    from glmtts_desktop.engine.text.textfile import read_text_file
+
+    decoded = read_text_file(args.text_file)
+    if decoded.detected:
+        print(f"Read {args.text_file} as {decoded.encoding.upper()} (detected).", file=sys.stderr)
+    return decoded.text
 
 
 def run(args: argparse.Namespace) -> int:

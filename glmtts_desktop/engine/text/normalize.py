@@ -72,10 +72,58 @@ def join_lines(text: str) -> str:
 
 
 def normalize_chinese(text: str) -> str:
+    """The Chinese path, except that English phrases inside it are normalised as English.
+
+    Deviation (issue 9): the official code runs Chinese TN over the whole of a mixed text, so
+    "meet at 3:30 PM" inside a Chinese paragraph was read "下午三点三十分". A phrase of two or
+    more English words (with the numbers between and after them) now goes through the English
+    path; a lone word ("iPhone 15", "T恤") and numbers that belong to Chinese ("3个") do not.
+    """
+    out = []
+    for is_english, part in split_english_phrases(text):
+        if is_english:
+            out.append(normalize_english(part))
+        elif part.strip():
+            out.append(_chinese_chain(part))
+    return "".join(out)
+
+
+def _chinese_chain(text: str) -> str:
     text = pre_replace(text)
     text = wetext_tn.normalize_zh(text)
     text = special_replace(text)
     return post_replace(text)
+
+
+_EN_WORD = r"[A-Za-z][A-Za-z'’]*"
+_EN_NUMBER = r"\d+(?:[:.,/]\d+)*%?"
+_EN_SEP = r"(?:[ \t]*[,;:.!?][ \t]+|[ \t]+)"
+_EN_PHRASE = re.compile(rf"{_EN_WORD}(?:{_EN_SEP}(?:{_EN_WORD}|{_EN_NUMBER}))+")
+_TRAILING_NUMBER = re.compile(rf"{_EN_SEP}{_EN_NUMBER}$")
+_WORD = re.compile(_EN_WORD)
+
+
+def split_english_phrases(text: str) -> list[tuple[bool, str]]:
+    """(is_english, piece) pieces of ``text``, in order; joined they are ``text`` again."""
+    out: list[tuple[bool, str]] = []
+    pos = 0
+    for m in _EN_PHRASE.finditer(text):
+        start, end = m.start(), m.end()
+        phrase = m.group(0)
+        if end < len(text) and _CHINESE.match(text[end]):
+            trailing = _TRAILING_NUMBER.search(phrase)  # "I have 25个": 25 counts the 个
+            if trailing:
+                end -= len(trailing.group(0))
+                phrase = text[start:end]
+        if len(_WORD.findall(phrase)) < 2:
+            continue
+        if start > pos:
+            out.append((False, text[pos:start]))
+        out.append((True, phrase))
+        pos = end
+    if pos < len(text):
+        out.append((False, text[pos:]))
+    return out
 
 
 def keep_meaningful_spaces(text: str, surfaces: Mapping[str, str] | None = None) -> str:

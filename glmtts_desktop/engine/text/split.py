@@ -9,6 +9,13 @@ index* 60, so an English sentence of weight > 60 with 60 units or fewer raises I
 (the official batch mode then skips the item). Here such a sentence is cut by weight instead:
 the longest prefix of weight <= 60 (at least one unit), extended by one unit when the next unit
 is a punctuation mark, as the index rule does.
+
+Second deviation, for runs no real text has: a "word" of more than LONG_WORD letters (pasted
+kana, Hangul or Thai without spaces, a URL, a hash) used to be one unit, so 3,000 such
+characters became one segment and "The prompt is too long for the model". Such a run is cut
+into single characters when it is not ASCII (each is about a syllable, like a CJK character)
+and into WORD_CHUNK-letter pieces when it is; and a piece of the index cut that still weighs
+more than twice ``max_len`` is cut by weight instead. Ordinary text never meets either rule.
 """
 
 from __future__ import annotations
@@ -27,6 +34,9 @@ log = logging.getLogger(__name__)
 MIN_LEN = 30
 MAX_LEN = 60
 EN_SYLLABLE_WEIGHT = 0.7
+
+LONG_WORD = 32  # no dictionary word is this long except a handful of curiosities
+WORD_CHUNK = 12
 
 _PUNCT = frozenset(PUNCTUATION_CHARS)
 _VOWEL_GROUPS = re.compile(r"(?!e$)[aeiouy]+", re.IGNORECASE)
@@ -54,12 +64,24 @@ def split_units(text: str) -> list[str]:
     if word:
         raw.append("".join(word))
     units: list[str] = []
-    for u in raw:
+    for u in _break_long_words(raw):
         if u.isspace() and units:
             units[-1] += u
         else:
             units.append(u)
     return units
+
+
+def _break_long_words(raw: list[str]) -> list[str]:
+    out: list[str] = []
+    for u in raw:
+        if len(u) <= LONG_WORD or not u[0].isalpha():
+            out.append(u)
+        elif u.isascii():
+            out.extend(u[i : i + WORD_CHUNK] for i in range(0, len(u), WORD_CHUNK))
+        else:
+            out.extend(u)
+    return out
 
 
 def _fallback_syllables(word: str) -> int:
@@ -138,9 +160,8 @@ def hard_split(sentences: list[tuple[list[str], list[float]]], max_len: int = MA
             heavy.append(heavy[-1] + (w >= EN_SYLLABLE_WEIGHT))
         start = 0
         while _heavier_than(weights, heavy, start, max_len):
-            if len(sent) - start > max_len:
-                cut = start + max_len  # official rule: cut at unit index max_len
-            else:
+            cut = start + max_len  # official rule: cut at unit index max_len
+            if len(sent) - start <= max_len or _sum(weights, start, cut) > 2 * max_len:
                 cut = _weight_cut(weights, start, max_len)
             if cut < len(sent) and sent[cut].strip() in _PUNCT:
                 cut += 1  # never start the next piece with a punctuation mark
@@ -158,6 +179,13 @@ def _heavier_than(weights: list[float], heavy: list[int], start: int, max_len: i
     for w in weights[start:]:
         total += w
     return total > max_len
+
+
+def _sum(weights: list[float], start: int, end: int) -> float:
+    total: float = 0
+    for w in weights[start:end]:
+        total += w
+    return total
 
 
 def _weight_cut(weights: list[float], start: int, max_len: int) -> int:
