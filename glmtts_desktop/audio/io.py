@@ -18,6 +18,7 @@ import numpy as np
 import soundfile as sf
 import soxr
 
+from glmtts_desktop import mono
 from glmtts_desktop.audio import _pyav
 from glmtts_desktop.audio._atomic import atomic_write_bytes
 from glmtts_desktop.audio.errors import AudioDecodeError, InvalidAudioError
@@ -245,13 +246,8 @@ def load_audio(
 
 
 def to_mono(samples: np.ndarray) -> np.ndarray:
-    """(n,) or (n, channels) -> (n,) float32 by averaging channels."""
-    x = np.asarray(samples, dtype=np.float32)
-    if x.ndim == 1:
-        return x
-    if x.ndim != 2:
-        raise InvalidAudioError(tr("Audio must be 1-D or 2-D, got shape {shape}.", shape=x.shape))
-    return x.mean(axis=1, dtype=np.float32)
+    """(n,) or (n, channels) -> (n,) float32 by averaging channels (glmtts_desktop.mono)."""
+    return mono.to_mono(samples, error=InvalidAudioError)
 
 
 def resample(x: np.ndarray, sr_in: int, sr_out: int) -> np.ndarray:

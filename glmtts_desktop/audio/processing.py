@@ -12,6 +12,7 @@ import numpy as np
 from glmtts_desktop.audio.analysis import _hop, speech_mask
 from glmtts_desktop.audio.errors import InvalidAudioError
 from glmtts_desktop.i18n import tr
+from glmtts_desktop.mono import to_mono
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ def normalize(
     x = np.asarray(samples, dtype=np.float32)
     if x.size == 0:
         return x.copy()
-    mono = x if x.ndim == 1 else x.mean(axis=1)
+    mono = to_mono(x)
     mask = speech_mask(mono, sr)
     hop = _hop(sr)
     if mask.any():

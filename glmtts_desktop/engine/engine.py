@@ -54,6 +54,7 @@ from glmtts_desktop.engine.types import (
 from glmtts_desktop.engine.vocoder import Vocoder, load_vocoder
 from glmtts_desktop.errors import InvalidInputError
 from glmtts_desktop.i18n import tr
+from glmtts_desktop.mono import to_mono
 
 log = logging.getLogger(__name__)
 
@@ -724,14 +725,8 @@ class _Reporter:
 
 
 def _mono(audio: np.ndarray) -> np.ndarray:
-    """The engine takes mono; average channels (channels-last or channels-first) if given more."""
-    audio = np.asarray(audio, dtype=np.float32)
-    if audio.ndim == 1:
-        return audio
-    if audio.ndim == 2:
-        axis = 1 if audio.shape[0] > audio.shape[1] else 0
-        return audio.mean(axis=axis).astype(np.float32)
-    raise ReferenceAudioError(tr("The reference audio has an unexpected shape."), detail=str(audio.shape))
+    """The engine takes mono: channels-last audio is averaged (glmtts_desktop.mono)."""
+    return to_mono(audio, error=ReferenceAudioError)
 
 
 # A CUDA or RAM allocation failure becomes a typed error (engine/oom.py).

@@ -33,6 +33,7 @@ from glmtts_desktop.library.hashing import sha256_bytes
 from glmtts_desktop.library.paths import AUDIO_DIRNAME
 from glmtts_desktop.library.sidecars import remove_sidecar, voice_sidecar_path, write_voice_sidecar
 from glmtts_desktop.library.types import ConsentRecord, Voice, utc_now
+from glmtts_desktop.mono import to_mono
 
 log = logging.getLogger(__name__)
 
@@ -66,11 +67,6 @@ def _check_pronunciations(entries: Iterable[dict[str, Any]]) -> list[dict[str, A
 MAX_REFERENCE_S = 120.0  # a longer file must be trimmed by the caller first
 
 
-def _mono(samples: np.ndarray) -> np.ndarray:
-    x = np.asarray(samples)
-    return x.mean(axis=1, dtype=np.float32) if x.ndim == 2 else x
-
-
 def _decode_file(path: Path) -> tuple[np.ndarray, int]:
     try:
         info = sf.info(str(path))
@@ -90,7 +86,7 @@ def _decode_file(path: Path) -> tuple[np.ndarray, int]:
             hint=tr("Decode it with glmtts_desktop.audio.load_audio and pass the samples."),
             detail=f"{path}: {exc}",
         ) from exc
-    return data.mean(axis=1).astype(np.float32), int(sr)
+    return to_mono(data), int(sr)
 
 
 class VoiceStore(LibraryState):
@@ -134,7 +130,7 @@ class VoiceStore(LibraryState):
         else:
             if sample_rate is None or sample_rate <= 0:
                 raise InvalidEntryError(tr("The reference samples need their sample rate."))
-            samples, sr = _mono(reference), int(sample_rate)
+            samples, sr = to_mono(reference, error=InvalidEntryError), int(sample_rate)
             original = Path(original_path) if original_path is not None else None
         if samples.size == 0:
             raise InvalidEntryError(tr("The reference audio is empty."))
@@ -309,7 +305,7 @@ class VoiceStore(LibraryState):
     ) -> Voice:
         """Store a new trimmed reference (the original is untouched); drops cached prompts."""
         old = self.get_voice(voice_id)
-        samples = _mono(samples)
+        samples = to_mono(samples, error=InvalidEntryError)
         ref_bytes = encode_wav(samples, sample_rate, subtype=REFERENCE_SUBTYPE, title=old.name)
         new_path = old.reference_path.parent / f"reference-{uuid.uuid4().hex[:8]}.wav"
         atomic_write_bytes(new_path, ref_bytes, what="voice reference")

@@ -16,6 +16,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from glmtts_desktop.mono import to_mono
+
 log = logging.getLogger(__name__)
 
 ENVELOPE_POINTS = 4000
@@ -25,9 +27,7 @@ ZOOM_STEP = 2.0
 
 def envelope(audio: np.ndarray, sr: int, points: int = ENVELOPE_POINTS) -> tuple[np.ndarray, np.ndarray]:
     """(times, values) tracing the min/max of each bucket, alternately, for a faithful outline."""
-    x = np.asarray(audio, dtype=np.float32)
-    if x.ndim > 1:
-        x = x.mean(axis=1)
+    x = to_mono(audio)
     n = len(x)
     if n == 0:
         return np.zeros(0), np.zeros(0)
