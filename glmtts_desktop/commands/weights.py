@@ -69,12 +69,23 @@ def register(sub) -> None:
     _common(v)
     v.add_argument("--quick", action="store_true", help="compare sizes with the last full check only")
     v.add_argument("--rehash", action="store_true", help="hash every file again, ignoring the last check")
+    v.add_argument(
+        "--accept-unverified",
+        action="store_true",
+        help="use files no hash can check offline as they are (they stay marked unverified)",
+    )
     v.set_defaults(func=cmd_verify)
 
     i = sub.add_parser("import-weights", help="copy weights from a folder (USB stick, share) and verify them")
     i.add_argument("folder", help="folder holding llm/, flow/, ... (or ckpt/ of the official code)")
     _common(i)
     i.add_argument("--link", action="store_true", help="hard-link instead of copying when on the same disk")
+    i.add_argument(
+        "--accept-unverified",
+        action="store_true",
+        help="use files no hash can check offline as they are (they stay marked unverified); "
+        "to check them instead, run download into the same folder",
+    )
     i.set_defaults(func=cmd_import)
 
 
@@ -165,7 +176,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
             hint=tr("Pass the folder that holds llm/, flow/…"),
         )
     specs = _manifest(args).files_for(parse_sample_rates(args.sample_rate))
-    report = verify_files(model_dir, specs, full=not args.quick, rehash=args.rehash)
+    report = verify_files(
+        model_dir, specs, full=not args.quick, rehash=args.rehash, accept_unverified=args.accept_unverified
+    )
     if not report.complete:
         raise MissingWeightsError(
             tr(
@@ -187,7 +200,12 @@ def cmd_import(args: argparse.Namespace) -> int:
     model_dir = _model_dir(args)
     check_writable_folder(model_dir, create=True)  # before copying gigabytes
     report = import_weights(
-        Path(args.folder), model_dir, sample_rates=args.sample_rate, manifest=_manifest(args), link=args.link
+        Path(args.folder),
+        model_dir,
+        sample_rates=args.sample_rate,
+        manifest=_manifest(args),
+        link=args.link,
+        accept_unverified=args.accept_unverified,
     )
     print(f"Imported into {model_dir}: {report.summary()}.")
     return 0

@@ -89,7 +89,9 @@ def choose_model_dir(args_model_dir: str | None, settings: AppSettings) -> tuple
     try:
         from glmtts_desktop.models import default_model_dir
 
-        return default_model_dir(), False
+        # GLMTTS_MODEL_DIR names a folder on purpose: load it (a problem is explained by the
+        # load) instead of opening the wizard because no check of ours was recorded there yet
+        return default_model_dir(), bool(os.environ.get("GLMTTS_MODEL_DIR"))
     except Exception:  # noqa: BLE001 - without the models package there is no default
         log.exception("no default model folder")
         return None, False

@@ -75,6 +75,7 @@ def import_weights(
     cancel: threading.Event | None = None,
     on_bytes: Callable[[int], None] = lambda n: None,
     on_file: Callable[[str, int, int], None] = lambda p, i, n: None,
+    accept_unverified: bool = False,
 ) -> VerifyReport:
     """Bring the needed files from ``src`` into ``model_dir``; raise listing any gaps."""
     src, model_dir = Path(src).expanduser(), Path(model_dir)
@@ -85,6 +86,7 @@ def import_weights(
     manifest = manifest or load_manifest()
     cancel = cancel or threading.Event()
     specs = manifest.files_for(parse_sample_rates(sample_rates))
+    by_path = {spec.path: spec for spec in specs}
     model_dir.mkdir(parents=True, exist_ok=True)
     same = src.resolve() == model_dir.resolve()
     if not same:
@@ -131,28 +133,39 @@ def import_weights(
             os.replace(part, dest)
             if exp is not None and exp.has_hash:
                 record_verified(model_dir, spec.path, exp)
-    report = verify_files(model_dir, specs, full=True, cancel=cancel)
+    report = verify_files(model_dir, specs, full=True, accept_unverified=accept_unverified, cancel=cancel)
+    # a file the folder has but that failed its hash was not copied: damaged, not missing
+    damaged_src = [p for p in report.missing if find_source_file(src, by_path[p]) is not None]
+    report.missing = [p for p in report.missing if p not in damaged_src]
+    report.wrong = sorted(set(report.wrong) | set(damaged_src))
+    log.info(
+        "import from %s: %s (missing %s, damaged %s, unchecked %s)",
+        src,
+        report.summary(),
+        report.missing,
+        report.wrong,
+        report.unchecked,
+    )
     if not report.complete:
-        wrong_src = [
-            s.path for s in specs if s.path in report.missing and find_source_file(src, s) is not None
-        ]
-        missing = [p for p in report.missing if p not in wrong_src]
-        wrong = sorted(set(report.wrong) | set(wrong_src))
-        parts = []
-        if missing:
-            parts.append("missing: " + ", ".join(missing))
-        if wrong:
-            parts.append("damaged or a different version: " + ", ".join(wrong))
         raise ImportWeightsError(
-            tr(
-                "The folder {src} does not contain all the weights ({value}).",
-                src=src,
-                value="; ".join(parts),
+            tr("Imported from {src}: {summary}.", src=src, summary=report.summary()),
+            missing=report.missing,
+            wrong=report.wrong,
+            hint=tr(
+                "The good files were kept. Copy the listed files again, or repair the folder online "
+                "(a download into the same folder fetches only what is missing or damaged)."
             ),
-            missing=missing,
-            wrong=wrong,
-            hint=tr("Copy the listed files again, or download the rest; the good files were kept."),
-            detail=report.summary(),
+            detail=f"missing: {report.missing}; damaged: {report.wrong}; unchecked: {report.unchecked}",
+        )
+    if report.unchecked:
+        raise ImportWeightsError(
+            tr("Imported from {src}: {summary}.", src=src, summary=report.summary()),
+            hint=tr(
+                "Those files are not used yet. Check them online (a download into the same folder "
+                "fetches the official hashes and only what differs), or use them as they are "
+                "(--accept-unverified; they stay marked as unverified)."
+            ),
+            detail=f"unchecked: {report.unchecked}",
         )
     return report
 

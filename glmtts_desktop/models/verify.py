@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from glmtts_desktop.i18n import tr
 from glmtts_desktop.models.hashing import Expected, StreamHasher, feed_file
 from glmtts_desktop.models.layout import local_path
 from glmtts_desktop.models.manifest import FileSpec, Manifest
@@ -27,21 +28,42 @@ class VerifyReport:
     ok: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     wrong: list[str] = field(default_factory=list)  # size or hash differs
-    unchecked: list[str] = field(default_factory=list)  # no hash known anywhere: size only
+    unchecked: list[str] = field(default_factory=list)  # no hash known here: could not be checked offline
+    unverified: list[str] = field(default_factory=list)  # unchecked, but the person chose to use them
 
     @property
     def complete(self) -> bool:
         return not self.missing and not self.wrong
 
     def summary(self) -> str:
-        lines = [f"{len(self.ok)} file(s) verified"]
-        if self.missing:
-            lines.append("missing: " + ", ".join(self.missing))
+        """One sentence: "12 files verified, 2 damaged: a, b, 3 could not be checked offline: …"."""
+        parts = [tr("{n} file(s) verified", n=len(self.ok))]
         if self.wrong:
-            lines.append("damaged or different: " + ", ".join(self.wrong))
+            parts.append(
+                tr("{n} damaged or a different version: {names}", n=len(self.wrong), names=_few(self.wrong))
+            )
+        if self.missing:
+            parts.append(tr("{n} missing: {names}", n=len(self.missing), names=_few(self.missing)))
         if self.unchecked:
-            lines.append("size checked only (no hash known yet): " + ", ".join(self.unchecked))
-        return "; ".join(lines)
+            parts.append(
+                tr(
+                    "{n} could not be checked offline: {names}",
+                    n=len(self.unchecked),
+                    names=_few(self.unchecked),
+                )
+            )
+        if self.unverified:
+            parts.append(
+                tr("{n} used without a check: {names}", n=len(self.unverified), names=_few(self.unverified))
+            )
+        return ", ".join(parts)
+
+
+def _few(paths: list[str], limit: int = 3) -> str:
+    """A short list for a sentence; the full list goes to the log and the error's detail."""
+    if len(paths) <= limit:
+        return ", ".join(paths)
+    return tr("{names} and {n} more", names=", ".join(paths[:limit]), n=len(paths) - limit)
 
 
 def expected_for_local(spec: FileSpec, model_dir: Path) -> Expected | None:
@@ -68,6 +90,7 @@ def verify_files(
     *,
     full: bool = True,
     rehash: bool = False,
+    accept_unverified: bool = False,
     cancel: threading.Event | None = None,
     on_file: Callable[[str, int, int], None] = lambda p, i, n: None,
 ) -> VerifyReport:
@@ -96,29 +119,32 @@ def verify_files(
             record.pop(spec.path, None)
             changed = True
             continue
-        rec = None if rehash else record.get(spec.path)
+        rec: dict = {} if rehash else (record.get(spec.path) or {})
         digest = (exp.sha256 or exp.git_sha1) if exp else None
-        if (
-            rec
-            and rec.get("size") == st.st_size
-            and rec.get("mtime_ns") == st.st_mtime_ns
-            and (digest is None or rec.get("digest") == digest)
-        ):
+        same_file = rec.get("size") == st.st_size and rec.get("mtime_ns") == st.st_mtime_ns
+        if same_file and rec.get("digest") is not None and (digest is None or rec.get("digest") == digest):
             report.ok.append(spec.path)
             continue
         if exp is None or not exp.has_hash:
-            # nothing to hash against (unpinned and never downloaded here): accept on
-            # presence/size, say so, and remember it so the quick check does not nag.
-            report.unchecked.append(spec.path)
-            if full:
+            # Nothing to hash against (unpinned, and no download here learned the Hub's hash):
+            # never counted as verified. It is used only when the person chose to use the
+            # folder as it is (recorded, and listed as unverified), else it keeps the folder
+            # in "needs setup" until it is checked online (a download into the folder).
+            if same_file and rec.get("accepted_unverified"):
+                report.unverified.append(spec.path)
+            elif accept_unverified:
+                report.unverified.append(spec.path)
                 record[spec.path] = {
                     "size": st.st_size,
                     "mtime_ns": st.st_mtime_ns,
                     "digest": None,
                     "pinned": False,
+                    "accepted_unverified": True,
                     "verified_at": int(time.time()),
                 }
                 changed = True
+            else:
+                report.unchecked.append(spec.path)
             continue
         if not full:
             report.unchecked.append(spec.path)

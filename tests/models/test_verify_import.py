@@ -65,7 +65,9 @@ def test_import_copies_verifies_and_records(tmp_path, downloaded, manifest):
 
 def test_import_hard_link(tmp_path, downloaded, manifest):
     target = tmp_path / "linked"
-    import_weights(downloaded, target, sample_rates=24000, manifest=manifest, link=True)
+    import_weights(
+        downloaded, target, sample_rates=24000, manifest=manifest, link=True, accept_unverified=True
+    )
     a, b = downloaded / "flow/flow.pt", target / "flow/flow.pt"
     assert os.path.samefile(a, b)
 
@@ -134,6 +136,51 @@ def test_import_from_a_hugging_face_cache_folder(tmp_path, downloaded, manifest)
     snap = tmp_path / "hub/models--zai-org--GLM-TTS/snapshots" / ("1" * 40)
     shutil.copytree(downloaded, snap, ignore=shutil.ignore_patterns(".glmtts", "frontend"))
     shutil.copy(downloaded / "frontend/campplus.onnx", tmp_path / "hub/campplus.onnx")
-    report = import_weights(tmp_path / "hub", tmp_path / "target", sample_rates=24000, manifest=manifest)
-    assert report.complete
+    report = import_weights(
+        tmp_path / "hub", tmp_path / "target", sample_rates=24000, manifest=manifest, accept_unverified=True
+    )
+    assert report.complete and report.unverified  # unpinned files: used as they are, marked
     assert (tmp_path / "target/flow/flow.pt").read_bytes() == (downloaded / "flow/flow.pt").read_bytes()
+
+
+def test_tampered_unpinned_file_in_a_fresh_folder_is_not_installed_silently(
+    tmp_path, downloaded, hub, manifest, fast
+):
+    stick = tmp_path / "forum-download"
+    shutil.copytree(downloaded, stick, ignore=shutil.ignore_patterns(".glmtts"))
+    flow = stick / "flow/flow.pt"  # unpinned in the manifest: only the Hub knows its hash
+    data = bytearray(flow.read_bytes())
+    data[1000] ^= 0xFF  # same size, different bytes
+    flow.write_bytes(bytes(data))
+    target = tmp_path / "fresh"
+    with pytest.raises(ImportWeightsError) as ei:
+        import_weights(stick, target, sample_rates=24000, manifest=manifest)
+    text = ei.value.message
+    assert "2 file(s) verified" in text and "could not be checked offline" in text
+    assert "and 8 more" in text  # a short sentence, not a wall of paths
+    assert "flow/flow.pt" in ei.value.detail
+    assert "online" in ei.value.hint and "--accept-unverified" in ei.value.hint
+    # not counted as verified: the app still asks for setup, a later verify still says unchecked
+    assert models.needs_setup(target, 24000, manifest=manifest)
+    assert "flow/flow.pt" in verify_files(target, manifest.files_for(24000)).unchecked
+    # repair online: a download into the same folder checks against the Hub and fetches only that file
+    before = len(hub.requests("GET", "/resolve/"))
+    report = Downloader(target, endpoint=hub.url, manifest=manifest, sample_rates=24000, settings=fast).run()
+    assert report.complete and not report.unchecked
+    assert (target / "flow/flow.pt").read_bytes() == (downloaded / "flow/flow.pt").read_bytes()
+    fetched = [r["path"] for r in hub.requests("GET", "/resolve/")[before:]]
+    assert fetched and all(p.endswith("flow/flow.pt") for p in fetched)
+    assert not models.needs_setup(target, 24000, manifest=manifest)
+
+
+def test_a_folder_used_as_it_is_stays_marked_unverified(tmp_path, downloaded, manifest):
+    stick = tmp_path / "stick"
+    shutil.copytree(downloaded, stick, ignore=shutil.ignore_patterns(".glmtts"))
+    target = tmp_path / "fresh"
+    report = import_weights(stick, target, sample_rates=24000, manifest=manifest, accept_unverified=True)
+    assert report.complete and "flow/flow.pt" in report.unverified
+    assert "used without a check" in report.summary()
+    assert not models.needs_setup(target, 24000, manifest=manifest)
+    assert "flow/flow.pt" in quick_check(target, manifest, [24000]).unverified
+    (target / "flow/flow.pt").write_bytes(b"x" * (target / "flow/flow.pt").stat().st_size)  # changed later
+    assert models.needs_setup(target, 24000, manifest=manifest)  # the acceptance was for those bytes

@@ -195,7 +195,15 @@ class TransferPage(QWizardPage):
 
     def _failed(self, exc) -> None:
         self.error.show(exc)
-        self.status.setText(tr("Stopped. What was downloaded is kept; press Resume to continue."))
+        if self.wz.choice.mode == "import":
+            self.status.setText(
+                tr(
+                    "The import is not complete; the good files were kept. Replace the listed files and "
+                    "press Resume, or go Back and choose a download into the same folder to repair it online."
+                )
+            )
+        else:
+            self.status.setText(tr("Stopped. What was downloaded is kept; press Resume to continue."))
         self._set_running(False)
 
     def _cancelled(self) -> None:
@@ -247,7 +255,16 @@ class VerifyPage(QWizardPage):
         self.bar.setRange(0, 1)
         self.bar.setValue(1)
         if report.complete:
-            self.status.setText(tr("Everything checks out: {s}.", s=report.summary()))
+            if report.unverified:
+                self.status.setText(
+                    tr(
+                        "Ready, but not every file could be checked: {s}. A download into this folder "
+                        "checks them online later.",
+                        s=report.summary(),
+                    )
+                )
+            else:
+                self.status.setText(tr("Everything checks out: {s}.", s=report.summary()))
         else:
             self.status.setText(
                 tr("Some files are missing or damaged: {s}. Go back to fetch them again.", s=report.summary())

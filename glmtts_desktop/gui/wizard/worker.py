@@ -153,6 +153,9 @@ def import_job(folder: Path, model_dir: Path, sample_rates, manifest=None):
             cancel=cancel,
             on_bytes=on_bytes,
             on_file=lambda p, i, n: emit(("file", p, i, n)),
+            # the wizard uses a folder as it is; files no hash could check stay marked unverified
+            # and the last page says which (a download into the folder checks them online)
+            accept_unverified=True,
         )
 
     return run
@@ -171,6 +174,9 @@ def verify_job(model_dir: Path, sample_rates, manifest=None):
             full=True,
             cancel=cancel,
             on_file=lambda p, i, n: emit(("file", p, i, n)),
+            # the wizard uses a folder as it is; files no hash could check stay marked unverified
+            # and the last page says which (a download into the folder checks them online)
+            accept_unverified=True,
         )
 
     return run
