@@ -88,6 +88,7 @@ def test_close_releases_every_model(tiny_checkpoint):
     engine = Engine.load(EngineConfig(tiny_checkpoint, device="cpu", sample_rate=24000))
     engine.set_sample_rate(32000)  # a second vocoder is loaded and kept for switching back
     engine.set_sample_rate(24000)
+    engine.speech_tokens(voice_like(3.0, SR_IN), SR_IN)  # the prompt models load on demand
     refs = _model_refs(engine)
     refs["vocoder_32k"] = weakref.ref(engine._loaded().vocoders[32000])
     engine.close()
