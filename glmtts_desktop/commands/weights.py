@@ -70,6 +70,11 @@ def register(sub) -> None:
     v.add_argument("--quick", action="store_true", help="compare sizes with the last full check only")
     v.add_argument("--rehash", action="store_true", help="hash every file again, ignoring the last check")
     v.add_argument(
+        "--online",
+        action="store_true",
+        help="ask the official Hub whether the 32 kHz vocoder (program code) is the published file",
+    )
+    v.add_argument(
         "--accept-unverified",
         action="store_true",
         help="use files no hash can check offline as they are (they stay marked unverified)",
@@ -80,6 +85,11 @@ def register(sub) -> None:
     i.add_argument("folder", help="folder holding llm/, flow/, ... (or ckpt/ of the official code)")
     _common(i)
     i.add_argument("--link", action="store_true", help="hard-link instead of copying when on the same disk")
+    i.add_argument(
+        "--online",
+        action="store_true",
+        help="ask the official Hub whether the 32 kHz vocoder (program code) is the published file",
+    )
     i.add_argument(
         "--accept-unverified",
         action="store_true",
@@ -191,7 +201,16 @@ def cmd_verify(args: argparse.Namespace) -> int:
             hint=tr("Run `glmtts-desktop download` to fetch only what is missing or damaged."),
         )
     print(f"OK: {report.summary()}.")
+    _report_code_files(model_dir, _manifest(args), specs, online=args.online)
     return 0
+
+
+def _report_code_files(model_dir: Path, manifest, specs, *, online: bool) -> None:
+    """One line per file that is a program (the 32 kHz vocoder): may it run, and why (not)."""
+    from glmtts_desktop.models.codecheck import check_code_files
+
+    for check in check_code_files(model_dir, manifest, specs, online=online):
+        print(tr("{path}: {reason}.", path=check.path, reason=check.reason))
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -208,4 +227,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         accept_unverified=args.accept_unverified,
     )
     print(f"Imported into {model_dir}: {report.summary()}.")
+    from glmtts_desktop.models.layout import parse_sample_rates
+
+    specs = _manifest(args).files_for(parse_sample_rates(args.sample_rate))
+    _report_code_files(model_dir, _manifest(args), specs, online=args.online)
     return 0
