@@ -13,6 +13,7 @@ ends only build a ``GenerationSettings`` and call it. It never imports Qt; long 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import uuid
 from collections.abc import Iterable
@@ -46,6 +47,12 @@ from glmtts_desktop.studio.voice_ops import VoiceOps
 log = logging.getLogger(__name__)
 
 UNSAVED_VOICE = "unsaved voice"
+
+
+def weights_fingerprint(engine: SpeechEngine) -> str:
+    """The engine's weights fingerprint as written into files that leave the app: hashed, because
+    the raw one names the model folder (a local path, e.g. with the user's name)."""
+    return hashlib.sha256(str(engine.model_fingerprint).encode("utf-8")).hexdigest()[:32]
 
 
 class EngineNotLoadedError(StudioError):
@@ -257,7 +264,7 @@ class Studio(VoiceOps, HistoryOps):
         if not self.model_revision:
             self.model_revision = model_revision(e)
         return {
-            "fingerprint": str(e.model_fingerprint),
+            "fingerprint": weights_fingerprint(e),
             "revision": self.model_revision,
             "device": str(e.device_name),
             "sample_rate": int(e.sample_rate),

@@ -12,6 +12,8 @@ import soundfile as sf
 
 from glmtts_desktop.library import ConsentRecord
 from glmtts_desktop.studio import GenerationSettings
+from glmtts_desktop.studio.studio import weights_fingerprint
+from tests.studio.studio_fakes import DeterministicEngine
 
 CONSENT = ConsentRecord(who="Li Hua", how="signed letter", when="2026-05-01", basis="family")
 LABEL_WORDS = "AI-generated speech"
@@ -95,7 +97,7 @@ def test_sidecar_has_everything_to_make_it_again(studio, generation, tmp_path):
     assert side["ai_generated"] is True and LABEL_WORDS in side["label"]
     assert side["voice"]["name"] == "奶奶 Li" and side["voice"]["transcript"] == "hello"
     assert side["text"] == "Good morning, dear." and side["normalized_text"] == "Good morning, dear."
-    assert side["seed"] == 11 and side["weights_fingerprint"] == "fake-weights-v1"
+    assert side["seed"] == 11 and side["weights_fingerprint"] == weights_fingerprint(DeterministicEngine())
     assert GenerationSettings.from_dict(side["settings"]) == GenerationSettings(seed=11, method="topk")
     assert side["overrides"] == [] and side["audio"]["file"] == out.name
 

@@ -16,6 +16,7 @@ from glmtts_desktop.studio import (
     SpeechEngine,
     Studio,
 )
+from glmtts_desktop.studio.studio import weights_fingerprint
 
 CONSENT = ConsentRecord(who="Li Hua", how="spoken consent, recorded", when="2026-05-01", basis="permission")
 
@@ -34,7 +35,10 @@ def test_generate_stores_audio_settings_and_provenance(studio, lib, clip_audio):
     assert rec.voice_id == v.id and rec.voice_name == "Grandma" and rec.seed == 42
     assert GenerationSettings.from_dict(rec.settings) == s
     assert rec.settings["overrides"] == [{"text": "dear", "replacement": "deer", "occurrences": [6]}]
-    assert rec.model_info["fingerprint"] == "fake-weights-v1" and rec.model_info["revision"] == "rev-test"
+    assert (
+        rec.model_info["fingerprint"] == weights_fingerprint(DeterministicEngine())
+        and rec.model_info["revision"] == "rev-test"
+    )
     assert rec.normalized_text == "hello dear"
     stored, rate = lib.load_generation_audio(rec)
     assert rate == 24000 and np.allclose(stored, gen.audio, atol=1 / 32767)
