@@ -16,14 +16,15 @@ TEXT = "Good morning, my dear."
 
 @pytest.fixture
 def tokenizer_calls(tiny_engine, monkeypatch):
+    """Counts runs of the speech-tokenizer stage (it loads the tokenizer on demand)."""
     calls: list[int] = []
-    real = tiny_engine.speech_tokenizer.tokenize
+    real = tiny_engine.speech_tokens
 
-    def counting(audio16):
-        calls.append(len(audio16))
-        return real(audio16)
+    def counting(audio, sr):
+        calls.append(len(audio))
+        return real(audio, sr)
 
-    monkeypatch.setattr(tiny_engine.speech_tokenizer, "tokenize", counting)
+    monkeypatch.setattr(tiny_engine, "speech_tokens", counting)
     return calls
 
 
