@@ -13,7 +13,17 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QApplication, QFileDialog, QMainWindow, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QFrame,
+    QMainWindow,
+    QMessageBox,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from glmtts_desktop.audio import AudioBackend, Player
 from glmtts_desktop.engine.errors import CheckpointError
@@ -39,6 +49,16 @@ from glmtts_desktop.gui.widgets.message_bar import MessageBar
 from glmtts_desktop.gui.widgets.model_status import ModelStatus
 
 log = logging.getLogger(__name__)
+
+
+def _scrollable(widget: QWidget) -> QScrollArea:
+    area = QScrollArea()
+    area.setWidget(widget)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+    area.setMinimumWidth(260)
+    return area
 
 
 def _warm_pinyin() -> None:
@@ -92,10 +112,17 @@ class MainWindow(QMainWindow):
         right.addWidget(self.result_panel)
         right.setStretchFactor(1, 3)
         split = QSplitter(Qt.Horizontal)
-        split.addWidget(self.voice_panel)
+        split.setObjectName("mainSplitter")
+        # the side columns scroll when the window is narrow (1024 px screens), so the text
+        # editor in the middle keeps its room and the window's minimum width stays small
+        split.addWidget(_scrollable(self.voice_panel))
         split.addWidget(self.text_panel)
-        split.addWidget(right)
-        split.setSizes([380, 460, 460])
+        split.addWidget(_scrollable(right))
+        split.setStretchFactor(0, 0)
+        split.setStretchFactor(1, 1)
+        split.setStretchFactor(2, 0)
+        split.setChildrenCollapsible(False)
+        split.setSizes([380, 520, 420])
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -231,8 +258,35 @@ class MainWindow(QMainWindow):
         return self._load_job
 
     def unload_model(self) -> None:
+        if not self.confirm_stop_work("unload"):
+            return
         self.session.cancel()
         self.client.unload()
+
+    def confirm_stop_work(self, action: str) -> bool:
+        """True when nothing is running or the person agreed to stop it ("close" or "unload")."""
+        if not self.session.running:
+            return True
+        return bool(self.ask_stop_work(action))
+
+    def ask_stop_work(self, action: str) -> bool:
+        """The question itself (a modal box); tests replace it on the instance."""
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle(tr("Stop the running work?"))
+        box.setText(tr("A voice is still being generated."))
+        if action == "close":
+            box.setInformativeText(tr("Closing the window stops it; the unfinished audio is not kept."))
+            stop_text = tr("Stop and close")
+        else:
+            box.setInformativeText(tr("Unloading the model stops it; the unfinished audio is not kept."))
+            stop_text = tr("Stop and unload")
+        keep = box.addButton(tr("Keep working"), QMessageBox.ButtonRole.RejectRole)
+        stop = box.addButton(stop_text, QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(keep)
+        box.setEscapeButton(keep)
+        box.exec()
+        return box.clickedButton() is stop
 
     def _choose_model_dir(self) -> None:
         path = QFileDialog.getExistingDirectory(
@@ -346,6 +400,9 @@ class MainWindow(QMainWindow):
         return ok
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        if not self._closed and not self.confirm_stop_work("close"):
+            event.ignore()
+            return
         self.shutdown()
         if self.wizard is not None:
             self.wizard.close()

@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QKeySequence, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (
     QFileDialog,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -127,15 +128,18 @@ class TextPanel(QGroupBox):
         t.bind(ov_label.setText, "Pronunciation overrides")
         ol.addWidget(ov_label)
         ol.addWidget(self.table)
-        buttons = QHBoxLayout()
-        for b in (self.remove_button, self.import_button, self.export_button, self.save_voice_button):
-            buttons.addWidget(b)
+        buttons = QGridLayout()  # two rows: keeps the panel narrow on a 1024 px screen
+        for i, b in enumerate((self.remove_button, self.import_button, self.export_button)):
+            buttons.addWidget(b, 0, i)
+        buttons.addWidget(self.save_voice_button, 1, 0, 1, 3)
         ol.addLayout(buttons)
         split = QSplitter(Qt.Vertical)
         split.addWidget(top)
         split.addWidget(seg)
         split.addWidget(ov)
         split.setStretchFactor(0, 3)
+        split.setChildrenCollapsible(False)
+        split.setSizes([520, 130, 150])  # the editor gets the room; lists grow when dragged
         layout = QVBoxLayout(self)
         layout.addWidget(split)
         self._approximate = True
