@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
+    QDockWidget,
     QFileDialog,
     QFrame,
     QMainWindow,
@@ -45,6 +46,8 @@ if TYPE_CHECKING:  # imported when opened: the wizard is rarely needed
 from glmtts_desktop.gui.store import Store
 from glmtts_desktop.gui.theme import apply_theme
 from glmtts_desktop.gui.voice_memory import remember_voice, restore_voice
+from glmtts_desktop.gui.voices.consent_gate import ConsentGate
+from glmtts_desktop.gui.voices.voices_view import VoicesView
 from glmtts_desktop.gui.widgets.message_bar import MessageBar
 from glmtts_desktop.gui.widgets.model_status import ModelStatus
 
@@ -131,6 +134,19 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.resize(1320, 820)
 
+        self.voices_view = VoicesView(
+            store.studio, self.background, backend=backend, takes_dir=self.data_dir / "takes"
+        )
+        self.voices_dock = QDockWidget(self)
+        self.voices_dock.setObjectName("voicesDock")
+        t.bind(self.voices_dock.setWindowTitle, "Voices")
+        self.voices_dock.setWidget(self.voices_view)
+        self.addDockWidget(Qt.LeftDockWidgetArea, self.voices_dock)
+        self.voices_dock.hide()
+        self.voices_view.errorOccurred.connect(self.show_error)
+        self.voices_view.messageOccurred.connect(lambda m: self.statusBar().showMessage(m, 8000))
+        self.voice_panel.manageVoicesRequested.connect(self.show_voices)
+        self.consent_gate = ConsentGate(self)
         self.session = Session(self)
         restore_voice(self)
         self._build_menus()
@@ -198,6 +214,7 @@ class MainWindow(QMainWindow):
         self._action(model_menu, "Download or import weights…", self.open_wizard)
         view_menu = bar.addMenu("")
         t.bind(view_menu.setTitle, "&View")
+        self._action(view_menu, "Voices", self.show_voices, "Ctrl+L", name="voicesAction")
         lang_menu = view_menu.addMenu("")
         t.bind(lang_menu.setTitle, "Language")
         group = QActionGroup(self)
@@ -240,6 +257,14 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if isinstance(app, QApplication):
             apply_theme(app, mode)
+
+    def show_voices(self) -> None:
+        """Open the Voices view with the voice on screen selected."""
+        self.voices_dock.show()
+        self.voices_dock.raise_()
+        vid = self.voice_panel.voice_id
+        if vid:
+            self.voices_view.select(vid)
 
     def set_language(self, code: str) -> None:
         self.settings.language = code

@@ -20,7 +20,8 @@ from glmtts_desktop.gui.history import HistoryEntry
 from glmtts_desktop.gui.i18n import tr
 from glmtts_desktop.gui.inference import GenerateJob, GenerateOutput, RegenerateJob
 from glmtts_desktop.gui.inference.client import LOADING, READY
-from glmtts_desktop.studio import Clip, VoiceRef
+from glmtts_desktop.gui.voices import ask
+from glmtts_desktop.studio import Clip, DuplicatePolicy, DuplicateVoiceError, VoiceRef
 
 if TYPE_CHECKING:  # pragma: no cover
     from glmtts_desktop.gui.main_window import MainWindow
@@ -60,6 +61,8 @@ class Session(QObject):
         v.voiceChosen.connect(self.choose_voice)
         window.text_panel.save_voice_button.clicked.connect(self.save_voice_overrides)
         v.referenceChanged.connect(self._reference_changed)
+        window.voices_view.voicesChanged.connect(self._voices_listed)
+        window.voices_view.voiceChosen.connect(self.choose_voice)
         self.refresh_history()
         self.refresh_voices()
 
@@ -98,6 +101,9 @@ class Session(QObject):
             self._check_model()
         except GuiInputError as exc:
             self.w.show_error(exc)
+            return None
+        voice_name = self.w.voice_panel.name.text().strip() or self._voice_label()
+        if not self.w.consent_gate.allow(self.w.voice_panel.voice_id, audio, sr, voice_name):
             return None
         settings = self.w.generate_panel.settings()
         if seed is not None:
@@ -257,15 +263,19 @@ class Session(QObject):
 
     # --- voices --------------------------------------------------------------------------------
     def refresh_voices(self, current: str | None = None) -> None:
-        def done(voices) -> None:
-            self.w.voice_panel.set_voices([(v.id, v.name) for v in voices], current)
+        """Reload the Voices view; the picker follows it (one list of voices in the window)."""
+        self.w.voices_view.refresh(select=current)
 
-        self.w.background.run(self.w.store.list_voices, done, self.w.show_error)
+    def _voices_listed(self) -> None:
+        vv = self.w.voices_view
+        self.w.voice_panel.set_voices([(v.id, v.name) for v in vv.live_voices()])
+        self.w.consent_gate.update_generate()
 
     def _reference_changed(self) -> None:
         self.w.text_panel.save_voice_button.setEnabled(self.w.voice_panel.voice_id is not None)
+        self.w.consent_gate.update_generate()
 
-    def save_voice(self, name: str) -> None:
+    def save_voice(self, name: str, on_duplicate: DuplicatePolicy = "ask") -> None:
         v = self.w.voice_panel
         try:
             if not name:
@@ -285,10 +295,35 @@ class Session(QObject):
             self._reference_changed()
             self.w.statusBar().showMessage(tr("Voice “{name}” saved.", name=name), 5000)
 
+        def failed(error) -> None:
+            if not isinstance(error, DuplicateVoiceError):
+                self.w.show_error(error)
+                return
+            answer = ask.ask_choice(
+                self.w,
+                tr("This voice is already saved"),
+                tr(
+                    "“{name}” is already in the library as “{existing}”.",
+                    name=name,
+                    existing=error.existing_name,
+                ),
+                [
+                    ("open", tr("Open the saved voice")),
+                    ("keep_both", tr("Keep both")),
+                    ("cancel", tr("Cancel")),
+                ],
+            )
+            if answer == "keep_both":
+                self.save_voice(name, on_duplicate="keep_both")
+            elif answer == "open":
+                self.choose_voice(error.existing_id)
+
         self.w.background.run(
-            lambda: self.w.store.save_voice(name, audio, sr, transcript, overrides, source, trim),
+            lambda: self.w.store.save_voice(
+                name, audio, sr, transcript, overrides, source, trim, on_duplicate=on_duplicate
+            ),
             done,
-            self.w.show_error,
+            failed,
         )
 
     def choose_voice(self, vid: str, *, keep_text_overrides: bool = False, quiet: bool = False) -> None:

@@ -25,6 +25,7 @@ from glmtts_desktop.gui.errors import GuiInputError
 from glmtts_desktop.gui.history import HistoryEntry, SavedVoice
 from glmtts_desktop.i18n import tr
 from glmtts_desktop.library import Generation, Library
+from glmtts_desktop.studio import DuplicatePolicy, Studio
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,7 @@ class Store:
     def __init__(self, library: Library, references_dir: Path) -> None:
         self.library = library
         self.references_dir = Path(references_dir)
+        self.studio = Studio(library)  # voices, consent, history search, archives (no engine needed)
 
     @classmethod
     def open(cls, root: Path) -> Store:
@@ -168,16 +170,20 @@ class Store:
         overrides: Iterable[PronunciationOverride] = (),
         original: Path | None = None,
         trim: tuple[float, float] | None = None,
+        on_duplicate: DuplicatePolicy = "ask",
     ) -> SavedVoice:
-        """Keep the selected clip as the voice's reference and the untouched file as its original."""
+        """Keep the selected clip as the voice's reference and the untouched file as its original.
+        A voice already in the library (same name or audio) raises DuplicateVoiceError unless
+        ``on_duplicate`` says what to do: the window asks."""
         has_original = original is not None and Path(original).is_file()
-        v = self.library.add_voice(
+        v = self.studio.add_voice(
             name,
             np.asarray(audio, dtype=np.float32),
+            int(sr),
             transcript,
-            sample_rate=int(sr),
-            original_path=original if has_original else None,
+            original=original if has_original else None,
             trim=trim if has_original else None,
+            on_duplicate=on_duplicate,
         )
         items = [o for o in overrides if o.occurrences is None]  # positions belong to a text, not a voice
         if items:

@@ -96,13 +96,13 @@ def test_zoom_and_scroll_show_detail_of_a_long_recording(qtbot, make_window):
     x = wf._curve.getData()[0]
     fine = np.diff(x[(x >= a) & (x <= b)][::2]).max()
     assert fine < coarse / 10  # 75 ms buckets before, under 5 ms now
-    wf.scroll(1.0)  # one view to the right
+    wf.scroll_view(1.0)  # one view to the right
     a2, b2 = wf.view_range()
     assert abs(a2 - b) < 0.01 and abs((b2 - a2) - (b - a)) < 0.01
     qtbot.mouseClick(v.playback.zoom_buttons["in"], Qt.LeftButton)
     assert abs((wf.view_range()[1] - wf.view_range()[0]) - (b - a) / 2) < 0.01
     for _ in range(20):
-        wf.scroll(1.0)
+        wf.scroll_view(1.0)
     assert wf.view_range()[1] <= 300.0  # never past the end
     qtbot.mouseClick(v.playback.zoom_buttons["fit"], Qt.LeftButton)
     assert wf.view_range() == (0.0, 300.0)

@@ -81,6 +81,13 @@ class GeneratePanel(QGroupBox):
         t.bind(self.cancel_button.setText, "Cancel (Esc)")
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.cancelRequested)
+        self.blocked_label = QLabel("")
+        self.blocked_label.setObjectName("generateBlocked")
+        self.blocked_label.setWordWrap(True)
+        self.blocked_label.setStyleSheet("color:#c62828")
+        self.blocked_label.hide()
+        self._blocked = ""
+        self._running = False
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.setValue(0)
@@ -107,6 +114,7 @@ class GeneratePanel(QGroupBox):
         layout.addWidget(self.prompt_cache)
         layout.addWidget(self.use_phoneme)
         layout.addLayout(buttons)
+        layout.addWidget(self.blocked_label)
         layout.addWidget(self.progress)
         layout.addWidget(self.stage)
 
@@ -148,8 +156,16 @@ class GeneratePanel(QGroupBox):
         }
 
     # --- running state -------------------------------------------------------------------------
+    def set_blocked(self, reason: str) -> None:
+        """Keep Generate off with a visible reason (e.g. the voice's consent was withdrawn)."""
+        self._blocked = reason
+        self.blocked_label.setText(reason)
+        self.blocked_label.setVisible(bool(reason))
+        self.generate_button.setEnabled(not self._running and not reason)
+
     def set_running(self, running: bool) -> None:
-        self.generate_button.setEnabled(not running)
+        self._running = running
+        self.generate_button.setEnabled(not running and not self._blocked)
         self.cancel_button.setEnabled(running)
         self.sample_rate.setEnabled(not running)
         if running:

@@ -51,6 +51,7 @@ class VoicePanel(QGroupBox):
     messageOccurred = Signal(str)
     voiceChosen = Signal(str)  # saved voice id
     saveVoiceRequested = Signal(str)  # name
+    manageVoicesRequested = Signal()
 
     def __init__(
         self, backend: AudioBackend, takes_dir: Path, background: Background, parent: QWidget | None = None
@@ -99,8 +100,14 @@ class VoicePanel(QGroupBox):
         t.bind(self.save_button.setText, "Save voice")
         self.save_button.clicked.connect(lambda: self.saveVoiceRequested.emit(self.name.text().strip()))
 
+        self.manage_button = QPushButton()
+        self.manage_button.setObjectName("manageVoicesButton")
+        t.bind(self.manage_button.setText, "Voices…")
+        t.bind(self.manage_button.setToolTip, "Every kept voice: details, consent, trash (Ctrl+L)")
+        self.manage_button.clicked.connect(self.manageVoicesRequested)
         top = QHBoxLayout()
         top.addWidget(self.voices, 1)
+        top.addWidget(self.manage_button)
         top.addWidget(self.import_button)
         sel = QHBoxLayout()
         sel.addWidget(self.selection_label, 1)

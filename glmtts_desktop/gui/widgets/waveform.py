@@ -166,7 +166,7 @@ class WaveformView(QWidget):
             pad = 0.1 * (b - a)
             self.set_view(a - pad, b + pad)
 
-    def scroll(self, fraction: float) -> None:  # type: ignore[override]  # shadows QWidget.scroll(dx, dy)
+    def scroll_view(self, fraction: float) -> None:
         """Move the view by ``fraction`` of its width (negative: towards the start)."""
         a, b = self.view_range()
         shift = fraction * (b - a)
