@@ -31,6 +31,7 @@ from glmtts_desktop.engine.errors import CheckpointError
 from glmtts_desktop.errors import GlmTtsError
 from glmtts_desktop.gui.background import Background
 from glmtts_desktop.gui.errors import UnexpectedError
+from glmtts_desktop.gui.history_search import HistorySearch
 from glmtts_desktop.gui.i18n import LANGUAGES, system_language, tr, translator
 from glmtts_desktop.gui.inference import EngineClient, NormalizeJob, SampleRateJob
 from glmtts_desktop.gui.inference.client import LOADING, READY
@@ -46,6 +47,7 @@ if TYPE_CHECKING:  # imported when opened: the wizard is rarely needed
 from glmtts_desktop.gui.store import Store
 from glmtts_desktop.gui.theme import apply_theme
 from glmtts_desktop.gui.voice_memory import remember_voice, restore_voice
+from glmtts_desktop.gui.voices.archive_actions import ArchiveActions
 from glmtts_desktop.gui.voices.consent_gate import ConsentGate
 from glmtts_desktop.gui.voices.voices_view import VoicesView
 from glmtts_desktop.gui.widgets.message_bar import MessageBar
@@ -147,7 +149,10 @@ class MainWindow(QMainWindow):
         self.voices_view.messageOccurred.connect(lambda m: self.statusBar().showMessage(m, 8000))
         self.voice_panel.manageVoicesRequested.connect(self.show_voices)
         self.consent_gate = ConsentGate(self)
+        self.history_search = HistorySearch()
+        self.result_panel.add_history_filter(self.history_search)
         self.session = Session(self)
+        self.archive = ArchiveActions(self)
         restore_voice(self)
         self._build_menus()
         self.generate_panel.install_shortcuts(self)
@@ -203,6 +208,12 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "Export result as FLAC…", lambda: self.result_panel._export_dialog("flac"))
         file_menu.addSeparator()
         self._action(file_menu, "Quit", self.close, "Ctrl+Q")
+        archive_menu = bar.addMenu("")
+        t.bind(archive_menu.setTitle, "&Archive")
+        self._action(archive_menu, "Export voices to an archive…", self.archive.export, name="archiveExport")
+        self._action(archive_menu, "Import an archive…", self.archive.import_, name="archiveImport")
+        archive_menu.addSeparator()
+        self._action(archive_menu, "Check library integrity", self.archive.check, name="archiveCheck")
         model_menu = bar.addMenu("")
         t.bind(model_menu.setTitle, "&Model")
         self.unload_action = self._action(

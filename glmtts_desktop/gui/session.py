@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, Signal
 from glmtts_desktop.engine.errors import GpuOutOfMemoryError
 from glmtts_desktop.gui.errors import GuiInputError
 from glmtts_desktop.gui.history import HistoryEntry
+from glmtts_desktop.gui.history_open import open_entry
 from glmtts_desktop.gui.i18n import tr
 from glmtts_desktop.gui.inference import GenerateJob, GenerateOutput, RegenerateJob
 from glmtts_desktop.gui.inference.client import LOADING, READY
@@ -57,6 +58,8 @@ class Session(QObject):
         r.renameRequested.connect(self.rename)
         r.deleteRequested.connect(self.delete)
         r.regenerateRequested.connect(self.regenerate)
+        r.openRequested.connect(lambda hid: open_entry(window, hid))
+        window.history_search.changed.connect(self.refresh_history)
         v.saveVoiceRequested.connect(self.save_voice)
         v.voiceChosen.connect(self.choose_voice)
         window.text_panel.save_voice_button.clicked.connect(self.save_voice_overrides)
@@ -199,7 +202,8 @@ class Session(QObject):
             if then is not None:
                 then()
 
-        self.w.background.run(self.w.store.list_history, done, self.w.show_error)
+        filters = self.w.history_search.filters()
+        self.w.background.run(lambda: self.w.store.search_history(**filters), done, self.w.show_error)
 
     def replay(self, hid: str) -> None:
         def done(loaded) -> None:
@@ -269,6 +273,7 @@ class Session(QObject):
     def _voices_listed(self) -> None:
         vv = self.w.voices_view
         self.w.voice_panel.set_voices([(v.id, v.name) for v in vv.live_voices()])
+        self.w.history_search.set_voices([(v.id, v.name) for v in vv.live_voices()])
         self.w.consent_gate.update_generate()
 
     def _reference_changed(self) -> None:

@@ -94,6 +94,13 @@ class Store:
     def list_history(self) -> list[HistoryEntry]:
         return [_entry(g) for g in self.library.list_generations(limit=HISTORY_LIMIT)]
 
+    def search_history(
+        self, text: str | None = None, voice_id: str | None = None, since: str | None = None
+    ) -> list[HistoryEntry]:
+        """The studio's history search, as the GUI's entries (newest first)."""
+        found = self.studio.search_history(text, voice_id=voice_id, since=since, limit=HISTORY_LIMIT)
+        return [_entry(g) for g in found]
+
     def get_generation(self, hid: str) -> HistoryEntry:
         return _entry(self.library.get_generation(hid))
 

@@ -42,6 +42,7 @@ class ResultPanel(QGroupBox):
     renameRequested = Signal(str, str)
     deleteRequested = Signal(str)
     regenerateRequested = Signal(str, bool)  # history id, new seed?
+    openRequested = Signal(str)  # history id: put its voice, text and settings in the editor
     errorOccurred = Signal(object)
 
     def __init__(self, player: Player, parent: QWidget | None = None) -> None:
@@ -83,6 +84,7 @@ class ResultPanel(QGroupBox):
         row2 = QHBoxLayout()
         for key, label in (
             ("replay", "Replay"),
+            ("open", "Open in editor"),
             ("rename", "Rename…"),
             ("delete", "Delete"),
             ("same", "Again, same seed"),
@@ -120,6 +122,12 @@ class ResultPanel(QGroupBox):
     def install_shortcuts(self, window: QWidget) -> None:
         sc = QShortcut(QKeySequence(Qt.CTRL | Qt.Key_Space), window)
         sc.activated.connect(self.toggle)
+
+    def add_history_filter(self, widget: QWidget) -> None:
+        """Put a search row right above the history list."""
+        layout = self.layout()
+        assert isinstance(layout, QVBoxLayout)
+        layout.insertWidget(layout.indexOf(self.history), widget)
 
     # --- showing a result ----------------------------------------------------------------------
     def show_audio(self, audio: np.ndarray, sr: int, history_id: str | None = None) -> None:
@@ -265,6 +273,8 @@ class ResultPanel(QGroupBox):
                 self.renameRequested.emit(hid, name.strip())
         elif key == "delete":
             self.deleteRequested.emit(hid)
+        elif key == "open":
+            self.openRequested.emit(hid)
         elif key in ("same", "new"):
             self.regenerateRequested.emit(hid, key == "new")
 
@@ -276,6 +286,7 @@ class ResultPanel(QGroupBox):
         menu = QMenu(self)
         for key, label in (
             ("replay", "Replay"),
+            ("open", "Open in editor"),
             ("rename", "Rename…"),
             ("delete", "Delete"),
             ("same", "Again, same seed"),

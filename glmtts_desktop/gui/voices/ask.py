@@ -26,8 +26,9 @@ def ask_choice(
         role = (
             QMessageBox.ButtonRole.RejectRole if i == len(choices) - 1 else QMessageBox.ButtonRole.AcceptRole
         )
-        buttons[box.addButton(label, role)] = key
-    if choices:
-        box.setDefaultButton(next(iter(buttons)))
+        button = box.addButton(label, role)
+        buttons[button] = key
+        if i == 0 and isinstance(button, QPushButton):
+            box.setDefaultButton(button)
     box.exec()
     return buttons.get(box.clickedButton())
