@@ -144,6 +144,9 @@ class MainWindow(QMainWindow):
         t.bind(self.voices_dock.setWindowTitle, "Voices")
         self.voices_dock.setWidget(self.voices_view)
         self.addDockWidget(Qt.LeftDockWidgetArea, self.voices_dock)
+        # floating at first: docked, it would squeeze the four panels off a 1366-pixel screen
+        self.voices_dock.setFloating(True)
+        self.voices_dock.resize(440, 640)
         self.voices_dock.hide()
         self.voices_view.errorOccurred.connect(self.show_error)
         self.voices_view.messageOccurred.connect(lambda m: self.statusBar().showMessage(m, 8000))
@@ -271,6 +274,9 @@ class MainWindow(QMainWindow):
 
     def show_voices(self) -> None:
         """Open the Voices view with the voice on screen selected."""
+        if self.voices_dock.isFloating() and not self.voices_dock.isVisible():
+            top_left = self.geometry().topLeft()
+            self.voices_dock.move(top_left.x() + 40, top_left.y() + 60)
         self.voices_dock.show()
         self.voices_dock.raise_()
         vid = self.voice_panel.voice_id

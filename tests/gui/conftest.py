@@ -62,3 +62,18 @@ def make_window(qtbot, tmp_path):
     QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)
     windows.clear()
     gc.collect()
+
+
+@pytest.fixture(autouse=True)
+def _no_blocking_questions(monkeypatch):
+    """A modal question box would block an offscreen test forever. Tests that are about a
+    question patch ``ask_choice`` themselves (see test_voices_view.Answers); everywhere else the
+    consent question is answered "go on" (the person may use this voice) and any other question
+    is cancelled, so a test never waits on a box nobody can press."""
+    from glmtts_desktop.gui.voices import ask
+
+    def answer(parent, title, text, choices, *, detail=""):
+        keys = [k for k, _ in choices]
+        return "continue" if "continue" in keys else keys[-1] if keys else None
+
+    monkeypatch.setattr(ask, "ask_choice", answer)

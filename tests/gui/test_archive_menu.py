@@ -4,9 +4,6 @@ File dialogs and questions are patched; the work runs in the window's background
 
 from __future__ import annotations
 
-import importlib.util
-
-import pytest
 import soundfile as sf
 from gui_fakes import speechy
 from PySide6.QtGui import QAction
@@ -15,11 +12,6 @@ from test_voices_view import Answers, save_voice
 
 from glmtts_desktop.gui.voices import archive_actions
 from glmtts_desktop.library import ConsentRecord
-
-pytestmark = pytest.mark.skipif(
-    importlib.util.find_spec("glmtts_desktop.library.archive") is None,
-    reason="the studio's archive export/import has not landed yet",
-)
 
 
 def _trigger(qtbot, w, name: str) -> str:

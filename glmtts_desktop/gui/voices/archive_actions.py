@@ -141,7 +141,7 @@ class ArchiveActions(QObject):
             self._summary(tr("There are no saved voices to export yet."), "warning")
             return
         if voice_ids is None or out is None:
-            dlg = ExportChoice(voices, self.w.voice_panel.voice_id, self.w)
+            dlg = ExportChoice(voices, None, self.w)  # all ticked: the whole family archive by default
             if dlg.exec() != QDialog.DialogCode.Accepted:
                 return
             voice_ids = dlg.chosen()

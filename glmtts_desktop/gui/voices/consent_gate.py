@@ -47,7 +47,11 @@ class ConsentGate:
         """Why Generate is off for the voice on screen ("" when it is allowed)."""
         v = self.w.voices_view.voice(self.w.voice_panel.voice_id)
         if v is not None and v.consent is not None and v.consent.revoked_at is not None:
-            return ConsentRevokedError(v.name, v.consent.revoked_at).user_text()
+            return tr(
+                "Consent for “{name}” was withdrawn on {date}: no new speech with this voice. Its history stays.",  # noqa: E501
+                name=v.name,
+                date=str(v.consent.revoked_at)[:10],
+            )
         return ""
 
     def update_generate(self) -> None:
