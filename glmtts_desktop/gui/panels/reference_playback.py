@@ -11,7 +11,7 @@ import logging
 
 import numpy as np
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QToolButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QToolButton, QWidget
 
 from glmtts_desktop.audio import AudioError, Player
 from glmtts_desktop.gui.i18n import translator
@@ -35,17 +35,17 @@ class ReferencePlayback(QWidget):
         self.waveform = waveform
         self._audio: np.ndarray | None = None
         self._sr = 0
-        self.play_all_button = QPushButton()
+        self.play_all_button = QToolButton()
         self.play_all_button.setObjectName("playReferenceButton")
         t.bind(self.play_all_button.setText, "▶ All")
         t.bind(self.play_all_button.setToolTip, "Play the whole recording")
         self.play_all_button.clicked.connect(self.play_all)
-        self.play_sel_button = QPushButton()
+        self.play_sel_button = QToolButton()
         self.play_sel_button.setObjectName("playSelectionButton")
         t.bind(self.play_sel_button.setText, "▶ Selection")
         t.bind(self.play_sel_button.setToolTip, "Play only the selected part (what the model will hear)")
         self.play_sel_button.clicked.connect(self.play_selection)
-        self.stop_button = QPushButton()
+        self.stop_button = QToolButton()
         t.bind(self.stop_button.setText, "■")
         t.bind(self.stop_button.setToolTip, "Stop")
         self.stop_button.clicked.connect(self.stop)

@@ -14,6 +14,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QFileDialog,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QInputDialog,
@@ -81,20 +82,22 @@ class ResultPanel(QGroupBox):
         self.history.itemDoubleClicked.connect(lambda item: self.entryActivated.emit(item.data(Qt.UserRole)))
         self.history.currentItemChanged.connect(lambda *_: self._update_enabled())
         buttons = {}
-        row2 = QHBoxLayout()
-        for key, label in (
-            ("replay", "Replay"),
-            ("open", "Open in editor"),
-            ("rename", "Rename…"),
-            ("delete", "Delete"),
-            ("same", "Again, same seed"),
-            ("new", "Again, new seed"),
+        row2 = QGridLayout()  # two rows of three: the panel stays narrow enough for 1366 px
+        for i, (key, label) in enumerate(
+            (
+                ("replay", "Replay"),
+                ("open", "Open in editor"),
+                ("rename", "Rename…"),
+                ("delete", "Delete"),
+                ("same", "Again, same seed"),
+                ("new", "Again, new seed"),
+            )
         ):
             b = QPushButton()
             t.bind(b.setText, label)
             b.clicked.connect(lambda _=False, k=key: self._history_action(k))
             buttons[key] = b
-            row2.addWidget(b)
+            row2.addWidget(b, i // 3, i % 3)
         self.history_buttons = buttons
 
         self._timer = QTimer(self)
