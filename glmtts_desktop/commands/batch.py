@@ -32,6 +32,8 @@ from glmtts_desktop.i18n import tr
 
 log = logging.getLogger(__name__)
 
+# each output gets "<stem>.json" (provenance), so a job may not be called like the summary file
+RESERVED_STEMS = {"summary"}
 REQUIRED_FIELDS = ("uttid", "prompt_text", "prompt_speech", "syn_text")
 
 
@@ -108,6 +110,19 @@ def parse_jobs(path: Path, extension: str = "wav") -> tuple[list[Job], list[Outc
             file_name = batch_file_name(uttid, extension)
         except InvalidInputError as exc:
             bad.append(Outcome(number, uttid, False, error=exc.user_text()))
+            continue
+        if Path(file_name).stem.casefold() in RESERVED_STEMS:
+            bad.append(
+                Outcome(
+                    number,
+                    uttid,
+                    False,
+                    error=tr(
+                        "uttid “{uttid}” is reserved: its description file would replace the batch summary.",
+                        uttid=uttid,
+                    ),
+                )
+            )
             continue
         if name_key(file_name) in seen:
             bad.append(

@@ -153,3 +153,17 @@ def test_archive_export_import_check(tmp_path, ref, capsys):
     assert main(["archive", "check", "--data-dir", str(data)]) == 1
     captured = capsys.readouterr()
     assert wav.name in captured.out and "checksum mismatch" in captured.out
+
+
+def test_batch_refuses_an_uttid_whose_sidecar_would_replace_the_summary(tmp_path, ref):
+    from glmtts_desktop.commands.batch import parse_jobs
+
+    jobs_file = tmp_path / "jobs.jsonl"
+    lines = [
+        {"uttid": uttid, "prompt_text": "hi", "prompt_speech": str(ref), "syn_text": "hello"}
+        for uttid in ("summary", "Summary", "ok")
+    ]
+    jobs_file.write_text("\n".join(json.dumps(x) for x in lines) + "\n", encoding="utf-8")
+    jobs, bad = parse_jobs(jobs_file, "wav")
+    assert [j.uttid for j in jobs] == ["ok"]
+    assert [b.uttid for b in bad] == ["summary", "Summary"] and "reserved" in bad[0].error
