@@ -30,6 +30,7 @@ from glmtts_desktop.audio import AudioBackend, Player
 from glmtts_desktop.engine.errors import CheckpointError
 from glmtts_desktop.errors import GlmTtsError
 from glmtts_desktop.gui.background import Background
+from glmtts_desktop.gui.draft import DraftKeeper
 from glmtts_desktop.gui.errors import UnexpectedError
 from glmtts_desktop.gui.history_search import HistorySearch
 from glmtts_desktop.gui.i18n import LANGUAGES, system_language, tr, translator
@@ -156,6 +157,7 @@ class MainWindow(QMainWindow):
         self.result_panel.add_history_filter(self.history_search)
         self.session = Session(self)
         self.archive = ArchiveActions(self)
+        self.draft = DraftKeeper(self, self.data_dir / "draft.json")
         restore_voice(self)
         self._build_menus()
         self.generate_panel.install_shortcuts(self)
@@ -164,6 +166,7 @@ class MainWindow(QMainWindow):
         idx = self.generate_panel.method.findData(settings.method)
         self.generate_panel.method.setCurrentIndex(max(idx, 0))
         self.generate_panel.prompt_cache.setChecked(settings.prompt_cache)
+        self.draft.restore()  # after the stored options: the draft's are newer
 
         for panel in (self.voice_panel, self.text_panel, self.result_panel):
             panel.errorOccurred.connect(self.show_error)
@@ -432,6 +435,7 @@ class MainWindow(QMainWindow):
         self.settings.method = str(self.generate_panel.method.currentData())
         self.settings.prompt_cache = self.generate_panel.prompt_cache.isChecked()
         remember_voice(self)
+        self.draft.flush()
         self.session.cancel()
         self.voice_panel.record.abort()
         self.voice_panel.playback.close_player()

@@ -35,9 +35,12 @@ def test_save_voice_and_load_it_after_restart(qtbot, make_window, tmp_path):
     qtbot.waitUntil(lambda: w2.voice_panel.audio is not None, timeout=10000)
     assert abs(len(w2.voice_panel.audio) / w2.voice_panel.sr - 4.0) < 0.05  # the selection, not the file
     assert w2.voice_panel.transcript.toPlainText() == "今天天气很好"
-    assert [(o.text, o.replacement, o.occurrences) for o in w2.text_panel.overrides] == [
-        ("行", "<|X|><|ING2|>", None)
-    ]
+    # the draft (text and its overrides) came back too; the voice's own pronunciation is among them
+    assert w2.text_panel.text() == "行不行"
+    assert {(o.text, o.replacement, o.occurrences) for o in w2.text_panel.overrides} == {
+        ("行", "<|X|><|ING2|>", None),
+        ("行", "<|H|><|ANG2|>", (2,)),
+    }
     # the library keeps the imported file byte-for-byte as the voice's original
     voice = w2.store.library.get_voice(w2.voice_panel.voice_id)
     assert voice.original_path is not None and voice.original_path.read_bytes() == src.read_bytes()

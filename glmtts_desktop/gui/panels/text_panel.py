@@ -33,7 +33,7 @@ from glmtts_desktop.gui.i18n import live_text, tr, translator
 from glmtts_desktop.gui.panels.overrides_table import OverridesTable
 from glmtts_desktop.gui.pronunciation.overrides import OverrideSet, read_jsonl, write_jsonl
 from glmtts_desktop.gui.pronunciation.popup import PronunciationPopup
-from glmtts_desktop.gui.pronunciation.readings import readings
+from glmtts_desktop.gui.pronunciation.readings import context_tokens, readings
 
 log = logging.getLogger(__name__)
 
@@ -217,7 +217,9 @@ class TextPanel(QGroupBox):
         if not options:
             self.errorOccurred.emit(tr("Select one Chinese character or word first."))
             return None
-        popup = PronunciationPopup(text, options, self)
+        popup = PronunciationPopup(
+            text, options, self, in_context=context_tokens(self.text(), start, len(text))
+        )
         popup.chosen.connect(
             lambda s, tokens, everywhere: self.add_override(s, tokens, None if everywhere else start)
         )

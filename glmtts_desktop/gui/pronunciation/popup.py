@@ -32,7 +32,14 @@ class PronunciationPopup(QDialog):
 
     chosen = Signal(str, str, bool)
 
-    def __init__(self, text: str, readings: list[Reading], parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        text: str,
+        readings: list[Reading],
+        parent: QWidget | None = None,
+        *,
+        in_context: str | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle(tr("Pronunciation"))
         self.setObjectName("pronunciationPopup")
@@ -42,8 +49,25 @@ class PronunciationPopup(QDialog):
             item = QListWidgetItem(f"{r.pinyin}    {r.tone3}")
             item.setData(Qt.UserRole, r.tokens)
             self.list.addItem(item)
+        # preselect the reading the sentence calls for, so Enter never writes a wrong override
+        row = next((i for i, r in enumerate(readings) if in_context and r.tokens == in_context), 0)
         if readings:
-            self.list.setCurrentRow(0)
+            self.list.setCurrentRow(row)
+        self.context_label = QLabel()
+        self.context_label.setObjectName("contextReading")
+        self.context_label.setWordWrap(True)
+        if in_context:
+            from glmtts_desktop.engine.text.g2p import phonemes_to_pinyin
+
+            known = next((r.pinyin for r in readings if r.tokens == in_context), "")
+            self.context_label.setText(
+                tr(
+                    "In this sentence the model reads it as “{reading}” unless you change it.",
+                    reading=known or phonemes_to_pinyin(in_context),
+                )
+            )
+        else:
+            self.context_label.hide()
         self.custom = QLineEdit()
         self.custom.setPlaceholderText(tr("or type a reading, e.g. hang2"))
         self.here = QRadioButton(tr("Only here"))
@@ -57,6 +81,7 @@ class PronunciationPopup(QDialog):
         self.list.itemDoubleClicked.connect(lambda _: self.accept())
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(tr("How should “{text}” be read?", text=text)))
+        layout.addWidget(self.context_label)
         layout.addWidget(self.list)
         layout.addWidget(self.custom)
         layout.addWidget(self.here)

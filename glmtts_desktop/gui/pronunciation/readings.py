@@ -96,3 +96,26 @@ def readings(text: str) -> list[Reading]:
     for combo in itertools.islice(itertools.product(*per_char), MAX_COMBINATIONS):
         add([m for m, _ in combo], [t for _, t in combo])
     return out
+
+
+def context_tokens(text: str, start: int, length: int) -> str | None:
+    """How the selected characters are read in their sentence, as phoneme tokens.
+
+    The same word-level reading the engine's phoneme mode uses (jieba words, pypinyin phrase
+    dictionary): 行 is háng in 银行 and xíng in 行走. None when the selection is not Chinese
+    or the dictionary does not know it.
+    """
+    from glmtts_desktop.engine.text.g2p import is_chinese, phoneme_string, syllables
+
+    end = start + length
+    if length <= 0 or end > len(text) or not all(is_chinese(c) for c in text[start:end]):
+        return None
+    lo, hi = start, end
+    while lo > 0 and is_chinese(text[lo - 1]) and start - lo < 20:
+        lo -= 1
+    while hi < len(text) and is_chinese(text[hi]) and hi - end < 20:
+        hi += 1
+    found = syllables(text[lo:hi])[start - lo : end - lo]
+    if len(found) != length or any(s is None for s in found):
+        return None
+    return "".join(phoneme_string(*s) for s in found if s is not None)
