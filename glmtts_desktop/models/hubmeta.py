@@ -97,6 +97,9 @@ def _bounded_client():
         event_hooks={"request": [hf_request_event_hook]},
         follow_redirects=True,
         timeout=httpx2.Timeout(META_TIMEOUT_S, connect=20.0),
+        # a fresh connection per call: a kept-alive one that went stale (a proxy, a restarted
+        # server) can swallow a request until the read timeout; metadata calls are few
+        limits=httpx2.Limits(max_keepalive_connections=0),
         headers={"User-Agent": f"glmtts-desktop/{__version__}"},
     )
 
