@@ -27,9 +27,13 @@ class HistoryEntry:
     voice_id: str | None = None
     settings: dict[str, Any] = field(default_factory=dict)
 
+    def display_title(self) -> str:
+        """The name a person gave it, or the start of its text: what Rename edits."""
+        return self.title or (self.text[:TITLE_CHARS] + ("…" if len(self.text) > TITLE_CHARS else ""))
+
     def label(self) -> str:
         stamp = time.strftime("%m-%d %H:%M", time.localtime(self.created))
-        title = self.title or (self.text[:TITLE_CHARS] + ("…" if len(self.text) > TITLE_CHARS else ""))
+        title = self.display_title()
         return f"{stamp}  {title}  ({self.voice_name}, {tr('seed')} {self.seed}, {self.duration:.1f} s)"
 
     def tooltip(self) -> str:

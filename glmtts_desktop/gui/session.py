@@ -225,9 +225,19 @@ class Session(QObject):
             if self.w.result_panel.current_id == hid:
                 self.w.result_panel.current_id = None
             self.refresh_history()
-            self.w.statusBar().showMessage(tr("Moved to the library's trash."), 5000)
+            # no confirmation box: the entry goes to the trash and one click brings it back
+            self.w.messages.show_message(
+                tr("Moved to the library's trash."), "info", action=(tr("Undo"), lambda: self.undelete(hid))
+            )
 
         self.w.background.run(lambda: self.w.store.delete_generation(hid), done, self.w.show_error)
+
+    def undelete(self, hid: str) -> None:
+        def done(_) -> None:
+            self.w.messages.clear()
+            self.refresh_history(select=hid)
+
+        self.w.background.run(lambda: self.w.store.restore_generation(hid), done, self.w.show_error)
 
     def regenerate(self, hid: str, new_seed: bool) -> None:
         """Same text, voice, overrides and settings; the same seed or a new one."""

@@ -155,6 +155,10 @@ class Store:
     def delete_generation(self, hid: str) -> None:
         self.library.delete_generation(hid)  # soft delete: restorable from the library's trash
 
+    def restore_generation(self, hid: str) -> None:
+        """Undo of ``delete_generation``."""
+        self.library.restore_generation(hid)
+
     def _keep_reference(self, audio: np.ndarray, sr: int) -> Path:
         data = np.ascontiguousarray(audio, dtype=np.float32)
         digest = hashlib.sha256(data.tobytes() + str(sr).encode()).hexdigest()[:32]

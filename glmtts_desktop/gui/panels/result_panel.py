@@ -37,6 +37,9 @@ log = logging.getLogger(__name__)
 POLL_MS = 33
 
 
+TITLE_ROLE = Qt.UserRole + 1  # the entry's own title, for Rename
+
+
 class ResultPanel(QGroupBox):
     exportRequested = Signal(str, str)  # path, format ("wav" | "flac")
     entryActivated = Signal(str)  # history id: show and play it
@@ -247,6 +250,7 @@ class ResultPanel(QGroupBox):
             item = QListWidgetItem(e.label())
             item.setToolTip(e.tooltip())
             item.setData(Qt.UserRole, e.id)
+            item.setData(TITLE_ROLE, e.title or e.display_title().rstrip("…"))
             self.history.addItem(item)
         if current:
             self.select_entry(current)
@@ -263,6 +267,12 @@ class ResultPanel(QGroupBox):
         item = self.history.currentItem()
         return None if item is None else str(item.data(Qt.UserRole))
 
+    def ask_title(self, current: str) -> str | None:
+        """The rename dialog, pre-filled with the title only (not the date, seed and length
+        shown around it in the list); tests replace it on the instance."""
+        name, ok = QInputDialog.getText(self, tr("Rename"), tr("New name:"), text=current)
+        return name if ok else None
+
     def _history_action(self, key: str) -> None:
         hid = self.selected_id()
         if hid is None:
@@ -271,8 +281,8 @@ class ResultPanel(QGroupBox):
             self.entryActivated.emit(hid)
         elif key == "rename":
             item = self.history.currentItem()
-            name, ok = QInputDialog.getText(self, tr("Rename"), tr("New name:"), text=item.text())
-            if ok and name.strip():
+            name = self.ask_title(str(item.data(TITLE_ROLE) or ""))
+            if name is not None and name.strip():
                 self.renameRequested.emit(hid, name.strip())
         elif key == "delete":
             self.deleteRequested.emit(hid)

@@ -11,11 +11,13 @@ the palette's text colour (near-white in the dark theme) whatever the strip's ba
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QEvent
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
 
 from glmtts_desktop.errors import GlmTtsError
-from glmtts_desktop.gui.i18n import retranslate, translator
+from glmtts_desktop.gui.i18n import live_text, retranslate, translator
 from glmtts_desktop.gui.theme import message_colors, palette_is_dark
 
 
@@ -29,6 +31,11 @@ class MessageBar(QFrame):
         self.label = QLabel()
         self.label.setWordWrap(True)
         self.label.setObjectName("messageText")
+        self.action_button = QPushButton()
+        self.action_button.setObjectName("messageAction")
+        self.action_button.hide()
+        self.action_button.clicked.connect(self._run_action)
+        self._action: Callable[[], None] | None = None
         self.close_button = QToolButton()
         self.close_button.setText("×")
         self.close_button.setAutoRaise(True)
@@ -37,18 +44,40 @@ class MessageBar(QFrame):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 4, 4, 4)
         layout.addWidget(self.label, 1)
+        layout.addWidget(self.action_button)
         layout.addWidget(self.close_button)
         translator().languageChanged.connect(lambda _lang: self._render())
         self.hide()
 
-    def show_message(self, text: str, level: str = "info", detail: str = "") -> None:
+    def show_message(
+        self,
+        text: str,
+        level: str = "info",
+        detail: str = "",
+        action: tuple[str, Callable[[], None]] | None = None,
+    ) -> None:
+        """``action``: (button text, what it does), e.g. ("Undo", restore) after a delete."""
         self.level = level
         self._shown = text
+        self._set_action(action)
         self.label.setToolTip(detail)
         self._render()
         self.show()
 
+    def _set_action(self, action: tuple[str, Callable[[], None]] | None) -> None:
+        self._action = action[1] if action else None
+        if action:
+            live_text(self.action_button.setText, action[0])
+        self.action_button.setVisible(action is not None)
+
+    def _run_action(self) -> None:
+        action, self._action = self._action, None
+        self.action_button.hide()
+        if action is not None:
+            action()
+
     def show_error(self, error: object) -> None:
+        self._set_action(None)
         if isinstance(error, GlmTtsError):
             self.level = "error"
             self._shown = error
@@ -89,6 +118,7 @@ class MessageBar(QFrame):
         return self.label.text() if self.isVisible() or not self.isHidden() else ""
 
     def clear(self) -> None:
+        self._set_action(None)
         self.level = ""
         self._shown = None
         self.label.setText("")
