@@ -26,6 +26,7 @@ from glmtts_desktop.gui.history import HistoryEntry, SavedVoice
 from glmtts_desktop.i18n import tr
 from glmtts_desktop.library import Generation, Library
 from glmtts_desktop.studio import DuplicatePolicy, Studio
+from glmtts_desktop.studio.settings import overrides_from_json, overrides_to_json
 
 log = logging.getLogger(__name__)
 
@@ -51,29 +52,6 @@ def _entry(g: Generation) -> HistoryEntry:
         voice_id=g.voice_id,
         settings=dict(g.settings),
     )
-
-
-def overrides_to_dicts(items: Iterable[PronunciationOverride]) -> list[dict[str, Any]]:
-    return [
-        {
-            "text": o.text,
-            "replacement": o.replacement,
-            "occurrences": list(o.occurrences) if o.occurrences is not None else None,
-        }
-        for o in items
-    ]
-
-
-def overrides_from_dicts(items: Iterable[dict[str, Any]]) -> list[PronunciationOverride]:
-    out = []
-    for d in items:
-        occ = d.get("occurrences")
-        out.append(
-            PronunciationOverride(
-                str(d["text"]), str(d["replacement"]), tuple(int(x) for x in occ) if occ else None
-            )
-        )
-    return out
 
 
 class Store:
@@ -198,14 +176,14 @@ class Store:
         )
         items = [o for o in overrides if o.occurrences is None]  # positions belong to a text, not a voice
         if items:
-            v = self.library.set_voice_pronunciations(v.id, overrides_to_dicts(items))
+            v = self.library.set_voice_pronunciations(v.id, overrides_to_json(items))
         return SavedVoice(v.id, v.name, v.transcript)
 
     def load_voice(self, vid: str) -> tuple[SavedVoice, np.ndarray, int, list[PronunciationOverride]]:
         v = self.library.get_voice(vid)
         audio, sr = self.library.load_voice_reference(v)
-        return SavedVoice(v.id, v.name, v.transcript), audio, sr, overrides_from_dicts(v.pronunciations)
+        return SavedVoice(v.id, v.name, v.transcript), audio, sr, list(overrides_from_json(v.pronunciations))
 
     def set_voice_overrides(self, vid: str, overrides: Iterable[PronunciationOverride]) -> None:
         items = [PronunciationOverride(o.text, o.replacement, None) for o in overrides]
-        self.library.set_voice_pronunciations(vid, overrides_to_dicts(items))
+        self.library.set_voice_pronunciations(vid, overrides_to_json(items))
