@@ -44,6 +44,24 @@ def _like_pattern(search: str) -> str:
     return f"%{escaped}%"
 
 
+def _filters(
+    search: str | None, *, include_deleted: bool, deleted_only: bool = False
+) -> tuple[list[str], list[str]]:
+    """SQL conditions and their parameters shared by listing and counting generations, so the
+    count always matches what the list shows."""
+    where: list[str] = []
+    params: list[str] = []
+    if deleted_only:
+        where.append("deleted_at IS NOT NULL")
+    elif not include_deleted:
+        where.append("deleted_at IS NULL")
+    if search and search.strip():
+        pat = _like_pattern(search.strip())
+        where.append("(text LIKE ? ESCAPE '\\' OR title LIKE ? ESCAPE '\\' OR voice_name LIKE ? ESCAPE '\\')")
+        params += [pat, pat, pat]
+    return where, params
+
+
 class GenerationStore(LibraryState):
     """Generation methods of ``Library`` (a mixin; see store.py for the shared state)."""
 
@@ -170,17 +188,7 @@ class GenerationStore(LibraryState):
     ) -> list[Generation]:
         """Newest first. ``search`` matches text, title or voice name (case-insensitive for ASCII);
         ``since``/``until`` are ISO dates or timestamps (UTC), ``until`` a date includes that day."""
-        where, params = [], []
-        if deleted_only:
-            where.append("deleted_at IS NOT NULL")
-        elif not include_deleted:
-            where.append("deleted_at IS NULL")
-        if search and search.strip():
-            pat = _like_pattern(search.strip())
-            where.append(
-                "(text LIKE ? ESCAPE '\\' OR title LIKE ? ESCAPE '\\' OR voice_name LIKE ? ESCAPE '\\')"
-            )
-            params += [pat, pat, pat]
+        where, params = _filters(search, include_deleted=include_deleted, deleted_only=deleted_only)
         if voice_id is not None:
             where.append("voice_id = ?")
             params.append(voice_id)
@@ -199,15 +207,8 @@ class GenerationStore(LibraryState):
             return [self._generation_from_row(r) for r in rows]
 
     def count_generations(self, search: str | None = None, *, include_deleted: bool = False) -> int:
-        where, params = ["1"], []
-        if not include_deleted:
-            where.append("deleted_at IS NULL")
-        if search and search.strip():
-            pat = _like_pattern(search.strip())
-            where.append(
-                "(text LIKE ? ESCAPE '\\' OR title LIKE ? ESCAPE '\\' OR voice_name LIKE ? ESCAPE '\\')"
-            )
-            params += [pat, pat, pat]
+        where, params = _filters(search, include_deleted=include_deleted)
+        where.insert(0, "1")  # a valid WHERE when nothing filters
         with self._lock:
             return int(
                 self.conn.execute(

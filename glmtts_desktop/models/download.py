@@ -246,9 +246,7 @@ class Downloader:
             state["file_done"] -= n
             state["done"] -= n
 
-        def on_stall(message: str) -> None:
-            log.warning("%s: %s", item.spec.path, message)
-            self._notice = message
+        def report_now() -> None:
             self._emit(
                 "downloading",
                 item.spec.path,
@@ -261,17 +259,12 @@ class Downloader:
                 force=True,
             )
 
-        self._emit(
-            "downloading",
-            item.spec.path,
-            idx,
-            count,
-            state["file_done"],
-            item.expected.size,
-            state["done"],
-            total,
-            force=True,
-        )
+        def on_stall(message: str) -> None:
+            log.warning("%s: %s", item.spec.path, message)
+            self._notice = message
+            report_now()
+
+        report_now()
         for attempt in (1, 2):
             try:
                 fetch_file(
