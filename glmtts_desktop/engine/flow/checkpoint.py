@@ -12,6 +12,7 @@ from pathlib import Path
 
 import torch
 
+from glmtts_desktop.engine.config_limits import check_flow_config
 from glmtts_desktop.engine.flow.config import FlowConfig
 from glmtts_desktop.engine.flow.model import FlowModel
 from glmtts_desktop.engine.flow.weights_io import (
@@ -44,6 +45,7 @@ def load_flow(
     """Read ``flow_dir/config.yaml`` as data and strictly load ``flow_dir/flow.pt`` into our DiT."""
     flow_dir = Path(flow_dir)
     cfg = FlowConfig.from_yaml(flow_dir / CONFIG_NAME)
+    check_flow_config(cfg, flow_dir / CONFIG_NAME)  # before anything is allocated
     path = flow_dir / WEIGHTS_NAME
     state = read_state_dict(path, what="flow model")
     model = build_flow(cfg, device="meta")

@@ -16,6 +16,7 @@ import numpy as np
 import torch
 from safetensors import SafetensorError, safe_open
 
+from glmtts_desktop.engine.config_limits import check_feature_config, check_speech_tokenizer_config
 from glmtts_desktop.engine.errors import CorruptWeightsError, DeviceError, MissingWeightsError
 from glmtts_desktop.engine.frontend._audio_checks import as_mono_float32
 from glmtts_desktop.engine.frontend.whisper_features import WhisperFeatureConfig, whisper_log_mel
@@ -248,7 +249,9 @@ def load_speech_tokenizer(
             hint=tr("Download the model again or import a complete model folder."),
         )
     cfg = WhisperVQConfig.from_file(folder / "config.json")
+    check_speech_tokenizer_config(cfg, folder / "config.json")  # before anything is allocated
     feats = WhisperFeatureConfig.from_file(folder / "preprocessor_config.json")
+    check_feature_config(feats, folder / "preprocessor_config.json")
     if feats.feature_size != cfg.num_mel_bins:
         raise CorruptWeightsError(
             tr(

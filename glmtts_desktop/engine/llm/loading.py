@@ -19,6 +19,7 @@ from pathlib import Path
 
 import torch
 
+from glmtts_desktop.engine.config_limits import check_llm_config
 from glmtts_desktop.engine.errors import CorruptWeightsError, MissingWeightsError
 from glmtts_desktop.engine.llm.config import LlmConfig
 from glmtts_desktop.engine.llm.model import SpeechLM
@@ -191,6 +192,7 @@ def load_llm(
     llm_dir = Path(llm_dir)
     device = torch.device(device)
     cfg = LlmConfig.from_json(llm_dir / CONFIG_NAME)
+    check_llm_config(cfg, llm_dir / CONFIG_NAME)  # before anything is allocated
     plan = check_checkpoint(llm_dir, cfg)
     with torch.device("meta"):
         model = SpeechLM(cfg, dtype=dtype)
