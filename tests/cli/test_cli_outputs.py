@@ -198,7 +198,8 @@ def test_sigterm_stops_a_batch_which_still_writes_its_summary(tiny_checkpoint, r
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         deadline = time.monotonic() + 300
-        while not (out / "j0.wav").exists():  # wait for the condition: the first job is done
+        # wait for the condition: the first job is done (its provenance sidecar is written last)
+        while not (out / "j0.json").exists():
             assert proc.poll() is None, proc.communicate()[1]
             assert time.monotonic() < deadline, "the first job never finished"
             time.sleep(0.05)
