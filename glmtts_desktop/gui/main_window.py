@@ -128,7 +128,7 @@ class MainWindow(QMainWindow):
         split.setStretchFactor(1, 1)
         split.setStretchFactor(2, 0)
         split.setChildrenCollapsible(False)
-        split.setSizes([380, 520, 420])
+        split.setSizes([330, 470, 560])  # at 1366 px the right column fits without scrolling
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(6, 6, 6, 6)

@@ -35,3 +35,14 @@ def test_picker_preselects_the_reading_in_context(qtbot, text, char_at, tokens, 
     assert pinyin in popup.context_label.text()
     qtbot.keyClick(popup.list, Qt.Key_Return)  # Enter keeps the reading in context
     assert [(o.text, o.replacement) for o in panel.overrides] == [("行", tokens)]
+
+
+def test_overrides_table_shows_tone_marks_and_the_place_in_words(qtbot):
+    panel = TextPanel()
+    qtbot.addWidget(panel)
+    panel.editor.setPlainText("我去银行取钱。")
+    panel.add_override("行", "<|H|><|ANG2|>", 3)
+    table = panel.table
+    assert table.item(0, 1).text() == "háng"  # not "h ang2"
+    where = table.item(0, 3).text()
+    assert "银行" in where and "4" in where  # not "at 3"

@@ -151,7 +151,7 @@ def test_pronunciation_popup_creates_here_only_override(qtbot, make_window):
         ("行", "<|H|><|ANG2|>", (pos,))
     ]
     table = w.text_panel.table
-    assert table.rowCount() == 1 and table.item(0, 1).text() == "h ang2"
+    assert table.rowCount() == 1 and table.item(0, 1).text() == "háng"  # tone marks, not "h ang2"
     assert len(editor.extraSelections()) == 1
 
 

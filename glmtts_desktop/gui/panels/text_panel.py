@@ -86,6 +86,7 @@ class TextPanel(QGroupBox):
         self.unspeakable_label.setWordWrap(True)
         self.unspeakable_label.hide()
         self.table = OverridesTable(self.overrides)
+        self.table.text_source = self.text
         self.table.changed.connect(self._overrides_changed)
         self.remove_button = QPushButton()
         t.bind(self.remove_button.setText, "Remove")
