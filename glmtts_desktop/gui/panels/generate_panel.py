@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from glmtts_desktop.engine.seeds import SEED_BOX_MAX
 from glmtts_desktop.engine.types import SAMPLING_METHODS, Progress
 from glmtts_desktop.gui.i18n import live_text, tr, translator
+from glmtts_desktop.i18n import N_
 from glmtts_desktop.studio import GenerationSettings
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,27 @@ _STAGES = {
     "flow": "Shaping the sound",
     "vocoder": "Rendering audio",
     "done": "Done",
+}
+
+
+_METHOD_TIP = N_(
+    "How the voice chooses its next sound. Natural suits most texts; More varied sounds livelier "
+    "but may stumble; More stable says it the same way every time."
+)
+_PROMPT_CACHE_TIP = N_(
+    "For long texts: each part is spoken with the parts before it as context, so the voice "
+    "stays the same from start to end. Turn it off if a long text starts to drift."
+)
+_PHONEME_TIP = N_(
+    "Reads every character that has several readings (行, 长, 重…) the way the dictionary "
+    "reads it in that sentence. More exact; sometimes a little less natural."
+)
+
+#: plain words for the sampling methods (the engine's names stay in the data and the CLI)
+_METHOD_LABELS = {
+    "ras": N_("Natural (recommended)"),
+    "topk": N_("More varied"),
+    "greedy": N_("More stable"),
 }
 
 
@@ -66,13 +88,19 @@ class GeneratePanel(QGroupBox):
         t.bind(self.dice.setToolTip, "New random seed")
         self.dice.clicked.connect(self.roll_seed)
         self.method = QComboBox()
-        for m in SAMPLING_METHODS:
+        for i, m in enumerate(SAMPLING_METHODS):
             self.method.addItem(m, m)
+            label = _METHOD_LABELS.get(m)
+            if label:
+                t.bind(lambda text, i=i: self.method.setItemText(i, text), label)
+        t.bind(self.method.setToolTip, _METHOD_TIP)
         self.prompt_cache = QCheckBox()
         t.bind(self.prompt_cache.setText, "Long-text prompt cache")
+        t.bind(self.prompt_cache.setToolTip, _PROMPT_CACHE_TIP)
         self.prompt_cache.setChecked(True)
         self.use_phoneme = QCheckBox()
         t.bind(self.use_phoneme.setText, "Phoneme mode for all polyphones")
+        t.bind(self.use_phoneme.setToolTip, _PHONEME_TIP)
         self.generate_button = QPushButton()
         self.generate_button.setObjectName("generateButton")
         t.bind(self.generate_button.setText, "Generate (Ctrl+Enter)")
