@@ -29,7 +29,7 @@ KNOWN_DYNAMIC = {
     "gui/main_window.py: progress.message": "engine/worker progress text, tr() in the core",
     "gui/panels/generate_panel.py: _STAGES.get(p.stage, p.stage)": "N_-marked stage names",
     "gui/panels/generate_panel.py: key": "literals in the form rows",
-    "gui/panels/generate_panel.py: label": "_METHOD_LABELS, N_-marked",
+    "gui/panels/generate_panel.py: plain": "_METHOD_LABELS, N_-marked",
     "gui/panels/generate_panel.py: _METHOD_TIP": "an N_-marked constant",
     "gui/panels/generate_panel.py: _PROMPT_CACHE_TIP": "an N_-marked constant",
     "gui/panels/generate_panel.py: _PHONEME_TIP": "an N_-marked constant",

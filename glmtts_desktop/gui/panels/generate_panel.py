@@ -6,6 +6,7 @@ random seed; Ctrl+Enter generates and Esc cancels.
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
 
@@ -90,9 +91,9 @@ class GeneratePanel(QGroupBox):
         self.method = QComboBox()
         for i, m in enumerate(SAMPLING_METHODS):
             self.method.addItem(m, m)
-            label = _METHOD_LABELS.get(m)
-            if label:
-                t.bind(lambda text, i=i: self.method.setItemText(i, text), label)
+            plain = _METHOD_LABELS.get(m)
+            if plain:
+                t.bind(functools.partial(self.method.setItemText, i), plain)
         t.bind(self.method.setToolTip, _METHOD_TIP)
         self.prompt_cache = QCheckBox()
         t.bind(self.prompt_cache.setText, "Long-text prompt cache")
