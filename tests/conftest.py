@@ -18,6 +18,8 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault(
     "GLMTTS_TRUST_FILE", os.path.join(tempfile.mkdtemp(prefix="glmtts-trust-"), "trust.json")
 )
+# The fallback place of the bf16 weight cache is the user's cache folder; tests keep their own.
+os.environ.setdefault("GLMTTS_CACHE_DIR", tempfile.mkdtemp(prefix="glmtts-cache-"))
 
 
 @pytest.fixture(autouse=True)

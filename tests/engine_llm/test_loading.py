@@ -67,7 +67,7 @@ def test_loaded_weights_equal_file(tiny_dir):
     model = load_llm(tiny_dir, device=CPU, dtype=torch.float32, on_progress=lambda d, t: calls.append((d, t)))
     assert calls == [(i, 20) for i in range(1, 21)]
     on_disk = load_file(str(tiny_dir / SHARD))
-    state = model.state_dict()
+    state = model.checkpoint_tensors()
     assert set(state) == set(on_disk)
     for k, v in on_disk.items():
         assert torch.equal(state[k], v), k
@@ -242,7 +242,7 @@ def test_half_precision_files_load(ckpt, stored):
     _rewrite_shard(ckpt, lambda t: t.update({k: v.to(stored) for k, v in t.items()}))
     model = load_llm(ckpt, device=CPU, dtype=torch.float32)
     on_disk = load_file(str(ckpt / SHARD))
-    for k, v in model.state_dict().items():
+    for k, v in model.checkpoint_tensors().items():
         assert torch.equal(v, on_disk[k].float()), k
 
 

@@ -138,9 +138,10 @@ def test_decode_guards(tiny_dir):
     )
 
 
-def test_state_dict_keys_are_the_checkpoint_names(tiny_dir):
+def test_checkpoint_names_are_kept_by_the_fused_model(tiny_dir):
     model = load_llm(tiny_dir, device=CPU, dtype=torch.float32)
-    keys = set(model.state_dict())
+    assert model.fused and "model.layers.0.self_attn.qkv_proj.weight" in model.state_dict()
+    keys = set(model.checkpoint_tensors())
     assert "lm_head.weight" not in keys
     assert "model.embed_tokens.weight" in keys and "model.norm.weight" in keys
     per_layer = {

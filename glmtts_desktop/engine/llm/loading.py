@@ -21,6 +21,7 @@ import torch
 
 from glmtts_desktop.engine.config_limits import check_llm_config
 from glmtts_desktop.engine.errors import CorruptWeightsError, MissingWeightsError
+from glmtts_desktop.engine.llm import weight_cache as weight_cache_io
 from glmtts_desktop.engine.llm.config import LlmConfig
 from glmtts_desktop.engine.llm.model import SpeechLM
 from glmtts_desktop.engine.llm.safetensors_io import (
@@ -184,10 +185,16 @@ def load_llm(
     device: torch.device,
     dtype: torch.dtype,
     on_progress: Callable[[int, int], None] | None = None,
+    fuse: bool = True,
+    weight_cache: bool = True,
 ) -> SpeechLM:
     """Build the SpeechLM from ``llm_dir`` (config.json + safetensors) on ``device`` in ``dtype``.
 
-    ``on_progress(done, total)`` is called after each tensor, for a loading bar.
+    ``on_progress(done, total)`` is called after each tensor, for a loading bar. ``fuse`` builds
+    the fused model (Q/K/V and gate/up as one matrix each): the checkpoint's tensors are read
+    straight into their rows of the fused matrices, so fusing costs no copy and no extra memory.
+    ``weight_cache``: in bf16, read the verified bf16 copy of the weights when there is one that
+    matches the shards, and write it after reading the shards when there is none (``weight_cache``).
     """
     llm_dir = Path(llm_dir)
     device = torch.device(device)
@@ -195,27 +202,36 @@ def load_llm(
     check_llm_config(cfg, llm_dir / CONFIG_NAME)  # before anything is allocated
     plan = check_checkpoint(llm_dir, cfg)
     with torch.device("meta"):
-        model = SpeechLM(cfg, dtype=dtype)
+        model = SpeechLM(cfg, dtype=dtype, fused=fuse)
     model = model.to_empty(device=device)
-    params = dict(model.named_parameters())
+    params = model.checkpoint_tensors()
     total, done = len(params), 0
     # One staging buffer for all conversions; page-locked for a GPU so each copy is a fast DMA.
     scratch = torch.empty(READ_CHUNK_BYTES, dtype=torch.uint8, pin_memory=device.type == "cuda")
+
+    def tick() -> None:
+        nonlocal done
+        done += 1
+        if on_progress is not None:
+            on_progress(done, total)
+
+    use_cache = (
+        weight_cache
+        and dtype == torch.bfloat16
+        and not all(info.dtype == "BF16" for tensors in plan.values() for info in tensors.values())
+    )
+    sources = weight_cache_io.source_stamps(plan) if use_cache else []
+    entry = weight_cache_io.find(llm_dir, sources) if use_cache else None
     with torch.no_grad():
-        for shard, tensors in plan.items():
-            try:
-                with open(shard, "rb") as f:
-                    for name, info in tensors.items():
-                        read_into(f, info, params[name], shard, scratch=scratch)
-                        done += 1
-                        if on_progress is not None:
-                            on_progress(done, total)
-            except OSError as exc:
-                raise CorruptWeightsError(
-                    tr("The weight file {shard} could not be read ({exc}).", shard=shard, exc=exc),
-                    hint=HINT_REDOWNLOAD,
-                    detail=str(shard),
-                ) from exc
+        if entry is not None and weight_cache_io.read_verified(
+            entry, params, scratch=scratch, on_tensor=tick
+        ):
+            use_cache = False  # verified: nothing to rebuild
+        else:
+            done = 0
+            _read_shards(plan, params, scratch, tick)
+    if use_cache:
+        weight_cache_io.write(llm_dir, sources, params)
     if done != total:  # check_checkpoint guarantees this; keep the invariant explicit
         raise CorruptWeightsError(
             tr(
@@ -230,6 +246,26 @@ def load_llm(
     model.eval()
     log.info("loaded speech LLM from %s (%d tensors, %s, %s)", llm_dir, total, device, dtype)
     return model
+
+
+def _read_shards(
+    plan: dict[Path, dict[str, TensorInfo]],
+    params: dict[str, torch.Tensor],
+    scratch: torch.Tensor,
+    tick: Callable[[], None],
+) -> None:
+    for shard, tensors in plan.items():
+        try:
+            with open(shard, "rb") as f:
+                for name, info in tensors.items():
+                    read_into(f, info, params[name], shard, scratch=scratch)
+                    tick()
+        except OSError as exc:
+            raise CorruptWeightsError(
+                tr("The weight file {shard} could not be read ({exc}).", shard=shard, exc=exc),
+                hint=HINT_REDOWNLOAD,
+                detail=str(shard),
+            ) from exc
 
 
 # --- writing random checkpoints ---------------------------------------------------------
@@ -277,8 +313,9 @@ def write_random_llm(llm_dir: Path, *, size: str, vocab_size: int, seed: int) ->
 
 
 def save_llm(model: SpeechLM, llm_dir: Path, *, max_shard_bytes: int = MAX_SHARD_BYTES) -> None:
-    """Write ``model``'s weights (as fp32) and config in the official folder layout."""
-    state = model.state_dict()
+    """Write ``model``'s weights (as fp32) and config in the official folder layout (official
+    names, whether ``model`` is fused or not)."""
+    state = model.checkpoint_tensors()
     _write_checkpoint(
         model.config,
         Path(llm_dir),

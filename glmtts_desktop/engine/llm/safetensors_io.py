@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import struct
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -166,7 +165,6 @@ def _read_exact(f, buf: memoryview, path: Path) -> None:
         raise _corrupt(path, "the file ended early (the download is probably incomplete)")
 
 
-_fsync_dir = fsutil.fsync_dir
 atomic_write_bytes = fsutil.atomic_write_bytes
 
 
@@ -179,7 +177,8 @@ def write_streaming(
 
     ``specs`` fixes names, shapes and dtypes up front (the header precedes the data);
     ``make(name, shape)`` must return a contiguous CPU tensor of that shape (it is cast to the
-    declared dtype). Written to ``path.part`` and renamed when complete.
+    declared dtype). Published atomically (``fsutil.atomic_write_via``: a unique hidden temporary
+    name, fsync, rename), so a crash leaves the old file or the complete new one.
     """
     specs = list(specs)
     header: dict[str, object] = {"__metadata__": {"format": "pt"}}
@@ -196,20 +195,19 @@ def write_streaming(
         offset += nbytes
     raw = json.dumps(header, separators=(",", ":")).encode("utf-8")
     raw += b" " * (-len(raw) % 8)
-    tmp = path.with_name(path.name + ".part")
-    with open(tmp, "wb") as f:
-        f.write(struct.pack("<Q", len(raw)))
-        f.write(raw)
-        for name, shape, dtype in specs:
-            t = make(name, shape).to(dtype).contiguous()
-            if tuple(t.shape) != tuple(shape):
-                raise ValueError(f"{name}: made shape {tuple(t.shape)}, declared {shape}")
-            # bfloat16 has no numpy dtype: write its bytes through a same-size integer view.
-            view = t.view(torch.int16) if dtype == torch.bfloat16 else t
-            f.write(view.numpy().data.cast("B"))
-            del t, view
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    _fsync_dir(path.parent)
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "wb") as f:
+            f.write(struct.pack("<Q", len(raw)))
+            f.write(raw)
+            for name, shape, dtype in specs:
+                t = make(name, shape).to(dtype).contiguous()
+                if tuple(t.shape) != tuple(shape):
+                    raise ValueError(f"{name}: made shape {tuple(t.shape)}, declared {shape}")
+                # bfloat16 has no numpy dtype: write its bytes through a same-size integer view.
+                view = t.view(torch.int16) if dtype == torch.bfloat16 else t
+                f.write(view.numpy().data.cast("B"))
+                del t, view
+
+    fsutil.atomic_write_via(Path(path), write)
     log.debug("wrote %s (%d tensors, %d data bytes)", path, len(specs), offset)
