@@ -10,8 +10,10 @@ What it measures, all in one process on the same inputs (random weights: real sh
   the official RAS with its Python nucleus walk over device scalars: one host sync per walked
   candidate, the repetition check's ``.item()``, the token's ``.item()`` and H2D copy);
 - bytes read per decode token and the fraction of the device's measured copy bandwidth;
-- flow / vocoder / end-to-end real-time factors, time to first audio when streaming, and the
-  streamed-vs-offline log-mel distance (overall and outside the crossfades);
+- flow / vocoder / end-to-end real-time factors, streaming against offline in the same run
+  (cost ratio, time to first audio, whether every piece arrives before playback reaches it and
+  the worst margin; on CUDA also with the render inline instead of on the second stream), the
+  streamed-vs-offline log-mel distance (overall and outside the crossfades) and the join steps;
 - quality of every fast mode against fp32: teacher-forced top-1 agreement and free-running greedy
   agreement of the LLM (bf16 on CUDA, int8 on CPU with ``--int8``), flow log-mel distance bf16 vs
   fp32 on the same tokens and noise, CUDA-graph vs eager greedy tokens (must be identical);
@@ -256,42 +258,62 @@ def cold_start(ckpt: Path, device: str) -> float:
 
 
 def stream_once(engine: Engine, voice: VoicePrompt, text: str, seed: int):
+    """One streamed request; also when each piece arrived (s after the call)."""
     pieces: list[np.ndarray] = []
+    arrivals: list[float] = []
     t = time.perf_counter()
-    res = engine.synthesize(
-        SynthesisRequest(text=text, voice=voice, seed=seed), on_chunk=lambda a, i: pieces.append(a)
-    )
-    return time.perf_counter() - t, res, pieces
+
+    def on_chunk(audio: np.ndarray, _n: int) -> None:
+        arrivals.append(time.perf_counter() - t)
+        pieces.append(audio)
+
+    res = engine.synthesize(SynthesisRequest(text=text, voice=voice, seed=seed), on_chunk=on_chunk)
+    return time.perf_counter() - t, res, pieces, arrivals
+
+
+def playback_margin(pieces: list[np.ndarray], arrivals: list[float], sr: int) -> float:
+    """Worst margin (s) by which a piece arrived before playback reached it, playback starting
+    when the first piece arrived and running without a pause; negative means a gap."""
+    played = 0.0
+    worst = float("inf")
+    for piece, arrived in zip(pieces, arrivals):
+        worst = min(worst, arrivals[0] + played - arrived)
+        played += len(piece) / sr
+    return worst if pieces[1:] else 0.0
 
 
 def streamed_vs_offline(engine: Engine, voice: VoicePrompt, tokens: list[int]):
-    """Feed tokens one by one to a segment stream; compare what was streamed with its offline run."""
+    """Feed tokens one by one to a segment stream; compare what was streamed with the whole
+    segment rendered in one window with the same noise (the offline rendering)."""
     delivered: list[np.ndarray] = []
     timings = {"text": 0.0, "llm": 0.0, "flow": 0.0, "vocoder": 0.0}
     stream = engine._segment_stream(
-        voice, SynthesisRequest(text="x", voice=voice), len(tokens), delivered.append, timings, None
+        voice, SynthesisRequest(text="x", voice=voice), delivered.append, timings, None
     )
-    for i in range(1, len(tokens) + 1):
-        stream.on_tokens(tokens[:i])
-    streamed = stream.finish(tokens)
-    offline = stream.final_wav
+    try:
+        for i in range(1, len(tokens) + 1):
+            stream.on_tokens(tokens[:i])
+        streamed = stream.finish(tokens)
+    finally:
+        stream.close()
+    offline = stream.render_reference(tokens)
     other = engine._segment_stream(
-        voice, SynthesisRequest(text="x", voice=voice, seed=1), len(tokens), lambda a: None, timings, None
+        voice, SynthesisRequest(text="x", voice=voice, seed=1), lambda a: None, timings, None
     )
-    other_wav = other.finish(tokens)
-    fade = round(engine.stream_schedule.fade_s * engine.sample_rate)
+    other_wav = other.render_reference(tokens)
+    other.close()
     borders = np.cumsum([len(p) for p in delivered])[:-1]
     jumps = [abs(float(streamed[b] - streamed[b - 1])) for b in borders]
     own = float(np.abs(np.diff(offline)).max())
-    skip = [(int(b) - fade, int(b) + fade) for b in borders]
     return {
         "chunks": len(delivered),
         "max_border_jump": max(jumps) if jumps else 0.0,
         "own_max_jump": own,
         "mel_all": mel_distance(streamed, offline, engine.sample_rate),
-        "mel_outside_fades": mel_distance(streamed, offline, engine.sample_rate, skip),
+        "mel_outside_fades": mel_distance(streamed, offline, engine.sample_rate, stream.fades),
         "same_length": len(streamed) == len(offline),
         "mel_other_seed": mel_distance(other_wav, offline, engine.sample_rate),
+        "flow_windows": [e - s for stage, s, e in stream.windows if stage == "flow"],
     }
 
 
@@ -456,21 +478,42 @@ def main() -> int:
             "speech tokenizer + speaker model + mel",
         )
         stream_once(engine, voice, "Warm up.", 0)
-        wall, res, pieces = stream_once(engine, voice, TEXT, 0)
+        wall, res, pieces, arrivals = stream_once(engine, voice, TEXT, 0)
+        stream_rtf = wall / res.duration_s
         row(
             "end-to-end RTF, streaming (warm, saved voice)",
-            f"{wall / res.duration_s:.4f}",
-            f"{res.duration_s:.1f} s of audio, {len(pieces)} chunks",
+            f"{stream_rtf:.4f}",
+            f"{res.duration_s:.1f} s of audio, {len(pieces)} chunks"
+            + (", render overlapped on a 2nd CUDA stream" if dev.type == "cuda" else ""),
         )
         row("time to first audio (streaming)", f"{res.timings['first_audio'] * 1e3:.0f} ms")
+        margin = playback_margin(pieces, arrivals, res.sample_rate)
+        row(
+            "stream keeps ahead of playback",
+            "yes" if margin >= 0 else "no",
+            f"worst margin {margin * 1e3:+.0f} ms (a piece's arrival vs when playback reaches it)",
+        )
         t = time.perf_counter()
         res_off = engine.synthesize(SynthesisRequest(text=TEXT, voice=voice, seed=0))
+        off_rtf = (time.perf_counter() - t) / res_off.duration_s
         row(
             "end-to-end RTF, offline (warm, saved voice)",
-            f"{(time.perf_counter() - t) / res_off.duration_s:.4f}",
+            f"{off_rtf:.4f}",
             f"first audio = whole job, {res_off.duration_s:.1f} s",
         )
-        sv = streamed_vs_offline(engine, voice, (ids * 4)[: max(60, min(len(ids), 200))])
+        row("streaming cost / offline cost", f"{stream_rtf / off_rtf:.2f}x", "target <= 1.3x")
+        if dev.type == "cuda":
+            engine.stream_overlap = False
+            wall_in, res_in, _, _ = stream_once(engine, voice, TEXT, 0)
+            engine.stream_overlap = None
+            if len(res_in.audio) != len(res.audio) or not np.isfinite(res.audio).all():
+                failures.append("overlapped and inline streaming differ in length, or non-finite audio")
+            row(
+                "streaming RTF with the render inline (no 2nd stream)",
+                f"{wall_in / res_in.duration_s:.4f}",
+                f"the 2nd stream saves {1 - stream_rtf / (wall_in / res_in.duration_s):.0%}",
+            )
+        sv = streamed_vs_offline(engine, voice, (ids * 8)[: max(60, min(8 * len(ids), 400))])
         row("streamed vs offline: mean abs log-mel diff overall", f"{sv['mel_all']:.4f}")
         row(
             "streamed vs offline: mean abs log-mel diff outside fades",
@@ -482,6 +525,9 @@ def main() -> int:
             "largest sample jump at a join / the signal's own",
             f"{sv['max_border_jump']:.4f} / {sv['own_max_jump']:.4f}",
             "same length" if sv["same_length"] else "LENGTH DIFFERS",
+        )
+        row(
+            "frames per flow window (prompt included)", f"{min(sv['flow_windows'])}-{max(sv['flow_windows'])}"
         )
         if not sv["same_length"] or sv["max_border_jump"] > sv["own_max_jump"]:
             failures.append("streaming joins or length are wrong")

@@ -36,8 +36,16 @@ from glmtts_desktop.engine.llm import (
     load_llm,
 )
 from glmtts_desktop.engine.oom import translate_oom
+from glmtts_desktop.engine.positional_noise import PositionalNoise
 from glmtts_desktop.engine.prompt_audio import check_prompt_audio
-from glmtts_desktop.engine.streaming import SegmentStream, StreamSchedule
+from glmtts_desktop.engine.render_lane import ThreadLane
+from glmtts_desktop.engine.streaming import (
+    InlineLane,
+    RenderLane,
+    SegmentGeometry,
+    SegmentStream,
+    StreamSchedule,
+)
 from glmtts_desktop.engine.text import TextFrontend, TextTokenizer
 from glmtts_desktop.engine.types import (
     SAMPLING_METHODS,
@@ -102,6 +110,9 @@ class Engine:
             llm, flow, vocoder, speech_tokenizer, speaker_encoder, {vocoder.sample_rate: vocoder}
         )
         self.stream_schedule = StreamSchedule()  # chunking of synthesize(on_chunk=...)
+        # Render streamed chunks on a worker thread with its own CUDA stream, overlapped with the
+        # LLM? None: on CUDA only (on a CPU the cores are shared, so inline is no slower).
+        self.stream_overlap: bool | None = None
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -514,12 +525,32 @@ class Engine:
                 cancel.raise_if_cancelled()
             report("flow", index, _LLM_SHARE + _FLOW_SHARE * step / steps, label)
 
-        stream = None
         if deliver is not None:
-            stream = self._segment_stream(voice, request, len(segment.token_ids), deliver, timings, cancel)
+            stream = self._segment_stream(voice, request, deliver, timings, cancel)
+            try:
+                report("llm", index, 0.0, label)
+                out = self._generate_streamed(
+                    index,
+                    stream,
+                    prompt_text_ids,
+                    segment,
+                    prompt_speech_ids,
+                    request,
+                    generator,
+                    cancel,
+                    on_llm_step,
+                    timings,
+                )
+                cache.append(list(segment.token_ids), list(out.ids))
+                if cancel is not None:
+                    cancel.raise_if_cancelled()
+                report("flow", index, _LLM_SHARE, label)
+                wav = stream.finish(list(out.ids))
+            finally:
+                stream.close()
+            return wav, self._segment_result(index, segment, out, wav)
         report("llm", index, 0.0, label)
         t = time.perf_counter()
-        rendered_before = timings["flow"] + timings["vocoder"]
         out = self._generate(
             prompt_text_ids,
             segment.token_ids,
@@ -528,21 +559,13 @@ class Engine:
             generator=generator,
             cancel=cancel,
             on_step=on_llm_step,
-            on_tokens=None if stream is None else stream.on_tokens,
         )
-        # streamed chunks were rendered inside the loop: count them as flow/vocoder time
-        timings["llm"] += time.perf_counter() - t - (timings["flow"] + timings["vocoder"] - rendered_before)
-        if out.hit_max_length:
-            log.warning(
-                "Segment %d never produced the stop token; it was cut at %d tokens.", index + 1, len(out.ids)
-            )
+        timings["llm"] += time.perf_counter() - t
+        self._warn_cut(index, out)
         cache.append(list(segment.token_ids), list(out.ids))
         if cancel is not None:
             cancel.raise_if_cancelled()
         report("flow", index, _LLM_SHARE, label)
-        if stream is not None:
-            wav = stream.finish(list(out.ids))
-            return wav, self._segment_result(index, segment, out, wav)
         t = time.perf_counter()
         mel = self.tokens_to_mel(
             out.ids,
@@ -574,50 +597,127 @@ class Engine:
             hit_max_length=out.hit_max_length,
         )
 
+    def _generate_streamed(
+        self,
+        index: int,
+        stream: SegmentStream,
+        prompt_text_ids: list[int],
+        segment: TextSegment,
+        prompt_speech_ids: list[int],
+        request: SynthesisRequest,
+        generator: torch.Generator,
+        cancel: CancelToken | None,
+        on_step: Callable[[int, int], None],
+        timings: dict[str, float],
+    ):
+        """The LLM loop with the stream fed after every token; the time the loop spent inside
+        the stream (inline rendering) is flow/vocoder time, not LLM time."""
+        inside = [0.0]
+
+        def on_tokens(tokens: list[int]) -> None:
+            t_in = time.perf_counter()
+            stream.on_tokens(tokens)
+            inside[0] += time.perf_counter() - t_in
+
+        t = time.perf_counter()
+        out = self._generate(
+            prompt_text_ids,
+            segment.token_ids,
+            prompt_speech_ids,
+            method=request.method,
+            generator=generator,
+            cancel=cancel,
+            on_step=on_step,
+            on_tokens=on_tokens,
+        )
+        timings["llm"] += time.perf_counter() - t - inside[0]
+        self._warn_cut(index, out)
+        return out
+
+    @staticmethod
+    def _warn_cut(index: int, out) -> None:
+        if out.hit_max_length:
+            log.warning(
+                "Segment %d never produced the stop token; it was cut at %d tokens.", index + 1, len(out.ids)
+            )
+
+    def _render_lane(self) -> RenderLane:
+        overlap = self.stream_overlap if self.stream_overlap is not None else self.device.type == "cuda"
+        if not overlap:
+            return InlineLane()
+        cuda_stream = torch.cuda.Stream(device=self.device) if self.device.type == "cuda" else None
+        return ThreadLane(cuda_stream, self.device)
+
     def _segment_stream(
         self,
         voice: VoicePrompt,
         request: SynthesisRequest,
-        text_len: int,
         deliver: Callable[[np.ndarray], None],
         timings: dict[str, float],
         cancel: CancelToken | None,
     ) -> SegmentStream:
-        """A SegmentStream whose renders share one noise draw sized for the longest segment."""
+        """A SegmentStream whose flow windows and vocoder windows draw their noise by position."""
         cfg = self.flow.cfg
-        n_prompt = len(voice.speech_ids)
-        most = flow_frames(n_prompt + 20 * text_len + 1, cfg.input_frame_rate, cfg.mel_framerate) + 2
-        noise_gen = torch.Generator().manual_seed(int(request.seed))
-        noise = torch.randn(most, cfg.mel_dim, generator=noise_gen).numpy()
+        prompt = np.asarray(voice.speech_ids, dtype=np.int64)
+        prompt_mel = np.asarray(voice.mel, dtype=np.float32)
+        tp = prompt_mel.shape[0]
+        per_token = round(cfg.mel_framerate / cfg.input_frame_rate)
+        flow_noise = PositionalNoise(request.seed, cfg.mel_dim, salt=1)
+        windows = self.vocoder.open_stream(request.seed)
+
+        def out_frames(n_tokens: int, final: bool) -> int:
+            n = len(prompt) + n_tokens
+            total = flow_frames(n, cfg.input_frame_rate, cfg.mel_framerate) if final else per_token * n
+            return max(0, total - tp)
 
         def check(_step: int, _steps: int) -> None:
             if cancel is not None:
                 cancel.raise_if_cancelled()
 
-        def render(tokens: list[int]) -> np.ndarray:
+        def render_mel(tokens: list[int], start: int, end: int) -> np.ndarray:
+            """Output frames [start, end) from the prompt's frames + that stretch of the speech."""
             t = time.perf_counter()
-            frames = flow_frames(n_prompt + len(tokens), cfg.input_frame_rate, cfg.mel_framerate)
-            mel = self.tokens_to_mel(
-                tokens,
-                voice.speech_ids,
-                voice.mel,
-                voice.embedding,
-                steps=request.flow_steps,
-                noise=noise[:frames],
-                on_step=check,
-            )
-            t_mel = time.perf_counter()
-            wav = self.vocode(mel, seed=request.seed)
-            timings["flow"] += t_mel - t
-            timings["vocoder"] += time.perf_counter() - t_mel
+            ids = np.concatenate((prompt, np.asarray(tokens, dtype=np.int64)))
+            positions = np.concatenate((np.arange(tp), np.arange(tp + start, tp + end)))
+            frame_ids = ids[np.minimum(positions // per_token, len(ids) - 1)]
+            cond = np.zeros((len(positions), cfg.mel_dim), np.float32)
+            cond[:tp] = prompt_mel
+            with torch.inference_mode(), _translate_oom():
+                x = self.flow.synthesize_frames(
+                    torch.from_numpy(frame_ids)[None],
+                    torch.from_numpy(positions),
+                    torch.from_numpy(cond)[None],
+                    torch.as_tensor(np.asarray(voice.embedding, dtype=np.float32)),
+                    flow_noise.rows(positions)[None],
+                    steps=request.flow_steps,
+                    on_step=check,
+                )
+                mel = x[0, tp:].float().cpu().numpy()
+            timings["flow"] += time.perf_counter() - t
+            return mel
+
+        def vocode(mel: np.ndarray, start_frame: int) -> np.ndarray:
+            t = time.perf_counter()
+            mel_t = torch.as_tensor(np.ascontiguousarray(mel.T), device=self.device)[None]
+            with torch.inference_mode(), _translate_oom():
+                wav = windows(mel_t, start_frame).reshape(-1).float().cpu().numpy()
+            timings["vocoder"] += time.perf_counter() - t
             return wav
 
-        return SegmentStream(
-            render,
-            deliver,
-            samples_per_token=round(self.sample_rate / cfg.input_frame_rate),
+        geometry = SegmentGeometry(
+            out_frames=out_frames,
+            frames_per_token=per_token,
+            mel_rate=cfg.mel_framerate,
+            hop=self.vocoder.hop_length,
             sample_rate=self.sample_rate,
+        )
+        return SegmentStream(
+            render_mel,
+            _NumpyWindows(vocode, windows.context_frames, windows.holdback_frames),
+            deliver,
+            geometry,
             schedule=self.stream_schedule,
+            lane=self._render_lane(),
         )
 
     def _generate(
@@ -709,6 +809,18 @@ class Engine:
             self.vocode(mel)
             torch.cuda.synchronize(self.device)
         log.info("warm-up took %.1f s", time.perf_counter() - t)
+
+
+class _NumpyWindows:
+    """A vocoder stream seen through numpy (mel rows in, samples out), as SegmentStream takes it."""
+
+    def __init__(self, vocode: Callable[[np.ndarray, int], np.ndarray], context: int, holdback: int) -> None:
+        self._vocode = vocode
+        self.context_frames = context
+        self.holdback_frames = holdback
+
+    def __call__(self, mel: np.ndarray, start_frame: int) -> np.ndarray:
+        return self._vocode(mel, start_frame)
 
 
 class _Reporter:

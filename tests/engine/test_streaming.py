@@ -1,6 +1,9 @@
-"""Streaming: chunks arrive while the LLM still generates, joins are seamless, lengths exact."""
+"""Streaming: chunks arrive while the LLM still generates, each render is a bounded window,
+joins are seamless, lengths exact, and the overlapped (worker-thread) lane keeps the LLM going."""
 
 from __future__ import annotations
+
+import threading
 
 import numpy as np
 import pytest
@@ -11,7 +14,7 @@ from glmtts_desktop.engine.streaming import Stitcher, StreamSchedule
 from tests.conftest import voice_like
 
 SR_IN = 16000
-SMALL = StreamSchedule(sizes=(4, 8, 10_000), lookahead_tokens=2, fade_s=0.01)  # two chunks, then the rest
+SMALL = StreamSchedule(sizes=(4, 8, 10_000), lookahead_tokens=2, fade_s=0.04)  # two chunks, then the rest
 
 
 @pytest.fixture(scope="module")
@@ -28,8 +31,8 @@ def small_schedule(tiny_engine):
 
 
 def _runs(n_runs: int, sr: int = 24000):
-    """Renderings of a growing 220 Hz tone; each earlier run differs a little (phase, level)
-    from the final one, like a flow re-run on fewer tokens."""
+    """Windows of a growing 220 Hz tone; each earlier window differs a little (phase, level)
+    from the final one, like a flow window rendered with less context."""
     t = np.arange(sr * 2) / sr
     final = 0.5 * np.sin(2 * np.pi * 220 * t).astype(np.float32)
     runs = []
@@ -39,10 +42,15 @@ def _runs(n_runs: int, sr: int = 24000):
     return runs, final
 
 
-def test_stitched_stream_is_gap_free_and_as_long_as_the_final_run():
+def test_stitched_windows_are_gap_free_and_as_long_as_the_signal():
     runs, final = _runs(5)
     st = Stitcher(fade=240)
-    pieces = [st.push(w, len(w) - 480) for w in runs] + [st.finish(final)]
+    pieces = []
+    for w in runs:  # each window starts 1000 rows before what was delivered (left context)
+        start = max(0, st.emitted - 1000)
+        pieces.append(st.push(start, w[start:], len(w) - 480))
+    start = st.emitted - 1000
+    pieces.append(st.finish(start, final[start:]))
     stream = np.concatenate(pieces)
     assert len(stream) == len(final)
     own_jump = max(np.abs(np.diff(w)).max() for w in [*runs, final])  # the signals' own largest step
@@ -52,22 +60,52 @@ def test_stitched_stream_is_gap_free_and_as_long_as_the_final_run():
         assert abs(stream[b] - stream[b - 1]) <= own_jump * 1.01
     # the whole stream, crossfades included, steps no more than the tones themselves (+ the fade slope)
     assert np.abs(np.diff(stream)).max() <= own_jump * 1.05  # a hard cut here would jump ~5x
-    # after the last join the stream is the final run exactly
+    # after the last join the stream is the final window exactly
     np.testing.assert_array_equal(stream[borders[-1] + 240 :], final[borders[-1] + 240 :])
 
 
-def test_identical_runs_stitch_to_the_same_signal():
+def test_identical_windows_stitch_to_the_same_signal_rows_of_mel_too():
     _, final = _runs(2)
+    mel = np.stack([final, -final], axis=1)  # (rows, 2): the mel is stitched by frames
     st = Stitcher(fade=100)
-    pieces = [st.push(final[:n], n - 300) for n in (5000, 5001, 12000, 30000)] + [st.finish(final)]
-    np.testing.assert_allclose(np.concatenate(pieces), final, atol=1e-6)
+    pieces = []
+    for n in (5000, 5001, 12000, 30000):
+        start = max(0, st.emitted - 700)
+        pieces.append(st.push(start, mel[start:n], n - 300))
+    pieces.append(st.finish(st.emitted - 50, mel[st.emitted - 50 :]))
+    np.testing.assert_allclose(np.concatenate(pieces), mel, atol=1e-6)
+
+
+def test_a_window_that_starts_after_the_delivered_rows_is_refused():
+    st = Stitcher(fade=10)
+    st.push(0, np.ones(100, np.float32), 80)
+    with pytest.raises(ValueError):
+        st.push(75, np.ones(100, np.float32), 170)  # rows 70..74 (held for the fade) are missing
+
+
+def _stream(engine, voice, tokens, seed=1, **kw):
+    delivered: list[np.ndarray] = []
+    timings = {"text": 0.0, "llm": 0.0, "flow": 0.0, "vocoder": 0.0}
+    stream = engine._segment_stream(
+        voice, SynthesisRequest(text="x", voice=voice, seed=seed), delivered.append, timings, None
+    )
+    try:
+        for i in range(1, len(tokens) + 1):
+            stream.on_tokens(tokens[:i])
+        streamed = stream.finish(tokens)
+    finally:
+        stream.close()
+    return stream, delivered, streamed
 
 
 def test_first_chunk_arrives_before_the_segment_llm_finishes(tiny_engine, voice, small_schedule):
     events: list[tuple] = []
     pieces: list[np.ndarray] = []
+    steps_at_first_chunk: list[int] = []
 
     def on_chunk(audio, n):
+        if n == 0:
+            steps_at_first_chunk.append(sum(1 for e in events if e[0] == "llm"))
         events.append(("chunk", n))
         pieces.append(audio)
 
@@ -76,41 +114,117 @@ def test_first_chunk_arrives_before_the_segment_llm_finishes(tiny_engine, voice,
         on_progress=lambda p: events.append((p.stage, p.segment)),
         on_chunk=on_chunk,
     )
-    first_chunk = events.index(("chunk", 0))
-    last_llm = max(i for i, e in enumerate(events) if e == ("llm", 0))
-    assert first_chunk < last_llm, "no audio was delivered while the LLM was still generating"
+    seg = result.segments[0]
+    # the first chunk came after a few LLM steps, long before the segment's last token
+    assert steps_at_first_chunk and steps_at_first_chunk[0] < seg.n_speech_tokens // 2
     assert len(pieces) >= 3 and [e[1] for e in events if e[0] == "chunk"] == list(range(len(pieces)))
     stream = np.concatenate(pieces)
     np.testing.assert_array_equal(stream, result.audio)
-    seg = result.segments[0]
     frames = flow_frames(len(voice.speech_ids) + seg.n_speech_tokens) - voice.mel.shape[0]
-    assert len(stream) == seg.n_samples == frames * 480
+    assert len(stream) == seg.n_samples == frames * 480  # exactly the offline length
     assert result.timings["first_audio"] > 0
 
 
-def test_streamed_segment_matches_its_offline_rendering_outside_the_joins(tiny_engine, voice, small_schedule):
-    tokens = list(
-        tiny_engine.generate_tokens(
-            voice.prompt_text_ids, tiny_engine.tokenize("streaming"), voice.speech_ids
-        )
-    )
-    tokens = (tokens * 8)[:40]
-    delivered: list[np.ndarray] = []
-    stream = tiny_engine._segment_stream(
-        voice, SynthesisRequest(text="x", voice=voice, seed=1), 4, delivered.append, _zero_timings(), None
-    )
-    for i in range(1, len(tokens) + 1):
-        stream.on_tokens(tokens[:i])
-    streamed = stream.finish(tokens)
-    offline = stream.final_wav
-    assert len(streamed) == len(offline) and len(delivered) >= 3
-    own_jump = np.abs(np.diff(offline)).max()
+def test_streamed_segment_matches_the_whole_rendering_and_joins_are_seamless(tiny_engine, voice):
+    rng = np.random.default_rng(5)
+    tokens = [int(t) for t in rng.integers(0, tiny_engine.tokenizer.n_audio_tokens, 120)]
+    stream, delivered, streamed = _stream(tiny_engine, voice, tokens)
+    whole = stream.render_reference(tokens)
+    assert len(streamed) == len(whole) and len(delivered) >= 4
+    own_jump = np.abs(np.diff(whole)).max()
     borders = np.cumsum([len(p) for p in delivered])[:-1]
     assert max(abs(streamed[b] - streamed[b - 1]) for b in borders) <= own_jump
-    # the last piece starts with a crossfade into the offline rendering, then is the offline rendering
-    last = borders[-1] + round(SMALL.fade_s * 24000)
-    np.testing.assert_array_equal(streamed[last:], offline[last:])
+    # every window rendered its frames as the whole rendering does (same tokens, positions, noise,
+    # vocoder phase): what is left is the windowing itself, far below the signal
+    assert np.abs(streamed - whole).mean() < 0.02 * np.abs(whole).mean()
 
 
-def _zero_timings():
-    return {"text": 0.0, "llm": 0.0, "flow": 0.0, "vocoder": 0.0}
+def test_each_render_gets_a_bounded_window_whatever_the_segment_length(tiny_engine, voice, monkeypatch):
+    """The flow and the vocoder are called with inputs bounded by the window, not the segment."""
+    flow_frames_seen: list[int] = []
+    real = tiny_engine.flow.synthesize_frames
+
+    def recording(frame_tokens, *args, **kwargs):
+        flow_frames_seen.append(int(frame_tokens.shape[-1]))
+        return real(frame_tokens, *args, **kwargs)
+
+    monkeypatch.setattr(tiny_engine.flow, "synthesize_frames", recording)
+    sched = tiny_engine.stream_schedule
+    tp = voice.mel.shape[0]
+    rng = np.random.default_rng(6)
+    most: dict[int, tuple[int, int, int]] = {}
+    for n in (300, 600):
+        flow_frames_seen.clear()
+        tokens = [int(t) for t in rng.integers(0, tiny_engine.tokenizer.n_audio_tokens, n)]
+        stream, _, streamed = _stream(tiny_engine, voice, tokens)
+        assert len(streamed) == (flow_frames(len(voice.speech_ids) + n) - tp) * 480
+        vocoder_frames = [end - start for stage, start, end in stream.windows if stage == "vocoder"]
+        most[n] = (max(flow_frames_seen), max(vocoder_frames), len(flow_frames_seen))
+    # prompt + 1 s context + fade + the largest chunk (the last one may hold up to a chunk more
+    # before the end) + the look-ahead and the fades' delay: fixed by the schedule, not by n
+    bound = tp + 50 + 5 + 2 * (2 * max(sched.sizes) + sched.lookahead_tokens + 10)
+    for n, (flow_most, vocoder_most, _) in most.items():
+        assert flow_most <= bound, f"a flow window of {flow_most} frames for {n} tokens"
+        assert vocoder_most <= bound - tp, f"a vocoder window of {vocoder_most} frames for {n} tokens"
+    assert most[600][2] > most[300][2] + 1  # the longer segment took more windows, not bigger ones
+
+
+def test_worker_lane_lets_the_llm_go_on_while_a_chunk_renders(
+    tiny_engine, voice, small_schedule, monkeypatch
+):
+    """The overlapped lane (a CUDA stream on a GPU; here the same code with no stream): while the
+    first chunk's render is held, the LLM keeps generating; everything still arrives in order,
+    from another thread, with the offline length."""
+    gate = threading.Event()
+    render_threads: set[int] = set()
+    steps = [0]
+    steps_when_released: list[int] = []
+    real = tiny_engine.flow.synthesize_frames
+
+    def held(*args, **kwargs):
+        render_threads.add(threading.get_ident())
+        if not gate.is_set():
+            gate.wait(timeout=120)  # a safety net only: the LLM releases it below
+            steps_when_released.append(steps[0])
+        return real(*args, **kwargs)
+
+    def on_progress(p):
+        if p.stage == "llm":
+            steps[0] += 1
+            if steps[0] == 40:  # far past the first chunk's boundary (token 11)
+                gate.set()
+
+    monkeypatch.setattr(tiny_engine.flow, "synthesize_frames", held)
+    monkeypatch.setattr(tiny_engine, "stream_overlap", True)
+    pieces: list[np.ndarray] = []
+    try:
+        result = tiny_engine.synthesize(
+            SynthesisRequest(text="Good morning, streaming, once again here.", voice=voice, seed=3),
+            on_progress=on_progress,
+            on_chunk=lambda a, n: pieces.append(a),
+        )
+    finally:
+        gate.set()
+    assert steps_when_released and steps_when_released[0] >= 40, "the LLM waited for the render"
+    assert threading.get_ident() not in render_threads
+    seg = result.segments[0]
+    np.testing.assert_array_equal(np.concatenate(pieces), result.audio)
+    frames = flow_frames(len(voice.speech_ids) + seg.n_speech_tokens) - voice.mel.shape[0]
+    assert len(result.audio) == frames * 480
+
+
+def test_worker_lane_hands_a_render_error_to_the_caller_and_stops(
+    tiny_engine, voice, small_schedule, monkeypatch
+):
+    def broken(*args, **kwargs):
+        raise MemoryError("render failed")
+
+    monkeypatch.setattr(tiny_engine.flow, "synthesize_frames", broken)
+    monkeypatch.setattr(tiny_engine, "stream_overlap", True)
+    before = {t.ident for t in threading.enumerate()}
+    with pytest.raises(Exception) as info:
+        tiny_engine.synthesize(
+            SynthesisRequest(text="Good morning, streaming.", voice=voice, seed=3), on_chunk=lambda a, n: None
+        )
+    assert "render failed" in str(info.value) or "memory" in str(info.value).lower()
+    assert {t.ident for t in threading.enumerate() if t.name == "glmtts-stream-render"} <= before

@@ -89,10 +89,10 @@ class _Recorder(torch.nn.Module):
         self.calls = []
         self.proj_out = torch.nn.Linear(1, 1)  # FlowModel reads dtype/device from here
 
-    def embed_tokens(self, tokens, frames):
+    def embed_tokens(self, tokens, frames, positions=None):
         return None
 
-    def forward(self, x, cond, tokens, t, spk, text_emb=None):
+    def forward(self, x, cond, tokens, t, spk, text_emb=None, positions=None):
         self.calls.append(
             dict(x=x.clone(), cond=cond.clone(), tokens=tokens.clone(), t=t.clone(), spk=spk.clone())
         )

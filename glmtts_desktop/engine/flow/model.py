@@ -69,6 +69,7 @@ class FlowModel(nn.Module):
         cfg_rate: float,
         batched: bool = True,
         text_emb: torch.Tensor | None = None,
+        positions: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """CFG-combined velocity ``(1+r)·v(cond, spk) − r·v(0, 0)`` for a batch-1 state x (1, T, mel).
 
@@ -78,7 +79,7 @@ class FlowModel(nn.Module):
         est = self.estimator
         t1 = t.reshape(1)
         if cfg_rate <= 0:
-            return est(x, cond, tokens, t1, spk, text_emb)
+            return est(x, cond, tokens, t1, spk, text_emb, positions)
         uncond_tokens = torch.zeros_like(tokens) if self.cfg.speech_token_cfg else tokens
         if text_emb is not None and self.cfg.speech_token_cfg:
             text_emb = None  # the unconditional tokens differ, so the embedding must be recomputed
@@ -90,10 +91,11 @@ class FlowModel(nn.Module):
                 t1.expand(2),
                 torch.cat((spk, torch.zeros_like(spk))),
                 None if text_emb is None else text_emb.expand(2, -1, -1),
+                positions,
             )
             v_c, v_u = out[:1], out[1:]
         else:
-            v_c = est(x, cond, tokens, t1, spk, text_emb)
+            v_c = est(x, cond, tokens, t1, spk, text_emb, positions)
             v_u = est(
                 x,
                 torch.zeros_like(cond),
@@ -101,6 +103,7 @@ class FlowModel(nn.Module):
                 t1,
                 torch.zeros_like(spk),
                 None if self.cfg.speech_token_cfg else text_emb,
+                positions,
             )
         return (1.0 + cfg_rate) * v_c.float() - cfg_rate * v_u.float()
 
@@ -163,18 +166,90 @@ class FlowModel(nn.Module):
             x = torch.randn(1, n_frames, cfg.mel_dim, generator=generator, device=gdev).to(dev)
 
         text_emb = self.estimator.embed_tokens(all_tokens, n_frames)
-        grid = time_grid(steps, cfg.t_scheduler, device=dev)
+        x = self._integrate(x, cond, all_tokens, spk, text_emb, None, steps, cfg_rate, batched_cfg, on_step)
+        return x[:, tp:].transpose(1, 2).contiguous()
+
+    @torch.inference_mode()
+    def synthesize_frames(
+        self,
+        frame_tokens: torch.Tensor,
+        positions: torch.Tensor,
+        cond: torch.Tensor,
+        embedding: torch.Tensor,
+        noise: torch.Tensor,
+        *,
+        steps: int = 10,
+        cfg_rate: float = 0.7,
+        batched_cfg: bool = True,
+        on_step: Callable[[int, int], None] | None = None,
+    ) -> torch.Tensor:
+        """The ODE over chosen frames of an utterance: (1, F, 80) float32 final state.
+
+        Streaming renders a window (the prompt's frames plus a stretch of the speech) instead of
+        the whole utterance, so that each chunk costs the same however long the segment is.
+        Every frame keeps what it has in the whole rendering: ``frame_tokens`` (1, F) its token
+        id (frame j speaks token j // 2), ``positions`` (F,) its index (rotary and sinusoid
+        positions), ``cond`` (1, F, 80) the prompt mel or zeros, ``noise`` (1, F, 80) its x0.
+        With ``positions`` = 0..F-1 this is ``synthesize`` before the prompt frames are cut.
+        """
+        dev, dtype, cfg = self.device, self.dtype, self.cfg
+        n = frame_tokens.shape[-1]
+        shapes_ok = (
+            frame_tokens.dim() == 2
+            and tuple(positions.shape) == (n,)
+            and tuple(cond.shape) == (1, n, cfg.mel_dim)
+            and tuple(noise.shape) == (1, n, cfg.mel_dim)
+            and embedding.numel() == cfg.spk_dim
+        )
+        if not shapes_ok or n == 0:
+            raise InvalidInputError(
+                tr(
+                    "The flow window's inputs do not fit together: tokens {shape}, positions {shape2}, cond {shape3}, noise {shape4}.",
+                    shape=tuple(frame_tokens.shape),
+                    shape2=tuple(positions.shape),
+                    shape3=tuple(cond.shape),
+                    shape4=tuple(noise.shape),
+                )
+            )
+        if steps < 1:
+            raise InvalidInputError(tr("The flow needs at least one step (got {steps}).", steps=steps))
+        tokens = frame_tokens.to(dev).long()
+        positions = positions.to(dev).long()
+        spk = F.normalize(embedding.reshape(1, cfg.spk_dim).to(dev).float(), dim=1).to(dtype)
+        text_emb = self.estimator.embed_tokens(tokens, n, positions)
+        x = noise.to(dev, torch.float32).clone()
+        return self._integrate(
+            x, cond.to(dev, dtype), tokens, spk, text_emb, positions, steps, cfg_rate, batched_cfg, on_step
+        )
+
+    def _integrate(
+        self,
+        x: torch.Tensor,
+        cond: torch.Tensor,
+        tokens: torch.Tensor,
+        spk: torch.Tensor,
+        text_emb: torch.Tensor,
+        positions: torch.Tensor | None,
+        steps: int,
+        cfg_rate: float,
+        batched_cfg: bool,
+        on_step: Callable[[int, int], None] | None,
+    ) -> torch.Tensor:
+        """Euler steps on the cosine grid from x0 = ``x`` (float32); the one home of the ODE loop."""
+        dtype = self.dtype
+        grid = time_grid(steps, self.cfg.t_scheduler, device=x.device)
         t, dt = grid[0], grid[1] - grid[0]
         for step in range(1, steps + 1):
             v = self.velocity(
                 x.to(dtype),
                 cond,
-                all_tokens,
+                tokens,
                 t,
                 spk,
                 cfg_rate=cfg_rate,
                 batched=batched_cfg,
                 text_emb=text_emb,
+                positions=positions,
             )
             x = x + dt * v
             t = t + dt  # accumulated like the release, dt re-derived from the grid
@@ -182,7 +257,7 @@ class FlowModel(nn.Module):
                 dt = grid[step + 1] - t
             if on_step is not None:
                 on_step(step, steps)
-        return x[:, tp:].transpose(1, 2).contiguous()
+        return x
 
 
 def _check_inputs(

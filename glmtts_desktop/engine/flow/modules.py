@@ -40,10 +40,14 @@ class TimestepEmbedding(nn.Module):
         return self.time_mlp(feats)
 
 
-def text_position_table(length: int, dim: int, max_pos: int, device: torch.device) -> torch.Tensor:
-    """Absolute sinusoid table [cos | sin] for positions 0..length-1 clamped to max_pos-1, float32."""
+def text_position_table(
+    length: int, dim: int, max_pos: int, device: torch.device, positions: torch.Tensor | None = None
+) -> torch.Tensor:
+    """Absolute sinusoid table [cos | sin] for positions 0..length-1 (or ``positions``, the frames'
+    places in the whole utterance when only a window of it is rendered) clamped to max_pos-1."""
     freqs = 1.0 / (10000.0 ** (torch.arange(0, dim, 2, device=device)[: dim // 2].float() / dim))
-    pos = torch.arange(length, device=device).clamp(max=max_pos - 1).float()
+    pos = torch.arange(length, device=device) if positions is None else positions.to(device)
+    pos = pos.clamp(max=max_pos - 1).float()
     ang = pos[:, None] * freqs[None, :]
     return torch.cat((torch.cos(ang), torch.sin(ang)), dim=-1)
 
@@ -88,11 +92,15 @@ class TextEmbedding(nn.Module):
         self.text_embed = nn.Embedding(vocab_size + 1, dim)
         self.text_blocks = nn.Sequential(*[ConvNeXtV2Block(dim, dim * 2) for _ in range(conv_layers)])
 
-    def forward(self, tokens: torch.Tensor, frames: int) -> torch.Tensor:
+    def forward(
+        self, tokens: torch.Tensor, frames: int, positions: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """``tokens`` (B, L) spread over ``frames``; with L == frames (one id per frame, as a
+        streaming window passes them) the spreading is the identity."""
         # Interpolating the float ids reproduces the release exactly (frame j -> token floor(j*L/T)).
         ids = F.interpolate(tokens.unsqueeze(1).float(), size=frames, mode="nearest").squeeze(1).long()
         h = self.text_embed(ids)
-        table = text_position_table(frames, self.dim, self.max_pos, tokens.device)
+        table = text_position_table(frames, self.dim, self.max_pos, tokens.device, positions)
         h = h + table.to(h.dtype).unsqueeze(0)
         return self.text_blocks(h)
 
@@ -149,10 +157,12 @@ class RotaryEmbedding(nn.Module):
             self.inv_freq = self.inv_freq.float()
         return out
 
-    def angles(self, length: int) -> torch.Tensor:
-        """(length, dim) float32 angles laid out [θ0, θ0, θ1, θ1, ...]."""
+    def angles(self, length: int, positions: torch.Tensor | None = None) -> torch.Tensor:
+        """(length, dim) float32 angles laid out [θ0, θ0, θ1, θ1, ...], at frames 0..length-1 or
+        at ``positions`` (a window's places in the whole utterance)."""
         inv = self.inv_freq.float()
-        pos = torch.arange(length, device=inv.device).float()
+        pos = torch.arange(length, device=inv.device) if positions is None else positions.to(inv.device)
+        pos = pos.float()
         ang = pos[:, None] * inv[None, :]
         return torch.stack((ang, ang), dim=-1).flatten(-2)
 

@@ -15,6 +15,7 @@ from abc import ABC, abstractmethod
 
 import torch
 
+from glmtts_desktop.engine.positional_noise import PositionalNoise
 from glmtts_desktop.engine.vocoder import hift as _hift
 from glmtts_desktop.engine.vocoder import vocos as _vocos
 from glmtts_desktop.errors import InvalidInputError
@@ -36,6 +37,10 @@ class Vocoder(ABC):
     @abstractmethod
     def device(self) -> torch.device: ...
 
+    def open_stream(self, seed: int) -> VocoderStream:
+        """A renderer of consecutive windows of one growing mel (a streamed segment)."""
+        return VocoderStream(self)
+
     def _prepare(self, mel: torch.Tensor) -> torch.Tensor:
         if mel.dim() == 2:
             mel = mel[None]
@@ -44,6 +49,62 @@ class Vocoder(ABC):
                 tr("The vocoder expects a mel of shape (1, 80, frames), got {shape}.", shape=tuple(mel.shape))
             )
         return mel.to(self.device, torch.float32)
+
+
+class VocoderStream:
+    """Vocodes a streamed mel window by window: ``stream(mel_window, start_frame)``.
+
+    The vocoder's convolutions see a few frames each side, so a window starts
+    ``context_frames`` before the first sample it must get right (those samples are dropped by
+    the caller) and its last ``holdback_frames`` are provisional (redone by the next window).
+    This base is for a stateless vocoder (Vocos: ConvNeXt + iSTFT, deterministic).
+    """
+
+    context_frames = 32
+    holdback_frames = 16
+
+    def __init__(self, vocoder: Vocoder) -> None:
+        self.vocoder = vocoder
+
+    def __call__(self, mel: torch.Tensor, start_frame: int) -> torch.Tensor:
+        return self.vocoder(mel)
+
+
+class HiftStream(VocoderStream):
+    """HiFT windows agree with each other: the source noise is taken by sample position and the
+    harmonic phase continues the previous window's at an anchor frame inside the context,
+    where both windows computed the same F0 (its convolutions reach 5 frames)."""
+
+    # measured on the released sizes: a window's samples differ from the whole rendering's by
+    # under 0.2 % from 8 frames inside either edge, and 0 from 10 frames inside the left edge
+    context_frames = 12
+    holdback_frames = 8
+    anchor_frame = 8  # inside the context, past the F0 predictor's reach (5 frames) from the edge
+
+    def __init__(self, vocoder: HiftVocoder, seed: int) -> None:
+        super().__init__(vocoder)
+        self.model = vocoder.model
+        n = self.model.sizes.harmonics + 1
+        self.noise = PositionalNoise(seed, n, block=_hift.HOP_LENGTH * 64, salt=2)
+        self._last: tuple[int, torch.Tensor] | None = None  # (start frame, phases per frame)
+
+    def __call__(self, mel: torch.Tensor, start_frame: int) -> torch.Tensor:
+        mel = self.vocoder._prepare(mel)
+        frames = mel.shape[-1]
+        if frames == 0:
+            return torch.zeros(1, 0, device=self.vocoder.device)
+        hop = _hift.HOP_LENGTH
+        noise = self.noise.span(start_frame * hop, (start_frame + frames) * hop)[None]
+        anchor = None
+        if self._last is not None and start_frame > 0:
+            last_start, last_phase = self._last
+            frame = min(self.anchor_frame, frames - 1)
+            at = start_frame + frame - last_start
+            if 0 <= at < len(last_phase):
+                anchor = (frame, last_phase[at])
+        wav, phase = self.model.inference_window(mel, noise, anchor)
+        self._last = (start_frame, phase)
+        return wav
 
 
 class HiftVocoder(Vocoder):
@@ -61,6 +122,9 @@ class HiftVocoder(Vocoder):
 
     def __call__(self, mel: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
         return self.model.inference(self._prepare(mel), generator=generator)
+
+    def open_stream(self, seed: int) -> VocoderStream:
+        return HiftStream(self, seed)
 
 
 class VocosVocoder(Vocoder):

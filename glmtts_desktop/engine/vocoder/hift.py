@@ -157,6 +157,33 @@ class HiFT(nn.Module):
         source = self.m_source(f0_up, phase.to(dev, torch.float32), noise.to(dev, torch.float32))
         return self.decode(mel, source.transpose(1, 2))
 
+    @torch.inference_mode()
+    def inference_window(
+        self, mel: torch.Tensor, noise: torch.Tensor, anchor: tuple[int, torch.Tensor] | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """One window of a streamed mel: (waveform (1, 480·T), harmonic phase per frame (T, n)).
+
+        The NSF source integrates the harmonic phase from the window's first frame, so two
+        overlapping windows would hum at different phases and their crossfade would comb. With
+        ``anchor = (frame, cycles)`` the phase is shifted so that at that frame of this window
+        it equals ``cycles`` (n,), the phase the previous window had there (from its returned
+        phases, in cycles mod 1). ``noise`` (1, 480·T, n) is the source noise of these samples.
+        """
+        dev = self.stft_window.device
+        mel = mel.to(dev, torch.float32)
+        n = self.sizes.harmonics + 1
+        f0 = self.f0_predictor(mel)
+        f0_up = F.interpolate(f0[:, None], scale_factor=HOP_LENGTH, mode="nearest").transpose(1, 2)
+        phase = self.m_source.frame_phase(f0_up, torch.zeros(1, n, device=dev))
+        if anchor is not None:
+            frame, cycles = anchor
+            now = phase[0, frame].double() * HOP_LENGTH
+            shift = torch.remainder(cycles.to(dev).double() - now, 1.0) / HOP_LENGTH
+            phase = phase + shift.float()
+        source = self.m_source.excite(f0_up, phase, noise.to(dev, torch.float32))
+        wav = self.decode(mel, source.transpose(1, 2))
+        return wav, torch.remainder(phase[0].double() * HOP_LENGTH, 1.0)
+
     def decode(self, mel: torch.Tensor, source: torch.Tensor) -> torch.Tensor:
         """Mel (1, 80, T) + excitation (1, 1, 480T) -> waveform (1, 480T)."""
         spec = torch.stft(source.squeeze(1), N_FFT, HOP, N_FFT, window=self.stft_window, return_complex=True)

@@ -117,6 +117,13 @@ class HarmonicSource(nn.Module):
 
     def forward(self, f0: torch.Tensor, phase0: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
         """f0 (B, N, 1) at sample rate; phase0 (B, n) in [0,1); noise (B, N, n) ~ N(0,1) -> (B, N, 1)."""
+        return self.excite(f0, self.frame_phase(f0, phase0), noise)
+
+    def frame_phase(self, f0: torch.Tensor, phase0: torch.Tensor) -> torch.Tensor:
+        """(B, T, n) integrated harmonic phase per frame, in cycles / ``upsample``.
+
+        Separate from ``excite`` so a streamed window can be shifted to continue the phase of
+        the window before it (``HiFT.inference_window``)."""
         mult = torch.arange(1, self.n + 1, device=f0.device, dtype=f0.dtype)[None, None, :]
         rad = (f0 * mult / self.sample_rate) % 1
         phase0 = phase0.clone()
@@ -125,7 +132,11 @@ class HarmonicSource(nn.Module):
         rad = F.interpolate(rad.transpose(1, 2), scale_factor=1 / self.upsample, mode="linear").transpose(
             1, 2
         )
-        phase = torch.cumsum(rad, dim=1) * 2 * math.pi
+        return torch.cumsum(rad, dim=1)
+
+    def excite(self, f0: torch.Tensor, frame_phase: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
+        """The merged excitation (B, N, 1) from F0 and ``frame_phase`` (see there)."""
+        phase = frame_phase * 2 * math.pi
         phase = F.interpolate(
             phase.transpose(1, 2) * self.upsample, scale_factor=self.upsample, mode="linear"
         ).transpose(1, 2)
