@@ -17,6 +17,7 @@ from glmtts_desktop import __version__
 from glmtts_desktop.commands._names import safe_terminal_text
 from glmtts_desktop.commands._signals import SIGTERM_EXIT, interrupt_exit_code, sigterm_as_interrupt
 from glmtts_desktop.errors import CancelledError, GlmTtsError, as_out_of_memory
+from glmtts_desktop.i18n import environment_language, set_language, tr
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from glmtts_desktop.gui.app import run_app  # imports Qt, not torch
 
         return run_app(args)
+    # a terminal speaks the language its environment asks for (LANGUAGE/LC_ALL/LC_MESSAGES/LANG);
+    # the app has its own setting and does this itself
+    set_language(environment_language())
     with sigterm_as_interrupt():
         return run_command(args)
 
@@ -89,13 +93,20 @@ def run_command(args: argparse.Namespace) -> int:
         return exc.exit_code
     except OSError as exc:  # a file operation no layer turned into a typed error: still one line
         log.debug("command failed", exc_info=True)
-        where = f" ({exc.filename})" if exc.filename else ""
-        print(f"error: {safe_terminal_text(exc.strerror or str(exc))}{where}.", file=sys.stderr)
+        reason = safe_terminal_text(exc.strerror or str(exc))
+        if exc.filename:
+            text = tr("{reason} ({path}).", reason=reason, path=safe_terminal_text(str(exc.filename)))
+        else:
+            text = tr("{reason}.", reason=reason)
+        print(f"error: {text}", file=sys.stderr)
         return OSERROR_EXIT
     except KeyboardInterrupt as exc:
         code = interrupt_exit_code(exc)
-        what = "terminated (SIGTERM)" if code == SIGTERM_EXIT else "interrupted (Ctrl+C)"
-        print(f"error: Stopped: {what}. Nothing half-written was kept.", file=sys.stderr)
+        if code == SIGTERM_EXIT:
+            text = tr("Stopped: terminated (SIGTERM). Nothing half-written was kept.")
+        else:
+            text = tr("Stopped: interrupted (Ctrl+C). Nothing half-written was kept.")
+        print(f"error: {text}", file=sys.stderr)
         return code
 
 

@@ -143,7 +143,7 @@ def read_trusted(path: Path, *, what: str) -> bytes:
             tr(
                 "The {what} file {path} was not loaded: it contains program code, and it is not the "
                 "file the official GLM-TTS release published (or that could not be confirmed).",
-                what=what,
+                what=tr(what),
                 path=path,
             ),
             sha256=digest,

@@ -134,8 +134,14 @@ def tr(msgid: str, /, **kwargs: Any) -> Message:
     """``msgid`` (the English text) in the current language, with ``{name}`` placeholders filled.
 
     Arguments that are themselves :class:`Message` are translated too, so a message can embed
-    another ("Could not load the model: {reason}").
+    another ("Could not load the model: {reason}"). Fragments that are put into a sentence
+    (``{what}``, ``{action}``) are marked with ``N_`` where they are written and passed through
+    ``tr`` where the sentence is made, so they follow the language too.
     """
+    if isinstance(msgid, Message) and not kwargs:
+        # a fragment that was already translated (``what=tr("32 kHz vocoder")``) and is
+        # translated again where it is put into a sentence: keep its source, not its text
+        return tr(msgid.msgid, **msgid.kwargs)
     text = load_table(_language).get(msgid, msgid)
     if not kwargs:
         return Message(text, msgid, kwargs)

@@ -14,6 +14,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")  # tests never reach the network
 # The tiny models are far too small to gain from threads; on a 2-core CI machine the spinning
 # threads only fight each other (measured: ~30x slower than one thread). Set before torch loads.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+# The command line follows LANGUAGE/LC_ALL/LANG; tests read its English messages, whatever the
+# developer's terminal language (tests of the Chinese command line set their own environment).
+os.environ["LANGUAGE"] = "en"
 # The record of trusted TorchScript files lives in the user's config folder; tests keep their own.
 os.environ.setdefault(
     "GLMTTS_TRUST_FILE", os.path.join(tempfile.mkdtemp(prefix="glmtts-trust-"), "trust.json")

@@ -49,10 +49,10 @@ def find_voice(library: Library, name: str) -> Voice:
     for v in voices:
         if v.name.casefold() == key:
             return v
-    names = ", ".join(v.name for v in voices) or "none yet"
+    names = ", ".join(v.name for v in voices)
     raise InvalidInputError(
         tr("There is no voice called “{name}” in the library.", name=name),
-        hint=tr("Saved voices: {names}.", names=names),
+        hint=tr("Saved voices: {names}.", names=names) if names else tr("There are no saved voices yet."),
     )
 
 

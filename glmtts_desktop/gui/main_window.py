@@ -11,7 +11,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QScrollArea,
     QSplitter,
+    QStyle,
     QVBoxLayout,
     QWidget,
 )
@@ -47,6 +48,7 @@ if TYPE_CHECKING:  # imported when opened: the wizard is rarely needed
     from glmtts_desktop.gui.wizard import FirstRunWizard
 from glmtts_desktop.gui.store import Store
 from glmtts_desktop.gui.theme import apply_theme
+from glmtts_desktop.gui.vocoder_trust import untrusted_vocoder
 from glmtts_desktop.gui.voice_memory import remember_voice, restore_voice
 from glmtts_desktop.gui.voices.archive_actions import ArchiveActions
 from glmtts_desktop.gui.voices.consent_gate import ConsentGate
@@ -56,15 +58,39 @@ from glmtts_desktop.gui.widgets.model_status import ModelStatus
 
 log = logging.getLogger(__name__)
 
+#: the width the text editor gets before the side columns keep anything beyond their minimum
+EDITOR_ROOM = 420
+#: the side columns' usual widths (splitter index -> px), as on a 1366 px screen
+SIDE_WIDTHS = {0: 330, 2: 560}
+
+
+class _SideColumn(QScrollArea):
+    """A side column that scrolls up and down but never sideways.
+
+    Its minimum width is its panel's minimum width plus room for the vertical scroll bar, so the
+    splitter cannot squeeze it into a sideways scroll bar (at 1024 px the middle column gives
+    way instead, down to its own minimum).
+    """
+
+    def __init__(self, widget: QWidget) -> None:
+        super().__init__()
+        self.setWidget(widget)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        hint = super().minimumSizeHint()
+        inner = self.widget()
+        if inner is None:
+            return hint
+        bar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None, self)
+        return QSize(inner.minimumSizeHint().width() + bar, hint.height())
+
 
 def _scrollable(widget: QWidget) -> QScrollArea:
-    area = QScrollArea()
-    area.setWidget(widget)
-    area.setWidgetResizable(True)
-    area.setFrameShape(QFrame.Shape.NoFrame)
-    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
-    area.setMinimumWidth(260)
-    return area
+    return _SideColumn(widget)
 
 
 def _warm_pinyin() -> None:
@@ -128,7 +154,8 @@ class MainWindow(QMainWindow):
         split.setStretchFactor(1, 1)
         split.setStretchFactor(2, 0)
         split.setChildrenCollapsible(False)
-        split.setSizes([330, 470, 560])  # at 1366 px the right column fits without scrolling
+        split.setSizes([SIDE_WIDTHS[0], 470, SIDE_WIDTHS[2]])  # at 1366 px all three fit
+        self.splitter = split
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -166,6 +193,8 @@ class MainWindow(QMainWindow):
         idx = self.generate_panel.method.findData(settings.method)
         self.generate_panel.method.setCurrentIndex(max(idx, 0))
         self.generate_panel.prompt_cache.setChecked(settings.prompt_cache)
+        self.generate_panel.set_advanced_open(settings.advanced_open)
+        self.generate_panel.advancedToggled.connect(self._remember_advanced)
         self.draft.restore()  # after the stored options: the draft's are newer
 
         for panel in (self.voice_panel, self.text_panel, self.result_panel):
@@ -185,6 +214,36 @@ class MainWindow(QMainWindow):
         geometry = settings.geometry()
         if geometry is not None:
             self.restoreGeometry(geometry)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        self._give_the_editor_room()
+
+    def _give_the_editor_room(self) -> None:
+        """On a narrow window take the text editor's room from the side columns first.
+
+        QSplitter shrinks every column when the window shrinks; at 1024 px that left the editor
+        about 270 px while the side columns kept more than they need. The side columns give
+        back what they hold beyond their minimum (right column first) until the editor has
+        EDITOR_ROOM pixels; on a wider window they get their usual widths back (SIDE_WIDTHS) and the editor the rest.
+        """
+        split = self.splitter
+        sizes = split.sizes()
+        if len(sizes) != 3 or sum(sizes) <= 0:
+            return
+        before = list(sizes)
+        need = EDITOR_ROOM - sizes[1]
+        for index in (2, 0):
+            if need > 0:  # narrower: the side columns give back down to their minimum
+                spare = sizes[index] - split.widget(index).minimumSizeHint().width()
+                move = max(0, min(spare, need))
+            else:  # wider again: they get back up to their usual width, the editor keeps the rest
+                move = -max(0, min(-need, SIDE_WIDTHS[index] - sizes[index]))
+            sizes[index] -= move
+            sizes[1] += move
+            need -= move
+        if sizes != before:
+            split.setSizes(sizes)
 
     @property
     def closed(self) -> bool:
@@ -377,9 +436,14 @@ class MainWindow(QMainWindow):
         if state == READY and self.text_panel.text().strip():
             self._request_preview(self.text_panel.text())
 
+    def _remember_advanced(self, open_: bool) -> None:
+        self.settings.advanced_open = open_
+
     def _on_model_info(self, info) -> None:
         self.model_status.set_info(info)
         if info is not None:
+            untrusted = untrusted_vocoder(self.model_dir) if 32000 in info.sample_rates else None
+            self.generate_panel.set_untrusted_vocoder(untrusted)
             self.generate_panel.set_sample_rates(info.sample_rates, info.sample_rate)
 
     def _on_job_progress(self, jid: int, progress) -> None:

@@ -110,6 +110,15 @@ class AppSettings:
         self._set("generate/prompt_cache", bool(value))
 
     @property
+    def advanced_open(self) -> bool:
+        """Whether the Generate panel's Advanced section was open (closed for a new user)."""
+        return self._get("generate/advanced_open", False, bool)
+
+    @advanced_open.setter
+    def advanced_open(self, value: bool) -> None:
+        self._set("generate/advanced_open", bool(value))
+
+    @property
     def input_device(self) -> int | None:
         v = self._get("audio/input_device", -1, int)
         return None if v < 0 else v

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from glmtts_desktop.i18n import tr
+from glmtts_desktop.i18n import N_, tr
 from glmtts_desktop.library._state import LibraryState
 from glmtts_desktop.library.db import transaction
 from glmtts_desktop.library.errors import NotFoundError
@@ -45,8 +45,8 @@ class ClipStore(LibraryState):
         data = encode_wav(
             x, sample_rate, subtype="FLOAT", comment="Real recording: an unsaved voice reference"
         )
-        atomic_write_bytes(self._abs(rel), data, what="reference clip")
-        with self._lock, transaction(self.conn, "keep the reference clip"):
+        atomic_write_bytes(self._abs(rel), data, what=N_("reference clip"))
+        with self._lock, transaction(self.conn, N_("keep the reference clip")):
             self.conn.execute(
                 "INSERT OR IGNORE INTO clips (sha256, rel_path, sample_rate, duration, added_at)"
                 " VALUES (?,?,?,?,?)",

@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from glmtts_desktop.i18n import tr
+from glmtts_desktop.i18n import N_, tr
 from glmtts_desktop.library._state import LibraryState
 from glmtts_desktop.library.db import transaction
 from glmtts_desktop.library.errors import InvalidEntryError
@@ -95,7 +95,7 @@ class ConsentStore(LibraryState):
         returns an empty record carrying only the evidence fields, to ``replace`` into a consent."""
         src = Path(source)
         folder = self.root / AUDIO_DIRNAME / EVIDENCE_DIRNAME
-        digest, dest, _size = copy_content_addressed(src, folder, what="consent evidence")
+        digest, dest, _size = copy_content_addressed(src, folder, what=N_("consent evidence"))
         return ConsentRecord(
             who="", how="", evidence_path=dest, evidence_sha256=digest, evidence_name=src.name
         )
@@ -117,7 +117,7 @@ class ConsentStore(LibraryState):
                 )
         with self._lock:
             self.get_voice(voice_id)
-            with transaction(self.conn, "save the consent record"):
+            with transaction(self.conn, N_("save the consent record")):
                 if consent is None:
                     self.conn.execute("DELETE FROM consents WHERE voice_id = ?", (voice_id,))
                 else:
@@ -130,7 +130,7 @@ class ConsentStore(LibraryState):
             v = self.get_voice(voice_id)
             if v.consent is None:
                 raise InvalidEntryError(tr("This voice has no consent record to withdraw."))
-            with transaction(self.conn, "withdraw consent"):
+            with transaction(self.conn, N_("withdraw consent")):
                 self.conn.execute(
                     "UPDATE consents SET revoked_at = ? WHERE voice_id = ?", (utc_now(), voice_id)
                 )

@@ -18,7 +18,7 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
-from glmtts_desktop.i18n import tr
+from glmtts_desktop.i18n import N_, tr
 from glmtts_desktop.library.errors import DiskFullError, LibraryVersionError, StorageError
 
 log = logging.getLogger(__name__)
@@ -125,23 +125,23 @@ def translate(exc: sqlite3.Error, action: str) -> StorageError:
     text = str(exc).lower()
     if "full" in text:
         return DiskFullError(
-            tr("The disk is full; could not {action}.", action=action),
+            tr("The disk is full; could not {action}.", action=tr(action)),
             hint=tr("Free some space on the disk and try again."),
             detail=str(exc),
         )
     if "locked" in text or "busy" in text:
         return StorageError(
-            tr("The library is busy; could not {action}.", action=action),
+            tr("The library is busy; could not {action}.", action=tr(action)),
             hint=tr("Another copy of the app may be writing to it. Try again."),
             detail=str(exc),
         )
     if isinstance(exc, sqlite3.DatabaseError) and ("malformed" in text or "not a database" in text):
         return StorageError(
-            tr("The library catalogue is damaged; could not {action}.", action=action),
+            tr("The library catalogue is damaged; could not {action}.", action=tr(action)),
             hint=tr("Restore library.sqlite3 from a backup."),
             detail=str(exc),
         )
-    return StorageError(tr("Could not {action}.", action=action), detail=str(exc))
+    return StorageError(tr("Could not {action}.", action=tr(action)), detail=str(exc))
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -153,7 +153,7 @@ def connect(path: Path) -> sqlite3.Connection:
     try:
         conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=10.0)
     except sqlite3.Error as exc:
-        raise translate(exc, "open the library") from exc
+        raise translate(exc, N_("open the library")) from exc
     try:
         conn.execute("PRAGMA foreign_keys = ON")
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
@@ -170,7 +170,7 @@ def connect(path: Path) -> sqlite3.Connection:
 
 @contextlib.contextmanager
 def transaction(
-    conn: sqlite3.Connection, action: str = "save to the library"
+    conn: sqlite3.Connection, action: str = N_("save to the library")
 ) -> Iterator[sqlite3.Connection]:
     """BEGIN IMMEDIATE ... COMMIT, rolled back on any error; sqlite errors become StorageError."""
     try:
@@ -195,7 +195,7 @@ def migrate(conn: sqlite3.Connection) -> int:
     try:
         version = int(conn.execute("PRAGMA user_version").fetchone()[0])
     except sqlite3.Error as exc:
-        raise translate(exc, "open the library") from exc
+        raise translate(exc, N_("open the library")) from exc
     if version > SCHEMA_VERSION:
         raise LibraryVersionError(
             tr("This library was created by a newer version of GLM-TTS Desktop."),
@@ -204,7 +204,7 @@ def migrate(conn: sqlite3.Connection) -> int:
         )
     for number in range(version + 1, SCHEMA_VERSION + 1):
         script = MIGRATIONS[number - 1]
-        with transaction(conn, "upgrade the library"):
+        with transaction(conn, N_("upgrade the library")):
             for statement in (s.strip() for s in script.split(";")):
                 if statement:
                     conn.execute(statement)

@@ -16,7 +16,7 @@ import numpy as np
 import soundfile as sf
 
 from glmtts_desktop import fsutil
-from glmtts_desktop.i18n import tr
+from glmtts_desktop.i18n import N_, tr
 from glmtts_desktop.library.errors import DiskFullError, InvalidEntryError, StorageError
 
 log = logging.getLogger(__name__)
@@ -29,18 +29,18 @@ def storage_error(exc: OSError, what: str, path: Path) -> StorageError:
     """The right typed error for an OS error while writing ``what``."""
     if fsutil.is_disk_full(exc):
         return DiskFullError(
-            tr("The disk is full; the {what} was not saved.", what=what),
+            tr("The disk is full; the {what} was not saved.", what=tr(what)),
             hint=tr("Free some space on the disk and try again."),
             detail=f"{path}: {exc}",
         )
     return StorageError(
-        tr("Could not save the {what}.", what=what),
+        tr("Could not save the {what}.", what=tr(what)),
         hint=tr("Check that the library folder exists and that you may write to it."),
         detail=f"{path}: {exc}",
     )
 
 
-def atomic_write_bytes(path: Path, data: bytes, *, what: str = "file") -> None:
+def atomic_write_bytes(path: Path, data: bytes, *, what: str = N_("file")) -> None:
     """Publish ``data`` at ``path`` completely or not at all."""
     try:
         fsutil.atomic_write_bytes(path, data)
@@ -57,7 +57,7 @@ def sha256_file(path: Path) -> str:
 
 
 def copy_content_addressed(
-    src: Path, folder: Path, *, what: str = "original recording"
+    src: Path, folder: Path, *, what: str = N_("original recording")
 ) -> tuple[str, Path, int]:
     """Copy ``src`` byte-for-byte to ``folder/<sha[:2]>/<sha><suffix>``; returns (sha256, path, size).
 

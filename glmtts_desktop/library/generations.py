@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from glmtts_desktop.i18n import tr
+from glmtts_desktop.i18n import N_, tr
 from glmtts_desktop.library._state import LibraryState
 from glmtts_desktop.library.db import transaction
 from glmtts_desktop.library.errors import InvalidEntryError, NotFoundError
@@ -36,7 +36,7 @@ def _json(value: dict[str, Any] | None, what: str) -> str:
     try:
         return json.dumps(value or {}, ensure_ascii=False, sort_keys=True, default=str)
     except (TypeError, ValueError) as exc:
-        raise InvalidEntryError(tr("The {what} cannot be stored.", what=what), detail=str(exc)) from exc
+        raise InvalidEntryError(tr("The {what} cannot be stored.", what=tr(what)), detail=str(exc)) from exc
 
 
 def _like_pattern(search: str) -> str:
@@ -107,9 +107,9 @@ class GenerationStore(LibraryState):
         )
         data = tagged_wav(samples, sample_rate, prov, subtype=GENERATION_SUBTYPE)
         path = self._abs(rel)
-        atomic_write_bytes(path, data, what="generated audio")
+        atomic_write_bytes(path, data, what=N_("generated audio"))
         try:
-            with self._lock, transaction(self.conn, "save the generation"):
+            with self._lock, transaction(self.conn, N_("save the generation")):
                 self._insert_generation_row(
                     (
                         gen_id,
@@ -233,21 +233,21 @@ class GenerationStore(LibraryState):
     def rename_generation(self, generation_id: str, title: str | None) -> Generation:
         """Set the title (None or blank clears it; the list then shows the text)."""
         clean = " ".join((title or "").split()) or None
-        return self._set(generation_id, "rename the generation", "title = ?", (clean,))
+        return self._set(generation_id, N_("rename the generation"), "title = ?", (clean,))
 
     def delete_generation(self, generation_id: str) -> Generation:
         """Move to the trash (the file stays; restore_generation undoes it)."""
-        return self._set(generation_id, "delete the generation", "deleted_at = ?", (utc_now(),))
+        return self._set(generation_id, N_("delete the generation"), "deleted_at = ?", (utc_now(),))
 
     def restore_generation(self, generation_id: str) -> Generation:
-        return self._set(generation_id, "restore the generation", "deleted_at = NULL", ())
+        return self._set(generation_id, N_("restore the generation"), "deleted_at = NULL", ())
 
     def purge_generation(self, generation_id: str) -> None:
         """Delete for good: the row first, then the file (a crash in between leaves only an
         unlisted file, never a row without its file)."""
         with self._lock:
             g = self.get_generation(generation_id)
-            with transaction(self.conn, "delete the generation"):
+            with transaction(self.conn, N_("delete the generation")):
                 self.conn.execute("DELETE FROM generations WHERE id = ?", (generation_id,))
             remove_sidecar(generation_sidecar_path(g))
             self._remove_owned(g.rel_path)

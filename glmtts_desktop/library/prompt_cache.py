@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from glmtts_desktop.i18n import N_
 from glmtts_desktop.library._state import LibraryState
 from glmtts_desktop.library.db import transaction
 from glmtts_desktop.library.types import utc_now
@@ -25,7 +26,7 @@ class PromptCacheStore(LibraryState):
             return bytes(r["data"]) if r is not None else None
 
     def put_prompt_cache(self, key: str, data: bytes) -> None:
-        with self._lock, transaction(self.conn, "keep the voice analysis"):
+        with self._lock, transaction(self.conn, N_("keep the voice analysis")):
             self.conn.execute(
                 "INSERT OR REPLACE INTO prompt_cache (key, data, created_at) VALUES (?,?,?)",
                 (key, sqlite3.Binary(bytes(data)), utc_now()),
@@ -33,7 +34,7 @@ class PromptCacheStore(LibraryState):
 
     def drop_prompt_cache(self, key: str | None = None) -> None:
         """Forget one analysis (a damaged entry) or, with None, all of them."""
-        with self._lock, transaction(self.conn, "clear the voice analysis cache"):
+        with self._lock, transaction(self.conn, N_("clear the voice analysis cache")):
             if key is None:
                 self.conn.execute("DELETE FROM prompt_cache")
             else:

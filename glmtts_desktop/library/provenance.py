@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from glmtts_desktop import fsutil
-from glmtts_desktop.i18n import tr
+from glmtts_desktop.i18n import N_, tr
 from glmtts_desktop.library.errors import InvalidEntryError
 from glmtts_desktop.library.files import (
     atomic_write_bytes,
@@ -183,7 +183,7 @@ def export_audio(out: Path, samples: np.ndarray, sr: int, g: Generation) -> Path
     atomic_write_bytes(
         sidecar_path(out),
         json.dumps(payload, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8"),
-        what="description file",
+        what=N_("description file"),
     )
     log.info("generation %s written to %s", g.id, out)
     return out
@@ -193,7 +193,7 @@ def write_tagged(out: Path, samples: np.ndarray, sr: int, prov: Provenance) -> N
     """Publish an audio file with provenance tags atomically (temp, fsync, rename)."""
     suffix = out.suffix.lower()
     if suffix == ".wav":
-        atomic_write_bytes(out, tagged_wav(samples, sr, prov), what="exported audio")
+        atomic_write_bytes(out, tagged_wav(samples, sr, prov), what=N_("exported audio"))
         return
 
     def write(tmp: Path) -> None:
@@ -219,4 +219,4 @@ def write_tagged(out: Path, samples: np.ndarray, sr: int, prov: Provenance) -> N
     try:
         fsutil.atomic_write_via(out, write)
     except OSError as exc:
-        raise storage_error(exc, "exported audio", out) from exc
+        raise storage_error(exc, N_("exported audio"), out) from exc

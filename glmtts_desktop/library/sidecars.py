@@ -15,6 +15,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from glmtts_desktop.i18n import N_
 from glmtts_desktop.library.errors import StorageError
 from glmtts_desktop.library.files import atomic_write_bytes, remove_file
 from glmtts_desktop.library.types import Generation, Voice
@@ -28,7 +29,7 @@ FORMAT = 1
 def _write(path: Path, payload: dict[str, Any]) -> None:
     data = json.dumps(payload, ensure_ascii=False, indent=2, sort_keys=True, default=str).encode("utf-8")
     try:
-        atomic_write_bytes(path, data, what="description file")
+        atomic_write_bytes(path, data, what=N_("description file"))
     except StorageError as exc:
         log.warning("could not write sidecar %s: %s", path, exc.detail or exc)
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import soundfile as sf
 
-from glmtts_desktop.i18n import tr
+from glmtts_desktop.i18n import N_, tr
 from glmtts_desktop.library._state import LibraryState
 from glmtts_desktop.library.consent import check_consent
 from glmtts_desktop.library.db import transaction
@@ -159,9 +159,9 @@ class VoiceStore(LibraryState):
                         is not None
                     )
                 orig_info = (orig_sha, self._rel(orig_dest), original.name, size)
-            atomic_write_bytes(ref_path, ref_bytes, what="voice reference")
+            atomic_write_bytes(ref_path, ref_bytes, what=N_("voice reference"))
             now = utc_now()
-            with self._lock, transaction(self.conn, "add the voice"):
+            with self._lock, transaction(self.conn, N_("add the voice")):
                 if orig_info is not None:
                     self.conn.execute(
                         "INSERT OR IGNORE INTO originals (sha256, rel_path, original_name, size_bytes, added_at)"
@@ -279,26 +279,26 @@ class VoiceStore(LibraryState):
             return self._described(self.get_voice(voice_id))
 
     def rename_voice(self, voice_id: str, name: str) -> Voice:
-        return self._update(voice_id, "rename the voice", "name = ?", (_clean_name(name),))
+        return self._update(voice_id, N_("rename the voice"), "name = ?", (_clean_name(name),))
 
     def update_transcript(self, voice_id: str, transcript: str) -> Voice:
         """Change what the reference says (the analysis cache is keyed by the transcript too)."""
-        return self._update(voice_id, "save the transcript", "transcript = ?", (transcript.strip(),))
+        return self._update(voice_id, N_("save the transcript"), "transcript = ?", (transcript.strip(),))
 
     def set_speaker(self, voice_id: str, speaker: str) -> Voice:
         """Who the speaker is and how they relate to the user ("my grandmother Li Hua")."""
-        return self._update(voice_id, "save the speaker", "speaker = ?", (" ".join(speaker.split()),))
+        return self._update(voice_id, N_("save the speaker"), "speaker = ?", (" ".join(speaker.split()),))
 
     def update_notes(self, voice_id: str, notes: str) -> Voice:
-        return self._update(voice_id, "save the notes", "notes = ?", (notes,))
+        return self._update(voice_id, N_("save the notes"), "notes = ?", (notes,))
 
     def set_voice_language(self, voice_id: str, language: str | None) -> Voice:
-        return self._update(voice_id, "save the language", "language = ?", (language,))
+        return self._update(voice_id, N_("save the language"), "language = ?", (language,))
 
     def set_voice_pronunciations(self, voice_id: str, entries: Iterable[dict[str, Any]]) -> Voice:
         """Replace the voice's pronunciation overrides (list of {text, replacement, occurrences})."""
         data = json.dumps(_check_pronunciations(entries), ensure_ascii=False)
-        return self._update(voice_id, "save the pronunciations", "pronunciations = ?", (data,))
+        return self._update(voice_id, N_("save the pronunciations"), "pronunciations = ?", (data,))
 
     def replace_reference(
         self, voice_id: str, samples: np.ndarray, sample_rate: int, *, trim: tuple[float, float] | None = None
@@ -308,11 +308,11 @@ class VoiceStore(LibraryState):
         samples = to_mono(samples, error=InvalidEntryError)
         ref_bytes = encode_wav(samples, sample_rate, subtype=REFERENCE_SUBTYPE, title=old.name)
         new_path = old.reference_path.parent / f"reference-{uuid.uuid4().hex[:8]}.wav"
-        atomic_write_bytes(new_path, ref_bytes, what="voice reference")
+        atomic_write_bytes(new_path, ref_bytes, what=N_("voice reference"))
         try:
             v = self._update(
                 voice_id,
-                "save the reference",
+                N_("save the reference"),
                 "reference_rel_path = ?, reference_sha256 = ?, reference_sample_rate = ?,"
                 " reference_duration = ?, trim_start = ?, trim_end = ?",
                 (
@@ -333,17 +333,17 @@ class VoiceStore(LibraryState):
     # -- trash -------------------------------------------------------------------------------
     def delete_voice(self, voice_id: str) -> Voice:
         """Move to the trash (nothing is removed; restore_voice undoes it)."""
-        return self._update(voice_id, "delete the voice", "deleted_at = ?", (utc_now(),))
+        return self._update(voice_id, N_("delete the voice"), "deleted_at = ?", (utc_now(),))
 
     def restore_voice(self, voice_id: str) -> Voice:
-        return self._update(voice_id, "restore the voice", "deleted_at = NULL", ())
+        return self._update(voice_id, N_("restore the voice"), "deleted_at = NULL", ())
 
     def purge_voice(self, voice_id: str) -> None:
         """Delete for good: the row, its consent and cache, its reference, and its original
         unless another voice shares it. Generations keep the voice's name."""
         with self._lock:
             v = self.get_voice(voice_id)
-            with transaction(self.conn, "delete the voice"):
+            with transaction(self.conn, N_("delete the voice")):
                 self.conn.execute("UPDATE generations SET voice_id = NULL WHERE voice_id = ?", (voice_id,))
                 self.conn.execute("DELETE FROM voices WHERE id = ?", (voice_id,))
                 orphan = None

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from glmtts_desktop.i18n import tr
+from glmtts_desktop.i18n import N_, tr
 from glmtts_desktop.models.endpoints import prepare_hub_env
 from glmtts_desktop.models.errors import (
     DownloadCancelledError,
@@ -144,7 +144,7 @@ def bounded_call(fn, *, what: str, endpoint: str, cancel: threading.Event | None
                 tr(
                     "{endpoint} did not answer ({what}) within {deadline_s:.0f} seconds.",
                     endpoint=endpoint,
-                    what=what,
+                    what=tr(what),
                     deadline_s=deadline_s,
                 ),
                 hint=tr(
@@ -183,13 +183,13 @@ def _network_error(what: str, endpoint: str, exc: BaseException) -> NetworkError
             tr(
                 "The source {endpoint} does not offer the GLM-TTS files ({what}).",
                 endpoint=endpoint,
-                what=what,
+                what=tr(what),
             ),
             hint=tr("Choose another source (official or mirror) and try again."),
             detail=text,
         )
     return NetworkError(
-        tr("Could not reach {endpoint} ({what}).", endpoint=endpoint, what=what),
+        tr("Could not reach {endpoint} ({what}).", endpoint=endpoint, what=tr(what)),
         hint=tr(
             "Check the internet connection or choose another source "
             "(for example https://hf-mirror.com), then try again."
@@ -210,7 +210,7 @@ def resolve_commit(endpoint: str, source: Source, *, cancel: threading.Event | N
 
     try:
         info = bounded_call(
-            call, what="revision", endpoint=endpoint, cancel=cancel, deadline_s=META_DEADLINE_S
+            call, what=N_("revision"), endpoint=endpoint, cancel=cancel, deadline_s=META_DEADLINE_S
         )
     except (DownloadCancelledError, StalledError):
         raise
@@ -250,7 +250,7 @@ def list_remote_files(
 
     try:
         entries = bounded_call(
-            call, what="file list", endpoint=endpoint, cancel=cancel, deadline_s=META_DEADLINE_S
+            call, what=N_("file list"), endpoint=endpoint, cancel=cancel, deadline_s=META_DEADLINE_S
         )
     except (DownloadCancelledError, StalledError):
         raise

@@ -23,6 +23,14 @@ PACKAGE = ROOT / "glmtts_desktop"
 #: "path relative to the package: argument source" -> where the values come from
 KNOWN_DYNAMIC = {
     "i18n.py: text.msgid": "re-translation of a Message made by tr()",
+    "i18n.py: msgid.msgid": "a fragment tr() already made, translated again where it is used",
+    "codetrust.py: what": "fragments, N_-marked at the call sites (checked below)",
+    "engine/flow/weights_io.py: what": "fragments, N_-marked at the call sites (checked below)",
+    "engine/frontend/_audio_checks.py: what": "fragments, N_-marked at the call sites (checked below)",
+    "library/db.py: action": "fragments, N_-marked at the call sites (checked below)",
+    "library/files.py: what": "fragments, N_-marked at the call sites (checked below)",
+    "library/generations.py: what": "fragments, N_-marked at the call sites (checked below)",
+    "models/hubmeta.py: what": "fragments, N_-marked at the call sites (checked below)",
     "gui/i18n.py: text": "the Qt adapter passes literals from its callers through",
     "gui/main_window.py: text": "menu action labels: literals at the call sites",
     "gui/main_window.py: label": "the language menu's 'System language' entry",
@@ -33,6 +41,14 @@ KNOWN_DYNAMIC = {
     "gui/panels/generate_panel.py: _METHOD_TIP": "an N_-marked constant",
     "gui/panels/generate_panel.py: _PROMPT_CACHE_TIP": "an N_-marked constant",
     "gui/panels/generate_panel.py: _PHONEME_TIP": "an N_-marked constant",
+    "gui/panels/generate_panel.py: _QUALITY_TIP": "an N_-marked constant",
+    "gui/panels/generate_panel.py: _SEED_TIP": "an N_-marked constant",
+    "gui/panels/generate_panel.py: _DICE_TIP": "an N_-marked constant",
+    "gui/panels/generate_panel.py: _ADVANCED_TIP": "an N_-marked constant",
+    "gui/panels/generate_panel.py: _UNTRUSTED_TIP": "an N_-marked constant",
+    "gui/panels/generate_panel.py: _TRUST_TIP": "an N_-marked constant",
+    "gui/panels/generate_panel.py: tip": "the N_-marked tooltips above, passed to _add_row",
+    "gui/panels/generate_panel.py: label": "_RATE_LABELS, N_-marked",
     "gui/panels/result_panel.py: label": "literals at the call sites",
     "gui/panels/reference_playback.py: tip": "literals in the button table",
     "gui/panels/text_panel.py: key": "literals at the call sites",
@@ -151,3 +167,90 @@ def test_core_errors_pass_their_messages_through_tr():
                         rel = path.relative_to(PACKAGE).as_posix()
                         bare.append(f"{rel}:{node.lineno}: {ast.unparse(text)[:80]}")
     assert not bare, "wrap these in glmtts_desktop.i18n.tr():\n" + "\n".join(bare)
+
+
+#: parameters whose value is put into a sentence's {what} / {action} placeholder
+FRAGMENT_PARAMS = {"what", "action"}
+#: functions that take such a fragment positionally: name -> argument index
+FRAGMENT_POSITIONS = {
+    "translate": 1,
+    "storage_error": 1,
+    "transaction": 1,
+    "_set": 1,
+    "_update": 1,
+    "_content": 2,
+}
+
+
+def _english_literal(node: ast.expr | None) -> bool:
+    return (
+        isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and re.search(r"[A-Za-z]{3}", node.value) is not None
+    )
+
+
+def _bare_fragments(tree: ast.AST) -> Iterator[ast.expr]:
+    """English literals that end up inside a translated sentence without being marked."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+            if name == "add_argument":  # argparse's own action="store_true"
+                continue
+            for kw in node.keywords:
+                if _english_literal(kw.value) and (name == "tr" or kw.arg in FRAGMENT_PARAMS):
+                    yield kw.value
+            index = FRAGMENT_POSITIONS.get(name or "")
+            if index is not None and len(node.args) > index and _english_literal(node.args[index]):
+                yield node.args[index]
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            a = node.args
+            positional = a.posonlyargs + a.args
+            pairs = [
+                *zip(positional[len(positional) - len(a.defaults) :], a.defaults),
+                *zip(a.kwonlyargs, a.kw_defaults),
+            ]
+            for arg, default in pairs:
+                if arg.arg in FRAGMENT_PARAMS and _english_literal(default):
+                    yield default
+
+
+def test_fragments_put_into_sentences_are_marked_and_translated():
+    """``tr("Could not {action}.", action="rename the voice")`` stayed English inside the Chinese
+    sentence: every fragment must be N_-marked (so the tests above check its entry) and the
+    sentence's maker passes it through tr."""
+    bare = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        rel = path.relative_to(PACKAGE).as_posix()
+        for node in _bare_fragments(ast.parse(path.read_text(encoding="utf-8"))):
+            bare.append(f"{rel}:{node.lineno}: {ast.unparse(node)}")
+    assert not bare, "mark these fragments with N_():\n" + "\n".join(bare)
+
+
+def test_a_fragment_is_chinese_inside_a_chinese_sentence(tmp_path):
+    import sqlite3
+
+    from glmtts_desktop.engine.frontend._audio_checks import as_mono_float32
+    from glmtts_desktop.errors import GlmTtsError
+    from glmtts_desktop.i18n import set_language
+    from glmtts_desktop.library.db import translate
+    from glmtts_desktop.library.files import atomic_write_bytes
+
+    set_language("zh_CN")
+    import numpy as np
+    import pytest
+
+    made = [translate(sqlite3.OperationalError("database is locked"), "rename the voice")]
+    blocked = tmp_path / "a-file"
+    blocked.write_text("x")
+    with pytest.raises(GlmTtsError) as info:
+        atomic_write_bytes(blocked / "inside", b"data")  # a file where a folder should be
+    made.append(info.value)
+    with pytest.raises(GlmTtsError) as info:
+        as_mono_float32(np.zeros((2, 100), dtype=np.float32))
+    made.append(info.value)
+    for error in made:
+        text = str(error.user_text())
+        assert re.search(r"[\u4e00-\u9fff]", text), text
+        assert not re.search(r"[A-Za-z]{3}", text.replace(str(tmp_path), "")), f"English left in: {text}"

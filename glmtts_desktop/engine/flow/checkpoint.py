@@ -22,6 +22,7 @@ from glmtts_desktop.engine.flow.weights_io import (
     save_state_dict,
     write_text,
 )
+from glmtts_desktop.i18n import N_
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +48,9 @@ def load_flow(
     cfg = FlowConfig.from_yaml(flow_dir / CONFIG_NAME)
     check_flow_config(cfg, flow_dir / CONFIG_NAME)  # before anything is allocated
     path = flow_dir / WEIGHTS_NAME
-    state = read_state_dict(path, what="flow model")
+    state = read_state_dict(path, what=N_("flow model"))
     model = build_flow(cfg, device="meta")
-    check_state_dict(expected_state(model), state, path=path, what="flow model")
+    check_state_dict(expected_state(model), state, path=path, what=N_("flow model"))
     model.load_state_dict(state, strict=True, assign=True)
     model = model.to(device=device, dtype=dtype)
     # Tensors left as they came (CPU float32) still point into the memory-mapped file; copy them

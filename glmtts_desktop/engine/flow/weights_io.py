@@ -33,7 +33,9 @@ def require_file(path: Path, *, what: str, hint: str = REDOWNLOAD_HINT) -> Path:
     """Fail with :class:`MissingWeightsError` unless ``path`` is a regular file."""
     path = Path(path)
     if not path.is_file():
-        raise MissingWeightsError(tr("The {what} file {path} is missing.", what=what, path=path), hint=hint)
+        raise MissingWeightsError(
+            tr("The {what} file {path} is missing.", what=tr(what), path=path), hint=hint
+        )
     return path
 
 
@@ -50,7 +52,7 @@ def read_state_dict(path: Path, *, what: str, hint: str = REDOWNLOAD_HINT) -> di
         raise CorruptWeightsError(
             tr(
                 "The {what} file {path} contains objects other than tensors, or is damaged; it was not loaded.",
-                what=what,
+                what=tr(what),
                 path=path,
             ),
             hint=hint,
@@ -60,7 +62,7 @@ def read_state_dict(path: Path, *, what: str, hint: str = REDOWNLOAD_HINT) -> di
         raise CorruptWeightsError(
             tr(
                 "The {what} file {path} cannot be read (damaged or incomplete download).",
-                what=what,
+                what=tr(what),
                 path=path,
             ),
             hint=hint,
@@ -72,7 +74,7 @@ def read_state_dict(path: Path, *, what: str, hint: str = REDOWNLOAD_HINT) -> di
         isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in obj.items()
     ):
         raise CorruptWeightsError(
-            tr("The {what} file {path} does not hold a table of named tensors.", what=what, path=path),
+            tr("The {what} file {path} does not hold a table of named tensors.", what=tr(what), path=path),
             hint=hint,
             detail=type(obj).__name__,
         )
@@ -159,7 +161,7 @@ def check_state_dict(
         raise CorruptWeightsError(
             tr(
                 "The {what} file {path} does not match the expected model: {value}.",
-                what=what,
+                what=tr(what),
                 path=path,
                 value="; ".join(problems),
             ),

@@ -12,25 +12,27 @@ import logging
 import numpy as np
 
 from glmtts_desktop.engine.errors import ReferenceAudioError
-from glmtts_desktop.i18n import tr
+from glmtts_desktop.i18n import N_, tr
 
 log = logging.getLogger(__name__)
 
 
-def as_mono_float32(audio: np.ndarray, *, what: str = "reference audio", min_samples: int = 1) -> np.ndarray:
+def as_mono_float32(
+    audio: np.ndarray, *, what: str = N_("reference audio"), min_samples: int = 1
+) -> np.ndarray:
     """Return ``audio`` as a contiguous 1-D float32 array, or raise ReferenceAudioError."""
     arr = np.asarray(audio)
     if arr.ndim == 2 and 1 in arr.shape:
         arr = arr.reshape(-1)
     if arr.ndim != 1:
         raise ReferenceAudioError(
-            tr("The {what} must be a single (mono) channel.", what=what),
+            tr("The {what} must be a single (mono) channel.", what=tr(what)),
             hint=tr("Convert the recording to mono before analysing it."),
             detail=f"got an array of shape {arr.shape}",
         )
     if not np.issubdtype(arr.dtype, np.floating):
         raise ReferenceAudioError(
-            tr("The {what} must be floating-point samples in [-1, 1].", what=what),
+            tr("The {what} must be floating-point samples in [-1, 1].", what=tr(what)),
             hint=tr("Decode the file to float samples first."),
             detail=f"got dtype {arr.dtype}",
         )
@@ -38,7 +40,7 @@ def as_mono_float32(audio: np.ndarray, *, what: str = "reference audio", min_sam
         raise ReferenceAudioError(
             tr(
                 "The {what} is too short ({shape} samples; at least {min_samples} are needed).",
-                what=what,
+                what=tr(what),
                 shape=arr.shape[0],
                 min_samples=min_samples,
             ),
@@ -47,7 +49,7 @@ def as_mono_float32(audio: np.ndarray, *, what: str = "reference audio", min_sam
     arr = np.ascontiguousarray(arr, dtype=np.float32)
     if not np.isfinite(arr).all():
         raise ReferenceAudioError(
-            tr("The {what} contains invalid samples (NaN or infinity).", what=what),
+            tr("The {what} contains invalid samples (NaN or infinity).", what=tr(what)),
             hint=tr("Re-record or re-export the audio."),
         )
     return arr

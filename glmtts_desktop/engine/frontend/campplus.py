@@ -17,7 +17,7 @@ import torchaudio.compliance.kaldi as kaldi
 
 from glmtts_desktop.engine.errors import CorruptWeightsError, MissingWeightsError
 from glmtts_desktop.engine.frontend._audio_checks import as_mono_float32
-from glmtts_desktop.i18n import tr
+from glmtts_desktop.i18n import N_, tr
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def kaldi_fbank(audio_16k: np.ndarray) -> np.ndarray:
     10 ms shift, snip_edges, pre-emphasis 0.97, DC removal, log). The waveform stays in
     [-1, 1] (not scaled to int16), as in the reference.
     """
-    arr = as_mono_float32(audio_16k, what="reference audio", min_samples=_MIN_SAMPLES)
+    arr = as_mono_float32(audio_16k, what=N_("reference audio"), min_samples=_MIN_SAMPLES)
     with torch.inference_mode():
         wave = torch.from_numpy(arr)[None, :]
         feat = kaldi.fbank(wave, num_mel_bins=FBANK_BINS, dither=0.0, sample_frequency=SAMPLE_RATE)

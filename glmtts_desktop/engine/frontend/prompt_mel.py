@@ -17,7 +17,7 @@ import torch
 from glmtts_desktop.engine.errors import ReferenceAudioError
 from glmtts_desktop.engine.frontend._audio_checks import as_mono_float32
 from glmtts_desktop.engine.frontend.mel_filters import hann_window, slaney_mel_bank
-from glmtts_desktop.i18n import tr
+from glmtts_desktop.i18n import N_, tr
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ def prompt_mel(audio: np.ndarray, sample_rate: int, *, device: torch.device | st
     ``sample_rate`` must be 24000 (n_fft 1920, hop 480) or 32000 (n_fft 2560, hop 640).
     """
     framing(sample_rate)
-    arr = as_mono_float32(audio, what="reference audio")
+    arr = as_mono_float32(audio, what=N_("reference audio"))
     with torch.inference_mode():
         wave = torch.from_numpy(arr).to(device)
         out = prompt_mel_tensor(wave, sample_rate)

@@ -22,7 +22,7 @@ from glmtts_desktop.engine.frontend._audio_checks import as_mono_float32
 from glmtts_desktop.engine.frontend.whisper_features import WhisperFeatureConfig, whisper_log_mel
 from glmtts_desktop.engine.frontend.whisper_vq_config import WhisperVQConfig
 from glmtts_desktop.engine.frontend.whisper_vq_model import WhisperVQEncoder
-from glmtts_desktop.i18n import tr
+from glmtts_desktop.i18n import N_, tr
 
 log = logging.getLogger(__name__)
 
@@ -214,7 +214,7 @@ class SpeechTokenizer:
 
     def tokenize(self, audio_16k: np.ndarray) -> np.ndarray:
         """int64 ids; each 30 s piece gives ceil(piece_samples / 640) ids, concatenated."""
-        audio = as_mono_float32(audio_16k, what="reference audio")
+        audio = as_mono_float32(audio_16k, what=N_("reference audio"))
         pieces = self._pieces(audio)
         dtype = next(self.encoder.parameters()).dtype
         out: list[np.ndarray] = []

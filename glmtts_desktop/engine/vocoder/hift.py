@@ -28,7 +28,7 @@ from glmtts_desktop.engine.vocoder.hift_layers import (
     wn,
 )
 from glmtts_desktop.errors import InvalidInputError
-from glmtts_desktop.i18n import tr
+from glmtts_desktop.i18n import N_, tr
 
 log = logging.getLogger(__name__)
 
@@ -217,7 +217,7 @@ class HiFT(nn.Module):
 def load_hift(path: Path, *, device: torch.device | str = "cpu", fold: bool = True) -> HiFT:
     """Strictly load ``hift.pt`` (float32; see ``vocoder.Vocoder`` for why not bf16)."""
     path = Path(path)
-    state = read_state_dict(path, what="24 kHz vocoder (HiFT)", hint=HINT_24K)
+    state = read_state_dict(path, what=N_("24 kHz vocoder (HiFT)"), hint=HINT_24K)
     try:
         sizes = HiftSizes.from_state_dict(state)
     except ValueError as exc:
@@ -227,7 +227,7 @@ def load_hift(path: Path, *, device: torch.device | str = "cpu", fold: bool = Tr
             detail=str(exc),
         ) from exc
     model = HiFT(sizes)
-    check_state_dict(model.state_dict(), state, path=path, what="24 kHz vocoder (HiFT)", hint=HINT_24K)
+    check_state_dict(model.state_dict(), state, path=path, what=N_("24 kHz vocoder (HiFT)"), hint=HINT_24K)
     model.load_state_dict(state, strict=True)
     if fold:
         fold_weight_norm(model)

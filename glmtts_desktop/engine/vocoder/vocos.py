@@ -20,7 +20,7 @@ import torch
 from glmtts_desktop.codetrust import read_trusted
 from glmtts_desktop.engine.errors import CorruptWeightsError
 from glmtts_desktop.engine.flow.weights_io import require_file
-from glmtts_desktop.i18n import tr
+from glmtts_desktop.i18n import N_, tr
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ HINT_32K = (
 
 def load_vocos_script(path: Path, *, device: torch.device | str = "cpu") -> torch.jit.ScriptModule:
     """``torch.jit.load`` a *trusted* archive (see the module docstring) with typed errors."""
-    path = require_file(Path(path), what="32 kHz vocoder (Vocos)", hint=HINT_32K)
+    path = require_file(Path(path), what=N_("32 kHz vocoder (Vocos)"), hint=HINT_32K)
     data = read_trusted(path, what=tr("32 kHz vocoder"))  # raises UntrustedCodeError; nothing has run
     try:
         with warnings.catch_warnings():

@@ -1,7 +1,10 @@
 """Generation settings, the Generate / Cancel buttons and the progress bar.
 
-Sample rates are offered only when the model folder holds that vocoder; the dice picks a new
-random seed; Ctrl+Enter generates and Esc cancels.
+Only the choice a non-technical person needs stays in view (the output quality, in plain
+words); the technical options (seed, sampling, long-text cache, phoneme mode) sit in a
+collapsed "Advanced" section whose state the main window remembers. Sample rates are offered
+only when the model folder holds that vocoder, and the 32 kHz one only once its program file is
+trusted ("Trust this file…" asks). Ctrl+Enter generates and Esc cancels.
 """
 
 from __future__ import annotations
@@ -9,9 +12,10 @@ from __future__ import annotations
 import functools
 import logging
 import random
+from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut, QStandardItemModel
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -26,6 +30,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from superqt import QCollapsible
 
 from glmtts_desktop.engine.seeds import SEED_BOX_MAX
 from glmtts_desktop.engine.types import SAMPLING_METHODS, Progress
@@ -59,6 +64,25 @@ _PHONEME_TIP = N_(
     "reads it in that sentence. More exact; sometimes a little less natural."
 )
 
+_QUALITY_TIP = N_(
+    "Standard is right for almost everything. High quality gives a slightly clearer sound and "
+    "needs the optional 32 kHz files."
+)
+_SEED_TIP = N_(
+    "The same seed with the same voice and text gives the same take again; another seed gives "
+    "another way of saying it."
+)
+_DICE_TIP = N_("Pick a new random seed: the next take will sound a little different.")
+_ADVANCED_TIP = N_("Technical options. The defaults suit most texts.")
+_UNTRUSTED_TIP = N_(
+    "The 32 kHz file in this model folder contains program code and is not confirmed as the "
+    "official release's file, so it is not used. Press “Trust this file…” if you know where it "
+    "comes from."
+)
+_TRUST_TIP = N_("Shows what the file is and lets you allow it on this computer.")
+#: plain words for the output sample rates
+_RATE_LABELS = {24000: N_("Standard (24 kHz)"), 32000: N_("High quality (32 kHz)")}
+
 #: plain words for the sampling methods (the engine's names stay in the data and the CLI)
 _METHOD_LABELS = {
     "ras": N_("Natural (recommended)"),
@@ -71,22 +95,33 @@ class GeneratePanel(QGroupBox):
     generateRequested = Signal()
     cancelRequested = Signal()
     sampleRateChanged = Signal(int)
+    advancedToggled = Signal(bool)  # the Advanced section opened/closed (the window remembers it)
+    vocoderTrusted = Signal(str)  # the person trusted the 32 kHz program file (its path)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         t = translator()
         t.bind(self.setTitle, "3. Generate")
+        self._untrusted_vocoder: Path | None = None
         self.sample_rate = QComboBox()
         self.sample_rate.setObjectName("sampleRate")
+        t.bind(self.sample_rate.setToolTip, _QUALITY_TIP)
         self.set_sample_rates((24000,), 24000)
         self.sample_rate.activated.connect(lambda _: self.sampleRateChanged.emit(self.current_sample_rate()))
+        self.trust_button = QToolButton()
+        self.trust_button.setObjectName("trustVocoderButton")
+        t.bind(self.trust_button.setText, "Trust this file…")
+        t.bind(self.trust_button.setToolTip, _TRUST_TIP)
+        self.trust_button.clicked.connect(self.ask_trust_vocoder)
+        self.trust_button.hide()
         self.seed = QSpinBox()
         self.seed.setRange(0, MAX_SEED)
         self.seed.setValue(42)
+        t.bind(self.seed.setToolTip, _SEED_TIP)
         self.dice = QToolButton()
         self.dice.setObjectName("diceButton")
         t.bind(self.dice.setText, "Random")  # text, not an emoji: many systems lack an emoji font
-        t.bind(self.dice.setToolTip, "New random seed")
+        t.bind(self.dice.setToolTip, _DICE_TIP)
         self.dice.clicked.connect(self.roll_seed)
         self.method = QComboBox()
         for i, m in enumerate(SAMPLING_METHODS):
@@ -96,11 +131,11 @@ class GeneratePanel(QGroupBox):
                 t.bind(functools.partial(self.method.setItemText, i), plain)
         t.bind(self.method.setToolTip, _METHOD_TIP)
         self.prompt_cache = QCheckBox()
-        t.bind(self.prompt_cache.setText, "Long-text prompt cache")
+        t.bind(self.prompt_cache.setText, "Steady voice in long texts")
         t.bind(self.prompt_cache.setToolTip, _PROMPT_CACHE_TIP)
         self.prompt_cache.setChecked(True)
         self.use_phoneme = QCheckBox()
-        t.bind(self.use_phoneme.setText, "Phoneme mode for all polyphones")
+        t.bind(self.use_phoneme.setText, "Dictionary readings everywhere")
         t.bind(self.use_phoneme.setToolTip, _PHONEME_TIP)
         self.generate_button = QPushButton()
         self.generate_button.setObjectName("generateButton")
@@ -121,31 +156,73 @@ class GeneratePanel(QGroupBox):
         self.progress.setRange(0, 1000)
         self.progress.setValue(0)
         self.stage = QLabel("")
+        self.stage.setWordWrap(True)
+
+        quality_row = QHBoxLayout()
+        quality_row.addWidget(self.sample_rate, 1)
+        quality_row.addWidget(self.trust_button)
+        form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        self._labels: dict[str, QLabel] = {}
+        self._add_row(form, "Quality", quality_row, _QUALITY_TIP)
 
         seed_row = QHBoxLayout()
         seed_row.addWidget(self.seed, 1)
         seed_row.addWidget(self.dice)
-        form = QFormLayout()
-        self._labels = {}
-        for key, widget in (("Sample rate", self.sample_rate), ("Seed", seed_row), ("Sampling", self.method)):
-            label = QLabel()
-            t.bind(label.setText, key)
-            self._labels[key] = label
-            if isinstance(widget, QHBoxLayout):
-                form.addRow(label, widget)
-            else:
-                form.addRow(label, widget)
+        advanced_form = QFormLayout()
+        advanced_form.setContentsMargins(0, 0, 0, 0)
+        advanced_form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        self._add_row(advanced_form, "Seed", seed_row, _SEED_TIP)
+        self._add_row(advanced_form, "Sampling", self.method, _METHOD_TIP)
+        advanced_form.addRow(self.prompt_cache)
+        advanced_form.addRow(self.use_phoneme)
+        advanced_body = QWidget()
+        advanced_body.setLayout(advanced_form)
+        self.advanced = QCollapsible("")
+        self.advanced.setObjectName("advancedSection")
+        self.advanced.setDuration(120)
+        t.bind(self.advanced.setText, "Advanced")
+        t.bind(self.advanced.toggleButton().setToolTip, _ADVANCED_TIP)
+        frame = self.advanced.layout()
+        if frame is not None:
+            frame.setContentsMargins(0, 0, 0, 0)
+        self.advanced.addWidget(advanced_body)
+        self.advanced.toggled.connect(self.advancedToggled)
+
         buttons = QHBoxLayout()
         buttons.addWidget(self.generate_button, 2)
         buttons.addWidget(self.cancel_button, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
-        layout.addWidget(self.prompt_cache)
-        layout.addWidget(self.use_phoneme)
+        layout.addWidget(self.advanced)
         layout.addLayout(buttons)
         layout.addWidget(self.blocked_label)
         layout.addWidget(self.progress)
         layout.addWidget(self.stage)
+        t.languageChanged.connect(lambda _: self._label_rates())
+
+    def _add_row(self, form: QFormLayout, key: str, field: QWidget | QHBoxLayout, tip: str) -> None:
+        label = QLabel()
+        translator().bind(label.setText, key)
+        translator().bind(label.setToolTip, tip)
+        self._labels[key] = label
+        if isinstance(field, QHBoxLayout):
+            form.addRow(label, field)
+        else:
+            form.addRow(label, field)
+
+    # --- the Advanced section -------------------------------------------------------------------
+    def advanced_open(self) -> bool:
+        return self.advanced.isExpanded()
+
+    def set_advanced_open(self, open_: bool) -> None:
+        """Open or close the section without animation (restoring the remembered state)."""
+        if open_ == self.advanced.isExpanded():
+            return
+        if open_:
+            self.advanced.expand(animate=False)
+        else:
+            self.advanced.collapse(animate=False)
 
     def install_shortcuts(self, window: QWidget) -> None:
         """Window-wide keys: Ctrl+Enter generates, Esc cancels."""
@@ -167,9 +244,56 @@ class GeneratePanel(QGroupBox):
     def set_sample_rates(self, rates: tuple[int, ...], current: int) -> None:
         self.sample_rate.clear()
         for r in rates or (24000,):
-            self.sample_rate.addItem(f"{r // 1000} kHz", r)
+            self.sample_rate.addItem("", r)
+        self._label_rates()
         idx = self.sample_rate.findData(current)
         self.sample_rate.setCurrentIndex(max(idx, 0))
+        self._apply_vocoder_trust()
+
+    def _label_rates(self) -> None:
+        for i in range(self.sample_rate.count()):
+            rate = int(self.sample_rate.itemData(i))
+            label = _RATE_LABELS.get(rate)
+            self.sample_rate.setItemText(i, tr(label) if label else f"{rate // 1000} kHz")
+        self._apply_vocoder_trust()
+
+    # --- the 32 kHz program file --------------------------------------------------------------
+    def set_untrusted_vocoder(self, path: Path | None) -> None:
+        """``path``: the 32 kHz vocoder file when it is present but not trusted, else None.
+
+        While it is untrusted the High-quality choice is greyed out (its tooltip says why) and
+        "Trust this file…" offers the decision; nothing in the file runs until then.
+        """
+        self._untrusted_vocoder = Path(path) if path else None
+        self._apply_vocoder_trust()
+
+    def _apply_vocoder_trust(self) -> None:
+        if not hasattr(self, "trust_button"):  # called from __init__ before the button exists
+            return
+        idx = self.sample_rate.findData(32000)
+        untrusted = self._untrusted_vocoder is not None and idx >= 0
+        model = self.sample_rate.model()
+        if idx >= 0 and isinstance(model, QStandardItemModel):
+            item = model.item(idx)
+            item.setEnabled(not untrusted)
+            item.setToolTip(tr(_UNTRUSTED_TIP) if untrusted else tr(_QUALITY_TIP))
+        if untrusted and self.current_sample_rate() == 32000:
+            other = self.sample_rate.findData(24000)
+            if other >= 0:
+                self.sample_rate.setCurrentIndex(other)
+                self.sampleRateChanged.emit(24000)
+        self.trust_button.setVisible(untrusted)
+
+    def ask_trust_vocoder(self) -> bool:
+        """The Trust dialog for the untrusted 32 kHz file; True when the person trusted it."""
+        from glmtts_desktop.gui.vocoder_trust import ask_to_trust_vocoder
+
+        path = self._untrusted_vocoder
+        if path is None or not ask_to_trust_vocoder(self, path):
+            return False
+        self.set_untrusted_vocoder(None)
+        self.vocoderTrusted.emit(str(path))
+        return True
 
     def settings(self) -> GenerationSettings:
         """The typed generation settings on screen (the presenter's getter)."""

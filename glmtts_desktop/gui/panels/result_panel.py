@@ -85,7 +85,7 @@ class ResultPanel(QGroupBox):
         self.history.itemDoubleClicked.connect(lambda item: self.entryActivated.emit(item.data(Qt.UserRole)))
         self.history.currentItemChanged.connect(lambda *_: self._update_enabled())
         buttons = {}
-        row2 = QGridLayout()  # two rows of three: the panel stays narrow enough for 1366 px
+        row2 = QGridLayout()  # three rows of two: the column stays narrow enough for 1024 px
         for i, (key, label) in enumerate(
             (
                 ("replay", "Replay"),
@@ -100,24 +100,30 @@ class ResultPanel(QGroupBox):
             t.bind(b.setText, label)
             b.clicked.connect(lambda _=False, k=key: self._history_action(k))
             buttons[key] = b
-            row2.addWidget(b, i // 3, i % 3)
+            row2.addWidget(b, i // 2, i % 2)
         self.history_buttons = buttons
 
         self._timer = QTimer(self)
         self._timer.setInterval(POLL_MS)
         self._timer.timeout.connect(self._poll)
 
+        # play and export on two rows: on one they made the column ~530 px wide, too wide for the
+        # right-hand side of a 1024 px screen
         transport = QHBoxLayout()
-        for w in (self.play_button, self.stop_button, self.loop):
+        for w in (self.play_button, self.stop_button):
             transport.addWidget(w)
         transport.addWidget(self.time_label, 1)
-        transport.addWidget(self.export_wav)
-        transport.addWidget(self.export_flac)
+        export_row = QHBoxLayout()
+        export_row.addWidget(self.loop)
+        export_row.addStretch(1)
+        export_row.addWidget(self.export_wav)
+        export_row.addWidget(self.export_flac)
         history_label = QLabel()
         t.bind(history_label.setText, "History")
         layout = QVBoxLayout(self)
         layout.addWidget(self.waveform, 2)
         layout.addLayout(transport)
+        layout.addLayout(export_row)
         layout.addWidget(history_label)
         layout.addWidget(self.history, 2)
         layout.addLayout(row2)

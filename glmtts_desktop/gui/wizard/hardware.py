@@ -35,7 +35,7 @@ def probe_torch() -> HardwareInfo:
         import torch
     except Exception as exc:  # noqa: BLE001 - broken installs happen; the wizard still works
         log.info("torch unavailable: %s", exc)
-        return HardwareInfo(None, None, None, None, note=f"PyTorch could not be loaded ({exc}).")
+        return HardwareInfo(None, None, None, None, note=tr("PyTorch could not be loaded ({exc}).", exc=exc))
     try:
         if torch.cuda.is_available():
             props = torch.cuda.get_device_properties(0)
@@ -44,9 +44,9 @@ def probe_torch() -> HardwareInfo:
         if mps is not None and mps.is_available():
             return HardwareInfo("Apple GPU (Metal)", None, None, torch.__version__)
         why = (
-            "This PyTorch build has no CUDA support."
+            tr("This PyTorch build has no CUDA support.")
             if torch.version.cuda is None
-            else "No NVIDIA GPU or driver is visible to PyTorch."
+            else tr("No NVIDIA GPU or driver is visible to PyTorch.")
         )
         return HardwareInfo(None, None, None, torch.__version__, note=why)
     except Exception as exc:  # noqa: BLE001
@@ -55,7 +55,7 @@ def probe_torch() -> HardwareInfo:
             None,
             None,
             getattr(torch, "__version__", None),
-            note=f"The GPU could not be queried ({exc}).",
+            note=tr("The GPU could not be queried ({exc}).", exc=exc),
         )
 
 

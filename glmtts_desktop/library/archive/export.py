@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from glmtts_desktop import fsutil
-from glmtts_desktop.i18n import tr
+from glmtts_desktop.i18n import N_, tr
 from glmtts_desktop.library.archive.index import ARCHIVE_INDEX, build_index
 from glmtts_desktop.library.archive.readme import README_NAME, readme_text
 from glmtts_desktop.library.errors import ArchiveError, StorageError
@@ -73,7 +73,7 @@ def export_archive(library: Any, out: Path, voice_ids: list[str] | None = None) 
             os.replace(stage, out)
             fsutil.fsync_dir(out.parent)
     except OSError as exc:
-        raise storage_error(exc, "archive", out) from exc
+        raise storage_error(exc, N_("archive"), out) from exc
     except bagit.BagError as exc:
         raise StorageError(tr("Could not write the archive."), detail=str(exc)) from exc
     finally:

@@ -18,6 +18,7 @@ from typing import Any
 import soundfile as sf
 
 from glmtts_desktop import fsutil
+from glmtts_desktop.i18n import N_
 from glmtts_desktop.library.db import transaction
 from glmtts_desktop.library.files import copy_content_addressed, storage_error
 from glmtts_desktop.library.paths import AUDIO_DIRNAME
@@ -53,7 +54,7 @@ class Restorer:
                 self._clip(c)
             for g in self.index["generations"]:
                 self._generation(g)
-            with self.lib._lock, transaction(self.lib.conn, "import the archive"):
+            with self.lib._lock, transaction(self.lib.conn, N_("import the archive")):
                 for sql, params in self.rows:
                     self.lib.conn.execute(sql, params)
                 for vid, consent in self.consents:
@@ -77,7 +78,7 @@ class Restorer:
         try:
             fsutil.atomic_write_via(dest, lambda tmp: shutil.copyfile(src, tmp))
         except OSError as exc:
-            raise storage_error(exc, "imported file", dest) from exc
+            raise storage_error(exc, N_("imported file"), dest) from exc
         self.created.append(dest)
 
     def _content(self, rel: str, folder: str, what: str) -> tuple[str, Path]:
@@ -105,7 +106,7 @@ class Restorer:
         self._copy(v["reference"]["file"], ref)
         orig_sha, orig_name = None, None
         if v.get("original"):
-            orig_sha, orig_dest = self._content(v["original"]["file"], "originals", "original recording")
+            orig_sha, orig_dest = self._content(v["original"]["file"], "originals", N_("original recording"))
             orig_name = v["original"]["name"]
             self.rows.append(
                 (
@@ -150,7 +151,7 @@ class Restorer:
         if c:
             evidence_path = None
             if c.get("evidence_file"):
-                _, evidence_path = self._content(c["evidence_file"], "consent", "consent evidence")
+                _, evidence_path = self._content(c["evidence_file"], "consent", N_("consent evidence"))
             fields = {
                 k: c.get(k)
                 for k in (
