@@ -235,7 +235,8 @@ class MainWindow(QMainWindow):
         need = EDITOR_ROOM - sizes[1]
         for index in (2, 0):
             if need > 0:  # narrower: the side columns give back down to their minimum
-                spare = sizes[index] - split.widget(index).minimumSizeHint().width()
+                column = split.widget(index)
+                spare = sizes[index] - (column.minimumSizeHint().width() if column else sizes[index])
                 move = max(0, min(spare, need))
             else:  # wider again: they get back up to their usual width, the editor keeps the rest
                 move = -max(0, min(-need, SIDE_WIDTHS[index] - sizes[index]))

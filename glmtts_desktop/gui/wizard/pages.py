@@ -6,7 +6,7 @@ import logging
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QLocale, QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QLocale, QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QProgressBar,
     QPushButton,
     QRadioButton,
     QVBoxLayout,
@@ -35,6 +36,16 @@ def _wrap(text: str = "") -> QLabel:
     label = QLabel(text)
     label.setWordWrap(True)
     return label
+
+
+def _form() -> QFormLayout:
+    """A form whose fields take the width and whose long rows wrap under their label, the same
+    on every platform style (the Mac-like default kept fields at their size hint and clipped)."""
+    form = QFormLayout()
+    form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+    form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+    form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+    return form
 
 
 class WelcomePage(QWizardPage):
@@ -85,12 +96,23 @@ class SystemPage(QWizardPage):
         self._signals = _ProbeSignals()
         self._signals.done.connect(self._show)
         self._started = False
-        form = QFormLayout(self)
+        lay = QVBoxLayout(self)
+        form = _form()
         self.gpu = _wrap(tr("Checking…"))
         self.disk = _wrap("")
-        form.addRow(tr("Graphics card:"), self.gpu)
-        form.addRow(tr("Disk:"), self.disk)
-        form.addRow(tr("System:"), _wrap(system_summary()))
+        # asking torch about the GPU takes up to ~15 s the first time: show that work goes on
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)
+        self.busy.setTextVisible(False)
+        self.busy.setMaximumHeight(self.fontMetrics().height())
+        gpu_cell = QVBoxLayout()
+        gpu_cell.addWidget(self.gpu)
+        gpu_cell.addWidget(self.busy)
+        form.addRow(_wrap(tr("Graphics card:")), gpu_cell)
+        form.addRow(_wrap(tr("Disk:")), self.disk)
+        form.addRow(_wrap(tr("System:")), _wrap(system_summary()))
+        lay.addLayout(form)
+        lay.addStretch(1)
         self.info = None
 
     def initializePage(self) -> None:
@@ -101,6 +123,7 @@ class SystemPage(QWizardPage):
 
     def _show(self, info) -> None:
         self.info = info
+        self.busy.hide()
         self.gpu.setText(
             describe(info)
             if not isinstance(info, Exception)
@@ -140,7 +163,7 @@ class SourcePage(QWizardPage):
                 row.addWidget(self.import_from, 1)
                 row.addWidget(browse)
                 lay.addLayout(row)
-        form = QFormLayout()
+        form = _form()
         row = QHBoxLayout()
         self.folder = QLineEdit()
         browse = QPushButton(tr("Browse…"))
@@ -160,8 +183,9 @@ class SourcePage(QWizardPage):
         self.test_button.clicked.connect(self._test)
         self.test_result = _wrap("")
         test_row.addWidget(self.test_button)
-        test_row.addWidget(self.test_result, 1)
+        test_row.addStretch(1)
         lay.addLayout(test_row)
+        lay.addWidget(self.test_result)  # below the button: a long answer wraps over the full width
         self.error = _wrap("")
         self.error.setStyleSheet("color: #b00020;")
         lay.addWidget(self.error)
