@@ -16,7 +16,9 @@
 # sampler draws, on the CUDA generator); 3. a random checkpoint of the chosen size; 4.
 # benchmarks/speed_report.py on the device: every stage (prompt analysis, LLM, flow, vocoder) on
 # it, CUDA-graph vs eager greedy tokens (must be identical), bf16 vs fp32 token agreement and mel
-# distance, streaming vs offline (on CUDA the streamed chunks render on a second CUDA stream,
+# distance, fused vs unfused QKV/gate-up logits, the bf16 weight cache (built, reused, same
+# weights; the second cold start reads it), memory and tokens after the idle release, streaming
+# vs offline (on CUDA the streamed chunks render on a second CUDA stream,
 # overlapped with the LLM, and the same request is timed once more with the render inline: the
 # "streaming RTF with the render inline" row shows what the overlap saves; the streamed length,
 # joins and finiteness must hold in both), then the benchmark table. Exit status non-zero on any
@@ -60,10 +62,11 @@ if dev.startswith("cuda"):
 import glmtts_desktop.engine  # noqa: F401  (fails here if a dependency is missing)
 PYEOF
 
-step "sampling, decode-step and streaming tests (CUDA cases included when CUDA is present)"
+step "sampling, decode-step, load and streaming tests (CUDA cases included when CUDA is present)"
 timeout 300 $PY -m pytest -q -p no:cacheprovider -x \
   tests/engine_llm/test_device_sampling.py tests/engine_llm/test_sampling_official.py \
-  tests/engine_llm/test_static_decode.py tests/engine/test_streaming.py 2>&1 | tail -5
+  tests/engine_llm/test_static_decode.py tests/engine/test_streaming.py tests/engine/test_fused_load.py \
+  tests/engine/test_weight_cache.py tests/engine/test_idle_release.py 2>&1 | tail -5
 tests_rc=${PIPESTATUS[0]}
 
 step "random $SIZE checkpoint"

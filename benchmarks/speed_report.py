@@ -17,9 +17,12 @@ What it measures, all in one process on the same inputs (random weights: real sh
 - quality of every fast mode against fp32: teacher-forced top-1 agreement and free-running greedy
   agreement of the LLM (bf16 on CUDA, int8 on CPU with ``--int8``), flow log-mel distance bf16 vs
   fp32 on the same tokens and noise, CUDA-graph vs eager greedy tokens (must be identical);
+- fused vs unfused Q/K/V and gate/up matrices (fp32 logits), the verified bf16 weight cache
+  (built, then reused with the same weights), the idle release (KV cache freed, next job equal);
 - peak memory (torch peak and driver-reported on CUDA, process RSS on CPU), cold start (a fresh
   process: imports + load), and which attention kernel each phase uses.
-Exit status 1 if a correctness check fails (graphs vs eager tokens differ, non-finite audio).
+Exit status 1 if a correctness check fails (graphs vs eager tokens differ, fused vs unfused logits
+differ, the bf16 cache is not built or not equal, the idle release changes tokens, non-finite audio).
 """
 
 from __future__ import annotations
@@ -257,6 +260,86 @@ def cold_start(ckpt: Path, device: str) -> float:
         return float("nan")
 
 
+def load_checks(engine: Engine, input_ids: list[int], n_q: int) -> None:
+    """Issue 8's load-time work on the engine's device: fused vs unfused matrices (fp32), the
+    verified bf16 weight cache (built, then reused: same weights) and the idle release (KV cache
+    freed, the next job's greedy tokens unchanged)."""
+    from glmtts_desktop.engine.llm import load_llm
+    from glmtts_desktop.engine.llm import weight_cache as wc
+
+    dev, special, llm_dir = engine.device, engine.tokenizer.special, engine.layout.llm_dir
+    print("fused vs unfused, bf16 cache, idle release...", flush=True)
+    fused = load_llm(llm_dir, device=dev, dtype=torch.float32)
+    plain = load_llm(llm_dir, device=dev, dtype=torch.float32, fuse=False)
+    ids_t = torch.tensor([input_ids], device=dev)
+    a, b = plain.forward_full(ids_t), fused.forward_full(ids_t)
+    rel = float((a - b).abs().max() / a.abs().max())
+    del a, b
+    _, _, p_ids = forced_decode(engine, plain, input_ids, n_q, method="greedy")
+    _, _, f_ids = forced_decode(engine, fused, input_ids, n_q, method="greedy")
+    prefix, _share = free_greedy_agreement(p_ids, f_ids)
+    tf = teacher_forced_agreement(plain, fused, input_ids, p_ids, special)
+    row(
+        "fused vs unfused QKV + gate/up (fp32): max logit diff / max logit",
+        f"{rel:.1e}",
+        f"greedy prefix {prefix}/{n_q}; teacher-forced top-1 {tf:.1%}",
+    )
+    if rel > 1e-4:
+        failures.append("fused and unfused logits differ")
+    if dev.type == "cpu" and p_ids != f_ids:
+        failures.append("fused and unfused greedy tokens differ on the CPU")
+    del fused, plain
+    gc.collect()
+    if dev.type == "cuda":
+        torch.cuda.empty_cache()
+
+    cache = llm_dir / wc.CACHE_DIRNAME / wc.CACHE_NAME
+    (llm_dir / wc.CACHE_DIRNAME / wc.MANIFEST_NAME).unlink(missing_ok=True)  # build it afresh
+    t = time.perf_counter()
+    first = load_llm(llm_dir, device=dev, dtype=torch.bfloat16)
+    sync(dev)
+    t_build = time.perf_counter() - t
+    t = time.perf_counter()
+    second = load_llm(llm_dir, device=dev, dtype=torch.bfloat16)
+    sync(dev)
+    t_reuse = time.perf_counter() - t
+    a_w, b_w = first.checkpoint_tensors(), second.checkpoint_tensors()
+    same = a_w.keys() == b_w.keys() and all(torch.equal(a_w[k], b_w[k]) for k in a_w)
+    shards = sum(p.stat().st_size for p in llm_dir.glob("*.safetensors"))
+    row(
+        "bf16 weight cache: load from shards + build / load from cache",
+        f"{t_build:.2f} / {t_reuse:.2f} s",
+        f"cache {cache.stat().st_size / 1e9 if cache.is_file() else 0:.2f} GB vs shards {shards / 1e9:.2f} GB; "
+        f"same weights: {same} (page cache warm)",
+    )
+    if not cache.is_file() or not same:
+        failures.append("the bf16 weight cache was not built or gave other weights")
+    del first, second, a_w, b_w
+    gc.collect()
+
+    _, _, g1 = forced_decode(engine, engine.llm, input_ids, n_q, method="greedy")
+    if dev.type == "cuda":
+        torch.cuda.synchronize(dev)
+        before = torch.cuda.memory_allocated(dev)
+    engine.release_idle_memory(deep=True)
+    freed = engine.llm.allocated_positions == 0
+    note = ""
+    if dev.type == "cuda":
+        free, total = torch.cuda.mem_get_info(dev)
+        note = (
+            f"torch allocated {before / 2**30:.2f} -> {torch.cuda.memory_allocated(dev) / 2**30:.2f} GiB, "
+            f"driver in use {(total - free) / 2**30:.2f} GiB; "
+        )
+    _, _, g2 = forced_decode(engine, engine.llm, input_ids, n_q, method="greedy")
+    row(
+        "idle release (deep)",
+        "KV cache freed" if freed else "KV CACHE KEPT",
+        note + f"next job's greedy tokens {'identical' if g1 == g2 else 'DIFFERENT'}",
+    )
+    if not freed or g1 != g2:
+        failures.append("the idle release kept the KV cache or changed the next job's tokens")
+
+
 def stream_once(engine: Engine, voice: VoicePrompt, text: str, seed: int):
     """One streamed request; also when each piece arrived (s after the call)."""
     pieces: list[np.ndarray] = []
@@ -343,6 +426,8 @@ def main() -> int:
 
     print("cold start (fresh process: imports + load, saved voices)...", flush=True)
     row("cold start", f"{cold_start(ckpt, dev_name):.2f} s", "launch -> ready, no speech tokenizer")
+    if dev_name.startswith("cuda"):  # the first bf16 start above built the weight cache
+        row("cold start, second", f"{cold_start(ckpt, dev_name):.2f} s", "reads the verified bf16 cache")
     t = time.perf_counter()
     engine = Engine.load(EngineConfig(ckpt, device=dev_name))
     row("engine load (in process)", f"{time.perf_counter() - t:.2f} s")
@@ -424,6 +509,7 @@ def main() -> int:
         del fp32
         gc.collect()
         torch.cuda.empty_cache()
+    load_checks(engine, input_ids, n_q)
     if args.stages == "all":
         # --- flow, vocoder, end to end, streaming -------------------------------------------------
         print("flow / vocoder / end to end / streaming...", flush=True)

@@ -67,6 +67,9 @@ from glmtts_desktop.mono import to_mono
 log = logging.getLogger(__name__)
 
 SPEECH_TOKENIZER_SR = 16000
+# A KV cache up to this many positions (the warm-up's, and a typical segment's) stays allocated
+# after a job, with the CUDA graphs captured on it; a larger one is freed (release_idle_memory).
+KEEP_WARM_POSITIONS = 1024
 # Share of one segment's progress given to each stage (the LLM dominates wall time).
 _LLM_SHARE, _FLOW_SHARE = 0.75, 0.2
 
@@ -784,6 +787,28 @@ class Engine:
         models = self._loaded()
         models.speech_tokenizer = None
         models.speaker_encoder = None
+        if self.device.type == "cuda":
+            torch.cuda.empty_cache()
+
+    def release_idle_memory(self, *, deep: bool = False) -> None:
+        """Give back memory the next job can rebuild; the studio calls this after every job, the
+        GUI with ``deep=True`` once the app has been idle for a while.
+
+        After a job: the LLM's KV cache is freed if a long segment grew it beyond
+        ``KEEP_WARM_POSITIONS`` (with the CUDA graphs bound to it), so a short next job still
+        starts warm. ``deep``: the KV cache and its graphs are freed whatever their size, and the
+        speech tokenizer and speaker model too (reloaded when a new voice is analysed). On a GPU
+        the freed blocks then go back to the driver, so other programs can use them."""
+        models = self._models
+        if models is None:
+            return
+        llm = models.llm
+        if deep or llm.allocated_positions > KEEP_WARM_POSITIONS:
+            log.debug("releasing the KV cache (%d positions)", llm.allocated_positions)
+            llm.release_cache()
+        if deep:
+            models.speech_tokenizer = None
+            models.speaker_encoder = None
         if self.device.type == "cuda":
             torch.cuda.empty_cache()
 

@@ -47,6 +47,9 @@ from glmtts_desktop.studio.voice_ops import VoiceOps
 log = logging.getLogger(__name__)
 
 UNSAVED_VOICE = "unsaved voice"
+# After this long without a job the GUI asks for a deep release (``Studio.release_idle_memory``):
+# long enough that someone editing text between takes keeps a warm engine.
+IDLE_RELEASE_AFTER_S = 120.0
 
 
 def weights_fingerprint(engine: SpeechEngine) -> str:
@@ -103,6 +106,12 @@ class Studio(VoiceOps, HistoryOps):
         self._engine = engine
         self.model_revision = model_revision or ""  # worked out again for the new engine
         self.voice_cache.clear_memory()
+
+    def release_idle_memory(self) -> None:
+        """The app has been idle for ``IDLE_RELEASE_AFTER_S``: let the engine give back all it can
+        rebuild (KV cache, CUDA graphs, speech tokenizer); the next job pays a short reload."""
+        if self._engine is not None:
+            self._engine.release_idle_memory(deep=True)
 
     def use_sample_rate(self, sample_rate: int) -> None:
         """Switch the engine's output rate if it differs (prompt mels depend on it)."""
@@ -172,12 +181,15 @@ class Studio(VoiceOps, HistoryOps):
         prompt = self.voice_cache.prompt(engine, samples, sr, transcript)
         if cancel is not None:
             cancel.raise_if_cancelled()
-        result = engine.synthesize(
-            settings.request(text, prompt, overrides),
-            on_progress=on_progress,
-            cancel=cancel,
-            on_chunk=on_chunk,
-        )
+        try:
+            result = engine.synthesize(
+                settings.request(text, prompt, overrides),
+                on_progress=on_progress,
+                cancel=cancel,
+                on_chunk=on_chunk,
+            )
+        finally:
+            engine.release_idle_memory()  # a long job's KV cache is not kept for the next one
         if cancel is not None:
             cancel.raise_if_cancelled()
         return Speech(

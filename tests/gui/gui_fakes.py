@@ -25,6 +25,7 @@ class FakeEngine:
         self.closed = False
         self.prepared = 0
         self.thread_names: list[str] = []
+        self.idle_releases: list[bool] = []  # the ``deep`` flag of each release_idle_memory call
 
     def memory_in_use(self) -> int:
         return 0
@@ -82,6 +83,9 @@ class FakeEngine:
             request.seed,
             (SegmentResult(0, request.text, request.text, 1, 1, len(audio), False),),
         )
+
+    def release_idle_memory(self, *, deep: bool = False) -> None:
+        self.idle_releases.append(deep)
 
     def close(self) -> None:
         self.closed = True

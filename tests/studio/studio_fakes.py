@@ -19,6 +19,7 @@ class DeterministicEngine:
         self.sample_rate = sample_rate
         self.prepared = 0
         self.requests: list = []
+        self.idle_releases: list[bool] = []  # the ``deep`` flag of each release_idle_memory call
 
     def available_sample_rates(self) -> tuple[int, ...]:
         return (24000, 32000)
@@ -34,6 +35,9 @@ class DeterministicEngine:
 
     def unspeakable_chars(self, text: str) -> list[str]:
         return []
+
+    def release_idle_memory(self, *, deep: bool = False) -> None:
+        self.idle_releases.append(deep)
 
     def close(self) -> None:
         pass

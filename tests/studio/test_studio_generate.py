@@ -147,3 +147,20 @@ def test_rename_trash_restore_and_empty(studio, clip_audio):
     studio.delete_voice(v.id)
     assert studio.empty_trash() == (1, 0)
     assert studio.list_voices(trash=True) == []
+
+
+def test_the_engine_is_told_after_every_job_even_a_failed_one(studio, engine, clip_audio):
+    samples, sr = clip_audio
+    clip = Clip(samples, sr, "hello")
+    studio.speak(clip, "One.", GenerationSettings(), consent_acknowledged=True)
+    assert engine.idle_releases == [False]  # after a job: only what the next one does not need
+
+    def broken(request, **kwargs):
+        raise RuntimeError("boom")
+
+    engine.synthesize = broken
+    with pytest.raises(RuntimeError):
+        studio.speak(clip, "Two.", GenerationSettings(), consent_acknowledged=True)
+    assert engine.idle_releases == [False, False]
+    studio.release_idle_memory()  # the GUI, after an idle period
+    assert engine.idle_releases == [False, False, True]

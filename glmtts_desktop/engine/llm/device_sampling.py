@@ -32,15 +32,13 @@ import torch
 
 from glmtts_desktop.engine.llm.sampling import (
     MAX_EOA_REDRAWS,
-    METHODS,
     RAS_TAU_R,
     RAS_TOP_K,
     RAS_TOP_P,
-    RAS_WIN_SIZE,
     TOPK_K,
+    SamplerBase,
     _valid_fallback_weights,
     candidates,
-    valid_token_mask,
 )
 
 log = logging.getLogger(__name__)
@@ -67,35 +65,17 @@ def nucleus_mask(
     return torch.stack(before) < top_p
 
 
-class DeviceSampler:
+class DeviceSampler(SamplerBase):
     """Per-segment sampler state kept on the device; same interface as ``TokenSampler``.
 
     ``__call__`` returns the absolute id as a host int (the loop's one read) and leaves the same
     id on the device as ``token`` ([1, 1] long), ready to be fed back without a host->device copy.
     """
 
-    def __init__(
-        self,
-        method: str,
-        *,
-        vocab_size: int,
-        ats: int,
-        n_audio_tokens: int,
-        eoa: int,
-        generator: torch.Generator,
-        device,
-        win_size: int = RAS_WIN_SIZE,
-        fixed_race: bool | None = None,
-    ) -> None:
-        if method not in METHODS:
-            raise ValueError(f"unknown sampling method {method!r}; expected one of {METHODS}")
-        dev = torch.device(device)
-        self.method = method
-        self.eoa = int(eoa)
-        self.generator = generator
-        self.win_size = int(win_size)
+    def __init__(self, method: str, *, fixed_race: bool | None = None, **kwargs) -> None:
+        super().__init__(method, **kwargs)
+        dev = self.valid.device
         self.fixed_race = dev.type == "cuda" if fixed_race is None else bool(fixed_race)
-        self.valid = valid_token_mask(vocab_size, ats=ats, n_audio_tokens=n_audio_tokens, eoa=eoa, device=dev)
         self._eoa_index = torch.tensor([self.eoa], device=dev)
         self.history = torch.full((self.win_size,), -1, dtype=torch.long, device=dev)
         self.token = torch.zeros(1, 1, dtype=torch.long, device=dev)

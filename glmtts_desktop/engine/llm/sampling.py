@@ -192,8 +192,10 @@ def valid_token_mask(vocab_size: int, *, ats: int, n_audio_tokens: int, eoa: int
     return mask
 
 
-class TokenSampler:
-    """Per-segment sampler state: method, valid-id mask, generated-id window, generator."""
+class SamplerBase:
+    """What every per-segment sampler holds: method, eoa, generator, window size, valid-id mask
+    (one home for the checks; ``TokenSampler`` and ``device_sampling.DeviceSampler`` add their
+    own history and draws)."""
 
     def __init__(
         self,
@@ -214,8 +216,15 @@ class TokenSampler:
         self.generator = generator
         self.win_size = int(win_size)
         self.valid = valid_token_mask(
-            vocab_size, ats=ats, n_audio_tokens=n_audio_tokens, eoa=eoa, device=device
+            vocab_size, ats=ats, n_audio_tokens=n_audio_tokens, eoa=eoa, device=torch.device(device)
         )
+
+
+class TokenSampler(SamplerBase):
+    """Per-segment sampler state: method, valid-id mask, generated-id window, generator."""
+
+    def __init__(self, method: str, **kwargs) -> None:
+        super().__init__(method, **kwargs)
         self.history: list[int] = []  # the last win_size appended ids, oldest first
 
     def __call__(self, logits: torch.Tensor, *, ban_eoa: bool) -> int:

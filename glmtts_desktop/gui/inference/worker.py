@@ -15,7 +15,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from glmtts_desktop.engine.errors import SynthesisCancelled
 from glmtts_desktop.engine.types import CancelToken, Progress
@@ -35,6 +35,7 @@ from glmtts_desktop.gui.inference.jobs import (
 )
 from glmtts_desktop.i18n import tr
 from glmtts_desktop.studio import Studio
+from glmtts_desktop.studio.studio import IDLE_RELEASE_AFTER_S
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +89,8 @@ class InferenceWorker(QObject):
         # the app's one Studio (shared with the GUI's library calls); without one, it only speaks
         self._studio = studio if studio is not None else Studio(None)
         self._load_job: LoadJob | None = None
+        self.idle_release_ms = int(IDLE_RELEASE_AFTER_S * 1000)  # the studio decides; tests shorten it
+        self._idle_timer: QTimer | None = None  # made in the worker thread, on the first job
 
     @property
     def studio(self) -> Studio:
@@ -127,6 +130,30 @@ class InferenceWorker(QObject):
                 self.cancelled.emit(jid)  # finished after the cancel: the person asked to drop it
             else:
                 self.finished.emit(jid, result)
+        finally:
+            self._arm_idle_release()
+
+    def _arm_idle_release(self) -> None:
+        """(Re)start the idle countdown after every job; stopped while no engine is loaded."""
+        if self._idle_timer is None:
+            self._idle_timer = QTimer(self)
+            self._idle_timer.setSingleShot(True)
+            self._idle_timer.timeout.connect(self._release_idle_memory)
+        if self._engine is None:
+            self._idle_timer.stop()
+        else:
+            self._idle_timer.start(self.idle_release_ms)
+
+    @Slot()
+    def _release_idle_memory(self) -> None:
+        if self._engine is None:
+            return
+        try:
+            self._studio.release_idle_memory()
+        except Exception:  # noqa: BLE001 - freeing memory must never take the worker down
+            log.exception("releasing idle memory failed")
+            return
+        self._after_generation(self._engine)  # the memory figure shown has changed
 
     @Slot()
     def shutdown(self) -> None:
@@ -256,6 +283,8 @@ class InferenceWorker(QObject):
         return self._engine
 
     def _close_engine(self) -> None:
+        if self._idle_timer is not None:
+            self._idle_timer.stop()
         engine, self._engine = self._engine, None
         self._studio.attach_engine(None)
         if engine is not None:
