@@ -17,6 +17,9 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 # The command line follows LANGUAGE/LC_ALL/LANG; tests read its English messages, whatever the
 # developer's terminal language (tests of the Chinese command line set their own environment).
 os.environ["LANGUAGE"] = "en"
+# CLI synth/batch keep what they make in the library history; without --data-dir that is the
+# default library, which in tests is a throw-away folder, never the user's own.
+os.environ.setdefault("GLMTTS_LIBRARY_DIR", tempfile.mkdtemp(prefix="glmtts-library-"))
 # The record of trusted TorchScript files lives in the user's config folder; tests keep their own.
 os.environ.setdefault(
     "GLMTTS_TRUST_FILE", os.path.join(tempfile.mkdtemp(prefix="glmtts-trust-"), "trust.json")

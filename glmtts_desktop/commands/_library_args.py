@@ -27,6 +27,15 @@ def add_data_dir_option(p: argparse.ArgumentParser) -> None:
     )
 
 
+def add_history_option(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument(
+        "--no-history",
+        action="store_true",
+        help=f"do not keep {what} in the library's history (by default it is kept there, like a "
+        "generation made in the app, so 'Again' can make it again)",
+    )
+
+
 def library_root(args: argparse.Namespace) -> Path:
     data_dir = getattr(args, "data_dir", None)
     if data_dir:

@@ -15,6 +15,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from glmtts_desktop.commands._engine_args import (
     add_engine_options,
@@ -23,12 +24,20 @@ from glmtts_desktop.commands._engine_args import (
     load_overrides,
     load_reference,
 )
-from glmtts_desktop.commands._library_args import settings_from_args
+from glmtts_desktop.commands._library_args import (
+    add_data_dir_option,
+    add_history_option,
+    open_library,
+    settings_from_args,
+)
 from glmtts_desktop.commands._names import batch_file_name, name_key, safe_terminal_text
 from glmtts_desktop.commands._outputs import check_writable_folder
 from glmtts_desktop.errors import GlmTtsError, InvalidInputError
 from glmtts_desktop.fsutil import atomic_write_text
 from glmtts_desktop.i18n import tr
+
+if TYPE_CHECKING:  # pragma: no cover
+    from glmtts_desktop.library import Library
 
 log = logging.getLogger(__name__)
 
@@ -57,18 +66,23 @@ class Outcome:
     seconds_audio: float = 0.0
     seconds_wall: float = 0.0
     segments: list = field(default_factory=list)
+    history_id: str | None = None  # the library history entry (None with --no-history)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "batch",
         help="run a JSONL file of jobs (the official format)",
-        description="One job per line: uttid, prompt_text, prompt_speech, syn_text.",
+        description="One job per line: uttid, prompt_text, prompt_speech, syn_text. Each finished "
+        "job is also kept in the library's history (like a generation made in the app; see "
+        "--data-dir), unless --no-history is given.",
     )
     p.add_argument("jobs", type=Path, help="JSONL file")
     p.add_argument("--out", type=Path, required=True, help="output folder")
     p.add_argument("--format", choices=("wav", "flac"), default="wav")
     p.add_argument("--overwrite", action="store_true", help="replace outputs that already exist")
+    add_data_dir_option(p)
+    add_history_option(p, "each finished job")
     add_engine_options(p)
     add_generation_options(p)
     p.set_defaults(func=run)
@@ -151,9 +165,10 @@ def run(args: argparse.Namespace) -> int:
     if not args.overwrite:
         jobs = _skip_existing(jobs, args.out, outcomes)
     overrides = load_overrides(args.overrides)
-    engine = load_engine(args) if jobs else None
+    library = open_library(args) if jobs and not args.no_history else None
     try:
-        _run_jobs(engine, jobs, args, overrides, outcomes)
+        engine = load_engine(args) if jobs else None
+        _run_jobs(engine, library, jobs, args, overrides, outcomes)
     except KeyboardInterrupt:  # Ctrl+C or SIGTERM: say what ran, then stop as asked
         done = {o.line for o in outcomes}
         for job in jobs:
@@ -163,6 +178,9 @@ def run(args: argparse.Namespace) -> int:
                 )
         write_summary(args.out, sorted(outcomes, key=lambda o: o.line))
         raise
+    finally:
+        if library is not None:
+            library.close()
     return write_summary(args.out, sorted(outcomes, key=lambda o: o.line))
 
 
@@ -179,13 +197,20 @@ def _skip_existing(jobs: list[Job], out_dir: Path, outcomes: list[Outcome]) -> l
     return keep
 
 
-def _run_jobs(engine, jobs: list[Job], args: argparse.Namespace, overrides, outcomes: list[Outcome]) -> None:
+def _run_jobs(
+    engine,
+    library: Library | None,
+    jobs: list[Job],
+    args: argparse.Namespace,
+    overrides,
+    outcomes: list[Outcome],
+) -> None:
     from tqdm import tqdm
 
     from glmtts_desktop.studio import Clip, Studio
 
     settings = settings_from_args(args)
-    studio = Studio(None, engine)  # the same prompt is analysed once (the studio's voice cache)
+    studio = Studio(library, engine)  # the same prompt is analysed once (the studio's voice cache)
     clips: dict[tuple[str, str], Clip] = {}
     for job in tqdm(jobs, desc="Jobs", unit="job", file=sys.stderr):
         started = time.perf_counter()
@@ -200,7 +225,10 @@ def _run_jobs(engine, jobs: list[Job], args: argparse.Namespace, overrides, outc
             speech = studio.speak(clips[key], job.syn_text, settings, overrides, consent_acknowledged=True)
             result = speech.result
             out_path = args.out / job.file_name
-            studio.write_speech(speech, out_path)  # tagged as AI-generated, with a .json sidecar
+            # kept in the history like a generation made in the app (unless --no-history), and
+            # written tagged as AI-generated with a .json sidecar naming that history entry
+            stored = studio.store(speech) if library is not None else None
+            studio.write_speech(speech, out_path, stored=stored)
             outcomes.append(
                 Outcome(
                     job.line,
@@ -210,6 +238,7 @@ def _run_jobs(engine, jobs: list[Job], args: argparse.Namespace, overrides, outc
                     seconds_audio=round(result.duration_s, 3),
                     seconds_wall=round(time.perf_counter() - started, 3),
                     segments=[s.model_text for s in result.segments],
+                    history_id=stored.id if stored is not None else None,
                 )
             )
         except GlmTtsError as exc:

@@ -17,6 +17,7 @@ from glmtts_desktop.commands._engine_args import (
 )
 from glmtts_desktop.commands._library_args import (
     add_data_dir_option,
+    add_history_option,
     find_voice,
     open_library,
     settings_from_args,
@@ -50,6 +51,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="use a saved voice that has no consent record (you confirm you may use it)",
     )
     add_data_dir_option(p)
+    add_history_option(p, "the generated speech")
     text = p.add_mutually_exclusive_group(required=True)
     text.add_argument("--text", help="text to speak")
     text.add_argument(
@@ -91,11 +93,12 @@ def run(args: argparse.Namespace) -> int:
     check_sidecar_free(args.output, overwrite=args.overwrite, inputs=inputs)
     settings = settings_from_args(args)
     overrides = load_overrides(args.overrides)
-    library = None
+    library = None if args.no_history else open_library(args)
     voice: str | Clip
     # fail on a bad voice or reference before the slow model load
     if args.voice is not None:
-        library = open_library(args)
+        if library is None:
+            library = open_library(args)
         saved = find_voice(library, args.voice)
         check_may_generate(saved, saved.name, acknowledged=args.consent_acknowledged)
         voice = saved.id
@@ -107,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
             )
         samples, sr = load_reference(args.reference)
         voice = Clip(samples, sr, args.reference_text, args.reference.stem, args.reference.name)
-        if getattr(args, "data_dir", None):
+        if library is None and getattr(args, "data_dir", None):
             library = open_library(args)  # only for its voice-analysis cache
     try:
         engine = load_engine(args)
@@ -127,10 +130,18 @@ def run(args: argparse.Namespace) -> int:
             )
         finally:
             bar.close()
-        studio.write_speech(speech, args.output)
+        # kept in the history like a generation made in the app (same Studio path), then the
+        # -o file names that history entry in its tags and sidecar
+        stored = None if args.no_history else studio.store(speech)
+        studio.write_speech(speech, args.output, stored=stored)
     finally:
         if library is not None:
             library.close()
+    if stored is not None and library is not None:
+        print(
+            tr("Kept in the history of {root} (entry {id}).", root=library.root, id=stored.id),
+            file=sys.stderr,
+        )
     result = speech.result
     print(
         f"Wrote {args.output} ({result.duration_s:.2f} s at {result.sample_rate} Hz, "

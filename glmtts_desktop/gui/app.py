@@ -57,7 +57,6 @@ def create_main_window(
     from glmtts_desktop.gui.inference import EngineClient
     from glmtts_desktop.gui.main_window import MainWindow
     from glmtts_desktop.gui.store import Store
-    from glmtts_desktop.studio import Studio
 
     app = ensure_app()
     settings = settings or AppSettings()
@@ -73,8 +72,7 @@ def create_main_window(
     data_dir = Path(data_dir)
     store = Store.open(data_dir / "library")
     # one Studio: the worker speaks and stores through it, the voice analysis cache is in the library
-    studio = getattr(store, "studio", None) or Studio(store.library)
-    client = EngineClient(engine_factory=engine_factory, studio=studio)
+    client = EngineClient(engine_factory=engine_factory, studio=store.studio)
     return MainWindow(
         client, store, backend, settings, model_dir, data_dir, show_wizard_on_failure=show_wizard_on_failure
     )

@@ -506,6 +506,7 @@ class MainWindow(QMainWindow):
         self.voice_panel.playback.close_player()
         self.player.close()
         ok = self.client.shutdown()
+        self.archive.cancel()  # a long export/import stops at its next file, undoing itself
         self.background.wait()
         self.store.close()
         return ok

@@ -30,6 +30,7 @@ from glmtts_desktop.library.errors import StorageError
 from glmtts_desktop.library.files import read_audio, remove_empty_dirs, remove_file, sha256_file
 from glmtts_desktop.library.generations import GenerationStore
 from glmtts_desktop.library.paths import AUDIO_DIRNAME, DB_FILENAME, default_library_root
+from glmtts_desktop.library.progress import CancelCheck, ProgressCallback, TaskProgress
 from glmtts_desktop.library.prompt_cache import PromptCacheStore
 from glmtts_desktop.library.voices import VoiceStore
 
@@ -140,8 +141,16 @@ class Library(VoiceStore, ConsentStore, GenerationStore, PromptCacheStore, ClipS
             return False
         return clip_digest(samples, sr) == item_id
 
-    def check_integrity(self, *, verify_hashes: bool = False) -> list[IntegrityProblem]:
-        """Every catalogued file exists (and, with ``verify_hashes``, still has its sha256)."""
+    def check_integrity(
+        self,
+        *,
+        verify_hashes: bool = False,
+        on_progress: ProgressCallback | None = None,
+        cancelled: CancelCheck | None = None,
+    ) -> list[IntegrityProblem]:
+        """Every catalogued file exists (and, with ``verify_hashes``, still has its sha256).
+        ``on_progress(done, total)`` counts the bytes checked; ``cancelled()`` is polled between
+        files (then TaskCancelled is raised; a check changes nothing)."""
         with self._lock:
             items: list[tuple[str, str, str, str]] = []
             for r in self.conn.execute(
@@ -159,10 +168,22 @@ class Library(VoiceStore, ConsentStore, GenerationStore, PromptCacheStore, ClipS
             for r in self.conn.execute("SELECT sha256, rel_path FROM clips"):
                 items.append(("clip", r[0], r[1], ""))
         problems = []
-        for kind, item_id, rel, digest in items:
+        sizes = [_size(self._abs(rel)) for _kind, _id, rel, _digest in items]
+        progress = TaskProgress(sum(sizes), on_progress, cancelled)
+        progress.phase(progress.total)
+        for (kind, item_id, rel, digest), size in zip(items, sizes, strict=True):
             path = self._abs(rel)
             if not path.is_file():
                 problems.append(IntegrityProblem(kind, item_id, path, "missing"))
             elif verify_hashes and not self._still_matches(kind, item_id, path, digest):
                 problems.append(IntegrityProblem(kind, item_id, path, "checksum mismatch"))
+            progress.advance(size)
+        progress.complete()
         return problems
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0

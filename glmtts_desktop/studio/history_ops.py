@@ -16,6 +16,9 @@ from glmtts_desktop.engine.types import PronunciationOverride
 from glmtts_desktop.i18n import tr
 from glmtts_desktop.library import Generation as GenerationRecord
 from glmtts_desktop.library import IntegrityProblem, Library, NotFoundError
+from glmtts_desktop.library.archive import ImportReport
+from glmtts_desktop.library.progress import CancelCheck
+from glmtts_desktop.library.progress import ProgressCallback as TaskProgressCallback
 from glmtts_desktop.studio.errors import VoiceUnavailableError
 from glmtts_desktop.studio.settings import GenerationSettings, overrides_from_json
 from glmtts_desktop.studio.types import Clip, DuplicatePolicy, VoiceRef
@@ -111,22 +114,49 @@ class HistoryOps:
         return export_generation(self.library, self.library.get_generation(generation_id), Path(out))
 
     # -- archives and integrity --------------------------------------------------------------------
-    def export_archive(self, out: str | Path, voice_ids: list[str] | None = None) -> Path:
+    def export_archive(
+        self,
+        out: str | Path,
+        voice_ids: list[str] | None = None,
+        *,
+        on_progress: TaskProgressCallback | None = None,
+        cancelled: CancelCheck | None = None,
+    ) -> Path:
         """A BagIt archive (a folder, or a zip when ``out`` ends in .zip) of the given voices (all
         when None): originals byte for byte, references, transcripts, consent and evidence,
-        their generations with sidecars, checksum manifests and a README (English, Chinese)."""
+        their generations with sidecars, checksum manifests and a README (English, Chinese).
+        ``on_progress(done, total)`` and ``cancelled()``: see ``library.progress`` (a cancelled
+        export leaves nothing under ``out``)."""
         from glmtts_desktop.library.archive import export_archive
 
-        return export_archive(self.library, Path(out), voice_ids)
+        return export_archive(
+            self.library, Path(out), voice_ids, on_progress=on_progress, cancelled=cancelled
+        )
 
-    def import_archive(self, path: str | Path, *, on_duplicate: DuplicatePolicy = "ask"):
+    def import_archive(
+        self,
+        path: str | Path,
+        *,
+        on_duplicate: DuplicatePolicy = "ask",
+        on_progress: TaskProgressCallback | None = None,
+        cancelled: CancelCheck | None = None,
+    ) -> ImportReport:
         """Verify every checksum, refuse unsafe content, then add the voices and generations.
         ``on_duplicate``: "ask" raises DuplicateVoiceError naming the first voice already
-        present (call again with "skip" or "keep_both"). Returns an ImportReport."""
+        present (call again with "skip" or "keep_both"). Returns an ImportReport. A cancelled
+        import (``cancelled()`` true) leaves the library as it was."""
         from glmtts_desktop.library.archive import import_archive
 
-        return import_archive(self.library, Path(path), on_duplicate=on_duplicate)
+        return import_archive(
+            self.library,
+            Path(path),
+            on_duplicate=on_duplicate,
+            on_progress=on_progress,
+            cancelled=cancelled,
+        )
 
-    def check_integrity(self) -> list[IntegrityProblem]:
+    def check_integrity(
+        self, *, on_progress: TaskProgressCallback | None = None, cancelled: CancelCheck | None = None
+    ) -> list[IntegrityProblem]:
         """Re-hash every catalogued file; an empty list means nothing changed."""
-        return self.library.check_integrity(verify_hashes=True)
+        return self.library.check_integrity(verify_hashes=True, on_progress=on_progress, cancelled=cancelled)

@@ -244,12 +244,22 @@ class Studio(VoiceOps, HistoryOps):
         )
         return Generation(record, result, speech.settings, speech.overrides, speech.voice_prompt)
 
-    def write_speech(self, speech: Speech, out: str | Path, *, title: str | None = None) -> Path:
+    def write_speech(
+        self,
+        speech: Speech,
+        out: str | Path,
+        *,
+        title: str | None = None,
+        stored: Generation | None = None,
+    ) -> Path:
         """Write a ``speak`` result to a file outside the library (CLI ``synth``, ``batch``) with
-        the same tags and sidecar as a history export."""
+        the same tags and sidecar as a history export. ``stored``: the history entry ``store``
+        made of this speech, so the file names the same generation id as the history."""
         from glmtts_desktop.library.provenance import export_audio
 
         result = speech.result
+        if stored is not None:
+            return export_audio(Path(out), result.audio, result.sample_rate, stored.record)
         record = GenerationRecord(
             id=uuid.uuid4().hex,
             created_at=utc_now(),

@@ -167,3 +167,95 @@ def test_batch_refuses_an_uttid_whose_sidecar_would_replace_the_summary(tmp_path
     jobs, bad = parse_jobs(jobs_file, "wav")
     assert [j.uttid for j in jobs] == ["ok"]
     assert [b.uttid for b in bad] == ["summary", "Summary"] and "reserved" in bad[0].error
+
+
+def _synth_args(tiny_checkpoint, out, *extra):
+    return [
+        "synth",
+        "--text",
+        "Kept for later.",
+        "-o",
+        str(out),
+        "--model-dir",
+        str(tiny_checkpoint),
+        "--device",
+        "cpu",
+        "--seed",
+        "5",
+        *extra,
+    ]
+
+
+def test_synth_output_is_kept_in_the_history_and_again_remakes_it(
+    tiny_checkpoint, tiny_engine, tmp_path, ref, capsys
+):
+    from glmtts_desktop.library import Library
+    from glmtts_desktop.studio import Studio
+
+    data = tmp_path / "data"
+    out = tmp_path / "kept.wav"
+    assert (
+        main(
+            _synth_args(
+                tiny_checkpoint,
+                out,
+                "--reference",
+                str(ref),
+                "--reference-text",
+                "Hello dear.",
+                "--data-dir",
+                str(data),
+            )
+        )
+        == 0
+    )
+    assert "Kept in the history" in capsys.readouterr().err
+    side = json.loads(out.with_suffix(".json").read_text("utf-8"))
+    with Library(data / "library") as lib:
+        [g] = lib.list_generations()
+        assert (g.text, g.voice_name, g.seed, g.sample_rate) == ("Kept for later.", "grandma", 5, 24000)
+        assert g.settings["transcript"] == "Hello dear." and g.model_info["fingerprint"]
+        assert side["id"] == g.id  # the -o file names its history entry
+        first, sr = lib.load_generation_audio(g.id)
+        again = Studio(lib, tiny_engine).regenerate(g.id)  # "Again": the same audio
+        assert again.record.sample_rate == sr and again.record.seed == 5
+        remade, _ = lib.load_generation_audio(again.id)
+        np.testing.assert_array_equal(remade, first)
+    # --no-history: the file is still written with its sidecar, the history gets nothing new
+    out2 = tmp_path / "not-kept.wav"
+    args = _synth_args(tiny_checkpoint, out2, "--reference", str(ref), "--data-dir", str(data))
+    assert main([*args, "--no-history"]) == 0
+    assert out2.with_suffix(".json").is_file()
+    with Library(data / "library") as lib:
+        assert len(lib.list_generations()) == 2  # the first one and its "Again"
+
+
+def test_batch_keeps_each_item_in_the_history(tiny_checkpoint, tmp_path, ref):
+    from glmtts_desktop.library import Library
+
+    jobs = tmp_path / "jobs.jsonl"
+    lines = [
+        {"uttid": u, "prompt_text": "Hello dear.", "prompt_speech": str(ref), "syn_text": t}
+        for u, t in (("a", "First line."), ("b", "Second line."))
+    ]
+    jobs.write_text("\n".join(json.dumps(x) for x in lines) + "\n", encoding="utf-8")
+    data = tmp_path / "data"
+    base = [
+        "batch",
+        str(jobs),
+        "--model-dir",
+        str(tiny_checkpoint),
+        "--device",
+        "cpu",
+        "--data-dir",
+        str(data),
+    ]
+    assert main([*base, "--out", str(tmp_path / "out")]) == 0
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text("utf-8"))
+    with Library(data / "library") as lib:
+        kept = {g.id: g for g in lib.list_generations()}
+        assert sorted(g.text for g in kept.values()) == ["First line.", "Second line."]
+        assert {i["history_id"] for i in summary["items"]} == set(kept)
+    assert main([*base, "--out", str(tmp_path / "out2"), "--no-history"]) == 0
+    with Library(data / "library") as lib:
+        assert len(lib.list_generations()) == 2

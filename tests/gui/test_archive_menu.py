@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import soundfile as sf
 from gui_fakes import speechy
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDialog, QFileDialog
 from test_voices_view import Answers, save_voice
@@ -76,3 +77,68 @@ def test_archive_export_delete_import_and_check(qtbot, make_window, tmp_path, mo
     changed.write_bytes(changed.read_bytes()[:-10] + b"\0" * 10)
     summary = _trigger(qtbot, w, "archiveCheck")
     assert changed.name in summary and w.messages.level == "error"
+
+
+def _block_after_first_progress(w, real):
+    """Wrap a studio archive call: after its first progress report of at least 1 % it waits
+    until the user pressed Cancel (the task's own cancel event), so the click always lands mid-task."""
+
+    def wrapped(*args, on_progress, cancelled, **kw):
+        def report(done, total):
+            on_progress(done, total)
+            if 100 * done // total > 0:  # the bar shows it: press Cancel now
+                w.archive._cancel.wait(30)
+
+        return real(*args, on_progress=report, cancelled=cancelled, **kw)
+
+    return wrapped
+
+
+def _cancel_mid_task(qtbot, w, action: str) -> str:
+    act = w.findChild(QAction, action)
+    act.trigger()
+    qtbot.waitUntil(lambda: w.archive.busy.value() > 0, timeout=30000)
+    assert not w.archive.busy.isHidden() and not w.archive.cancel_button.isHidden()
+    with qtbot.waitSignal(w.archive.finished, timeout=60000) as blocker:
+        qtbot.mouseClick(w.archive.cancel_button, Qt.MouseButton.LeftButton)
+    assert w.archive.busy.isHidden() and not w.archive.running
+    return blocker.args[0]
+
+
+def test_archive_tasks_show_a_percentage_and_cancel_cleanly(qtbot, make_window, tmp_path, monkeypatch):
+    w = make_window()
+    studio = w.store.studio
+    src = tmp_path / "Grandma.wav"
+    sf.write(src, speechy(5.0, 16000), 16000)
+    save_voice(qtbot, w, src, "Grandma", "words of Grandma")
+    qtbot.waitUntil(lambda: len(w.voices_view.live_voices()) == 1, timeout=10000)
+    monkeypatch.setattr(archive_actions.ExportChoice, "exec", lambda self: QDialog.DialogCode.Accepted)
+
+    # export, cancelled mid-way: no archive and no temporary file next to where it would be
+    out_dir = tmp_path / "exports"
+    out_dir.mkdir()
+    out = out_dir / "family.zip"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
+    real_export = studio.export_archive
+    monkeypatch.setattr(studio, "export_archive", _block_after_first_progress(w, real_export))
+    assert "Cancelled" in _cancel_mid_task(qtbot, w, "archiveExport")
+    assert list(out_dir.iterdir()) == []
+
+    # a whole export reaches 100 %
+    monkeypatch.setattr(studio, "export_archive", real_export)
+    seen: list[int] = []
+    w.archive.progressed.connect(seen.append)
+    assert str(out) in _trigger(qtbot, w, "archiveExport")
+    assert seen and seen[-1] == 100 and seen == sorted(seen)
+
+    # import into an emptied library, cancelled mid-way: the library is as it was
+    for v in studio.list_voices():
+        studio.delete_voice(v.id)
+    studio.empty_trash()
+    lib_root = w.store.library.root
+    before = sorted(p.relative_to(lib_root) for p in (lib_root / "audio").rglob("*"))
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(out), ""))
+    monkeypatch.setattr(studio, "import_archive", _block_after_first_progress(w, studio.import_archive))
+    assert "Cancelled" in _cancel_mid_task(qtbot, w, "archiveImport")
+    assert studio.list_voices() == [] and studio.search_history() == []
+    assert sorted(p.relative_to(lib_root) for p in (lib_root / "audio").rglob("*")) == before

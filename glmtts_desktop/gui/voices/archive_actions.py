@@ -1,6 +1,8 @@
 """The Archive menu: export voices (one, several, all) to a folder or .zip, import an archive,
-check the library's integrity. Each runs in the background with a busy indicator, then says
-plainly what happened.
+check the library's integrity. Each runs in the background with a percentage (bytes done of
+the total, reported by the library) and a Cancel button in the status bar, then says plainly
+what happened. A cancelled export leaves no archive, a cancelled import leaves the library as
+it was.
 
 Why a separate module: these are the only ways a whole family archive leaves or comes back into
 the app, so their questions (which voices? folder or zip? keep both or skip?) and their
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,10 +28,12 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QProgressBar,
     QRadioButton,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
+from glmtts_desktop.errors import CancelledError
 from glmtts_desktop.gui.i18n import tr
 from glmtts_desktop.gui.voices import ask
 from glmtts_desktop.i18n import N_
@@ -37,6 +42,10 @@ from glmtts_desktop.studio import DuplicateVoiceError
 
 if TYPE_CHECKING:  # pragma: no cover
     from glmtts_desktop.gui.main_window import MainWindow
+    from glmtts_desktop.library.progress import CancelCheck, ProgressCallback
+
+    Work = Callable[[ProgressCallback, CancelCheck], Any]
+    from glmtts_desktop.library.archive.restore import ImportReport
 
 log = logging.getLogger(__name__)
 
@@ -87,33 +96,66 @@ MSG_EXPORT_INTRO = "The archive keeps the original recordings byte for byte, the
 
 
 class ArchiveActions(QObject):
-    """Owns the busy indicator; ``export``, ``import_`` and ``check`` are the menu's slots."""
+    """Owns the progress bar and Cancel button; ``export``, ``import_`` and ``check`` are the
+    menu's slots."""
 
     finished = Signal(str)  # the summary shown (tests wait on it)
+    progressed = Signal(int)  # percent done; emitted from the background thread, shown here
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.w = window
         self.busy = QProgressBar()
         self.busy.setObjectName("archiveBusy")
-        self.busy.setRange(0, 0)  # the studio reports no steps: an honest "working" bar
+        self.busy.setRange(0, 100)
+        self.busy.setFormat("%p%")
         self.busy.setMaximumWidth(160)
         self.busy.hide()
-        window.statusBar().addWidget(self.busy)
+        self.cancel_button = QToolButton()
+        self.cancel_button.setObjectName("archiveCancel")
+        self.cancel_button.setText(tr("Cancel"))
+        self.cancel_button.setToolTip(tr("Stop this archive task; nothing is changed."))
+        self.cancel_button.clicked.connect(self.cancel)
+        self.cancel_button.hide()
+        # permanent: a status message (what is running) would hide normal status bar widgets
+        window.statusBar().addPermanentWidget(self.busy)
+        window.statusBar().addPermanentWidget(self.cancel_button)
+        self.progressed.connect(self.busy.setValue)
         self.running = False
+        self._cancel = threading.Event()
+
+    def cancel(self) -> None:
+        """Ask the running task to stop at its next safe point (between files)."""
+        if self.running:
+            self._cancel.set()
+            self.cancel_button.setEnabled(False)
+            self.w.statusBar().showMessage(tr("Cancelling…"))
 
     # --- plumbing --------------------------------------------------------------------------------
-    def _run(self, what: str, work: Callable[[], Any], done: Callable[[Any], None], failed=None) -> None:
+    def _run(self, what: str, work: Work, done: Callable[[Any], None], failed=None) -> None:
         if self.running:
             self.w.statusBar().showMessage(tr("An archive task is still running."), 5000)
             return
         self.running = True
+        self._cancel.clear()
+        self.busy.setValue(0)
         self.busy.show()
+        self.cancel_button.setEnabled(True)
+        self.cancel_button.show()
         self.w.statusBar().showMessage(what)
+        cancel = self._cancel
+        last = [-1]
+
+        def report(done_units: int, total: int) -> None:  # in the background thread
+            percent = int(100 * done_units / max(total, 1))
+            if percent != last[0]:
+                last[0] = percent
+                self.progressed.emit(percent)
 
         def finish() -> None:
             self.running = False
             self.busy.hide()
+            self.cancel_button.hide()
             self.w.statusBar().clearMessage()
 
         def ok(result: Any) -> None:
@@ -122,12 +164,15 @@ class ArchiveActions(QObject):
 
         def bad(error: Any) -> None:
             finish()
+            if isinstance(error, CancelledError):
+                self._summary(tr("Cancelled; nothing was changed."))
+                return
             if failed is not None and failed(error):
                 return
             self.w.show_error(error)
             self.finished.emit("")
 
-        self.w.background.run(work, ok, bad)
+        self.w.background.run(lambda: work(report, cancel.is_set), ok, bad)
 
     def _summary(self, text: str, level: str = "info") -> None:
         self.w.messages.show_message(text, level)
@@ -175,7 +220,13 @@ class ArchiveActions(QObject):
                 )
             )
 
-        self._run(tr("Writing the archive…"), lambda: studio.export_archive(out, ids), done)
+        self._run(
+            tr("Writing the archive…"),
+            lambda report, cancelled: studio.export_archive(
+                out, ids, on_progress=report, cancelled=cancelled
+            ),
+            done,
+        )
 
     # --- import ----------------------------------------------------------------------------------
     def import_(self, path: Path | None = None) -> None:
@@ -196,7 +247,7 @@ class ArchiveActions(QObject):
     def _import(self, path: Path, policy: str) -> None:
         studio = self.w.store.studio
 
-        def done(report: Any) -> None:
+        def done(report: ImportReport) -> None:
             self.w.voices_view.refresh()
             self.w.session.refresh_history()
             self._summary(_import_summary(report))
@@ -226,7 +277,12 @@ class ArchiveActions(QObject):
 
         self._run(
             tr("Verifying and importing the archive…"),
-            lambda: studio.import_archive(path, on_duplicate=policy),  # type: ignore[arg-type]
+            lambda report, cancelled: studio.import_archive(
+                path,
+                on_duplicate=policy,  # type: ignore[arg-type]
+                on_progress=report,
+                cancelled=cancelled,
+            ),
             done,
             failed,
         )
@@ -250,17 +306,19 @@ class ArchiveActions(QObject):
                 text += "\n" + tr("…and {n} more.", n=more)
             self._summary(text, "error")
 
-        self._run(tr("Checking every file in the library…"), studio.check_integrity, done)
+        self._run(
+            tr("Checking every file in the library…"),
+            lambda report, cancelled: studio.check_integrity(on_progress=report, cancelled=cancelled),
+            done,
+        )
 
 
-def _import_summary(report: Any) -> str:
-    added = list(getattr(report, "voices_added", []))
-    skipped = list(getattr(report, "voices_skipped", []))
+def _import_summary(report: ImportReport) -> str:
     text = tr(
         "Archive imported and verified: {v} voice(s) added, {g} generation(s) added.",
-        v=len(added),
-        g=int(getattr(report, "generations_added", 0)),
+        v=len(report.voices_added),
+        g=report.generations_added,
     )
-    if skipped:
-        text += " " + tr("Skipped (already here): {names}.", names=", ".join(skipped))
+    if report.voices_skipped:
+        text += " " + tr("Skipped (already here): {names}.", names=", ".join(report.voices_skipped))
     return text

@@ -68,6 +68,7 @@ class ConsentDialog(QDialog):
         self.setObjectName("consentDialog")
         self.setWindowTitle(tr("Consent for “{name}”", name=voice_name))
         self.evidence: Path | None = None
+        self._existing: ConsentRecord | None = None  # the record shown, once set_record() ran
         self._kept_evidence = existing.evidence_name if existing is not None else None
         self.basis = QComboBox()
         self.basis.setObjectName("consentBasis")
@@ -177,7 +178,7 @@ class ConsentDialog(QDialog):
             relationship=self.relationship.text().strip(),
             scope=str(self.scope.currentData()),
         )
-        base: ConsentRecord | None = getattr(self, "_existing", None)
+        base = self._existing
         if base is None:
             return new
         # a new record for the same voice: the evidence already on file stays with it

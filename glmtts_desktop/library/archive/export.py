@@ -22,6 +22,7 @@ from glmtts_desktop.library.archive.index import ARCHIVE_INDEX, build_index
 from glmtts_desktop.library.archive.readme import README_NAME, readme_text
 from glmtts_desktop.library.errors import ArchiveError, StorageError
 from glmtts_desktop.library.files import storage_error
+from glmtts_desktop.library.progress import CancelCheck, ProgressCallback, TaskProgress
 from glmtts_desktop.library.types import utc_now
 
 log = logging.getLogger(__name__)
@@ -29,8 +30,19 @@ log = logging.getLogger(__name__)
 STORED_SUFFIXES = {".wav", ".flac", ".ogg", ".mp3", ".m4a", ".jpg", ".jpeg", ".png", ".pdf", ".zip"}
 
 
-def export_archive(library: Any, out: Path, voice_ids: list[str] | None = None) -> Path:
-    """Write the archive to ``out`` (a new folder, or a .zip file); returns ``out``."""
+def export_archive(
+    library: Any,
+    out: Path,
+    voice_ids: list[str] | None = None,
+    *,
+    on_progress: ProgressCallback | None = None,
+    cancelled: CancelCheck | None = None,
+) -> Path:
+    """Write the archive to ``out`` (a new folder, or a .zip file); returns ``out``.
+
+    ``on_progress(done, total)`` counts bytes copied, checksummed and zipped; ``cancelled()``
+    is polled between files: then TaskCancelled is raised and nothing is left under ``out``
+    (the staging folder and a half zip are removed)."""
     import bagit
 
     out = Path(out)
@@ -43,10 +55,16 @@ def export_archive(library: Any, out: Path, voice_ids: list[str] | None = None) 
     try:
         stage.mkdir()
         index, files = build_index(library, voice_ids)
+        size = sum(Path(src).stat().st_size for _rel, src in files)
+        zipped = out.suffix.lower() == ".zip"
+        progress = TaskProgress(size * (3 if zipped else 2), on_progress, cancelled)
+        progress.phase(size)  # copy
         for rel, src in files:
             dest = stage / rel
             dest.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(src, dest)
+            progress.advance(dest.stat().st_size)
+        progress.phase(size)  # bagit checksums every payload file in one call
         for rel, text in index["transcripts"].items():
             (stage / rel).write_text(text + "\n", encoding="utf-8")
         now = utc_now()
@@ -65,13 +83,17 @@ def export_archive(library: Any, out: Path, voice_ids: list[str] | None = None) 
             checksums=["sha256"],
         )
         _fsync_tree(stage)
-        if out.suffix.lower() == ".zip":
-            _zip_atomically(stage, out)
+        progress.finish_phase()
+        if zipped:
+            progress.phase(size)
+            _zip_atomically(stage, out, progress)
         else:
+            progress.check()  # the last moment a cancel still leaves nothing behind
             if out.exists():
                 out.rmdir()
             os.replace(stage, out)
             fsutil.fsync_dir(out.parent)
+        progress.complete()
     except OSError as exc:
         raise storage_error(exc, N_("archive"), out) from exc
     except bagit.BagError as exc:
@@ -96,7 +118,7 @@ def _fsync_tree(root: Path) -> None:
         fsutil.fsync_dir(Path(dirpath))
 
 
-def _zip_atomically(stage: Path, out: Path) -> None:
+def _zip_atomically(stage: Path, out: Path, progress: TaskProgress) -> None:
     """Audio and images are stored (already compressed or barely compressible: a stored member
     has ratio 1, which the importer's bomb check relies on); text is deflated."""
     base = out.stem
@@ -109,6 +131,8 @@ def _zip_atomically(stage: Path, out: Path) -> None:
                     zipfile.ZIP_STORED if path.suffix.lower() in STORED_SUFFIXES else zipfile.ZIP_DEFLATED
                 )
                 zf.write(path, rel, compress_type=method)
+                progress.advance(path.stat().st_size)
+        progress.check()
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, out)

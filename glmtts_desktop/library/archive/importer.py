@@ -18,7 +18,14 @@ from glmtts_desktop.i18n import tr
 from glmtts_desktop.library.archive.index import ARCHIVE_INDEX, INDEX_FORMAT
 from glmtts_desktop.library.archive.readme import README_NAME
 from glmtts_desktop.library.archive.restore import ImportReport, Restorer
-from glmtts_desktop.library.archive.safety import check_folder, check_member_name, extract_zip, find_bag_root
+from glmtts_desktop.library.archive.safety import (
+    check_folder,
+    check_member_name,
+    extract_zip,
+    find_bag_root,
+    folder_size,
+    zip_size,
+)
 from glmtts_desktop.library.errors import (
     ArchiveChecksumError,
     ArchiveError,
@@ -26,6 +33,7 @@ from glmtts_desktop.library.errors import (
     UnsafeArchiveError,
 )
 from glmtts_desktop.library.files import sha256_file
+from glmtts_desktop.library.progress import CancelCheck, ProgressCallback, TaskProgress
 from glmtts_desktop.library.types import Voice
 
 log = logging.getLogger(__name__)
@@ -41,8 +49,19 @@ TAG_FILES = {
 POLICIES = ("ask", "skip", "keep_both")
 
 
-def import_archive(library: Any, path: Path, *, on_duplicate: str = "ask") -> ImportReport:
-    """Verify, then add the archive's voices, clips and generations (see the module doc)."""
+def import_archive(
+    library: Any,
+    path: Path,
+    *,
+    on_duplicate: str = "ask",
+    on_progress: ProgressCallback | None = None,
+    cancelled: CancelCheck | None = None,
+) -> ImportReport:
+    """Verify, then add the archive's voices, clips and generations (see the module doc).
+
+    ``on_progress(done, total)`` counts bytes extracted, checksummed and copied; ``cancelled()``
+    is polled between files until the catalogue is written: then TaskCancelled is raised and
+    the library is left exactly as it was (files this import copied are removed)."""
     if on_duplicate not in POLICIES:
         raise ValueError(f"on_duplicate must be one of {POLICIES}")
     path = Path(path)
@@ -54,14 +73,21 @@ def import_archive(library: Any, path: Path, *, on_duplicate: str = "ask") -> Im
         )
     with tempfile.TemporaryDirectory(prefix=".import-", dir=library.root) as work:
         if path.is_file():
-            extract_zip(path, Path(work))
+            size = zip_size(path)
+            progress = TaskProgress(4 * size, on_progress, cancelled)
+            progress.phase(size)
+            extract_zip(path, Path(work), progress)
             bag_dir = find_bag_root(Path(work))
         else:
             check_folder(path)
+            size = folder_size(path)
+            progress = TaskProgress(3 * size, on_progress, cancelled)
             bag_dir = find_bag_root(path)
-        index = _verified_index(bag_dir)
+        index = _verified_index(bag_dir, progress, size)
         plan = _plan(library, index, on_duplicate)
-        report = Restorer(library, bag_dir / "data", index, plan).run()
+        progress.phase(size)
+        report = Restorer(library, bag_dir / "data", index, plan, progress).run()
+        progress.complete()
     log.info("archive %s imported: %s", path, report)
     return report
 
@@ -88,8 +114,10 @@ def _validate_bag(bag_dir: Path) -> None:
         raise ArchiveError(tr("The archive cannot be read."), detail=str(exc)) from exc
 
 
-def _verified_index(bag_dir: Path) -> dict[str, Any]:
+def _verified_index(bag_dir: Path, progress: TaskProgress, size: int) -> dict[str, Any]:
+    progress.phase(size)  # bagit checksums every file in one call
     _validate_bag(bag_dir)
+    progress.phase(size)
     data = bag_dir / "data"
     try:
         index = json.loads((data / ARCHIVE_INDEX).read_text("utf-8"))
@@ -121,6 +149,7 @@ def _verified_index(bag_dir: Path) -> dict[str, Any]:
             raise ArchiveChecksumError(
                 tr("{rel} in the archive was changed.", rel=rel), hint=tr("Nothing was imported.")
             )
+        progress.advance(p.stat().st_size if digest is not None else 0)
         known.add(rel)
     for p in data.rglob("*"):
         rel = p.relative_to(data).as_posix()

@@ -20,8 +20,9 @@ import soundfile as sf
 from glmtts_desktop import fsutil
 from glmtts_desktop.i18n import N_
 from glmtts_desktop.library.db import transaction
-from glmtts_desktop.library.files import copy_content_addressed, storage_error
+from glmtts_desktop.library.files import copy_content_addressed, remove_empty_dirs, storage_error
 from glmtts_desktop.library.paths import AUDIO_DIRNAME
+from glmtts_desktop.library.progress import TaskProgress
 from glmtts_desktop.library.sidecars import write_generation_sidecar
 from glmtts_desktop.library.types import ConsentRecord
 
@@ -37,8 +38,16 @@ class ImportReport:
 
 
 class Restorer:
-    def __init__(self, library: Any, data: Path, index: dict[str, Any], plan: dict[str, str | None]) -> None:
+    def __init__(
+        self,
+        library: Any,
+        data: Path,
+        index: dict[str, Any],
+        plan: dict[str, str | None],
+        progress: TaskProgress | None = None,
+    ) -> None:
         self.lib, self.data, self.index, self.plan = library, data, index, plan
+        self.progress = progress or TaskProgress(0)
         self.created: list[Path] = []
         self.rows: list[tuple[str, tuple[Any, ...]]] = []
         self.consents: list[tuple[str, ConsentRecord]] = []
@@ -54,6 +63,7 @@ class Restorer:
                 self._clip(c)
             for g in self.index["generations"]:
                 self._generation(g)
+            self.progress.check()  # the last point a cancel leaves the library as it was
             with self.lib._lock, transaction(self.lib.conn, N_("import the archive")):
                 for sql, params in self.rows:
                     self.lib.conn.execute(sql, params)
@@ -62,6 +72,7 @@ class Restorer:
         except BaseException:
             for p in reversed(self.created):
                 fsutil.remove_quietly(p)
+                remove_empty_dirs(p.parent, self.lib.root / AUDIO_DIRNAME)
             raise
         for vid in self.voice_map.values():
             self.lib._described(self.lib.get_voice(vid))
@@ -80,6 +91,7 @@ class Restorer:
         except OSError as exc:
             raise storage_error(exc, N_("imported file"), dest) from exc
         self.created.append(dest)
+        self.progress.advance(src.stat().st_size)
 
     def _content(self, rel: str, folder: str, what: str) -> tuple[str, Path]:
         existed_before = {p for p in (self.lib.root / AUDIO_DIRNAME / folder).rglob("*")}
@@ -88,6 +100,7 @@ class Restorer:
         )
         if dest not in existed_before:
             self.created.append(dest)
+        self.progress.advance(dest.stat().st_size)
         return digest, dest
 
     # -- rows --------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath
 
 from glmtts_desktop.i18n import tr
 from glmtts_desktop.library.errors import ArchiveError, UnsafeArchiveError
+from glmtts_desktop.library.progress import TaskProgress
 
 MAX_MEMBERS = 200_000
 MAX_TOTAL_BYTES = 64 * 1024**3  # 64 GiB: decades of voices and speech, far from a bomb's size
@@ -87,13 +88,28 @@ def _check_zip(zf: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
     return infos
 
 
-def extract_zip(path: Path, dest: Path) -> None:
-    """Check every member, then extract, never writing more than each member declared."""
+def _open_zip(path: Path) -> zipfile.ZipFile:
     try:
-        zf = zipfile.ZipFile(path)
+        return zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
         raise ArchiveError(tr("{name} is not a readable zip file.", name=path.name), detail=str(exc)) from exc
-    with zf:
+
+
+def zip_size(path: Path) -> int:
+    """The bytes a zip archive says it expands to (after the same checks as ``extract_zip``)."""
+    with _open_zip(path) as zf:
+        return sum(info.file_size for info in _check_zip(zf))
+
+
+def folder_size(root: Path) -> int:
+    """The bytes of the plain files in a folder archive (after ``check_folder``)."""
+    return sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
+
+
+def extract_zip(path: Path, dest: Path, progress: TaskProgress | None = None) -> None:
+    """Check every member, then extract, never writing more than each member declared;
+    ``progress`` counts the bytes extracted (and may cancel between members)."""
+    with _open_zip(path) as zf:
         for info in _check_zip(zf):
             target = dest.joinpath(*check_member_name(info.filename).parts)
             if info.is_dir():
@@ -101,6 +117,8 @@ def extract_zip(path: Path, dest: Path) -> None:
                 continue
             target.parent.mkdir(parents=True, exist_ok=True)
             _extract_member(zf, info, target)
+            if progress is not None:
+                progress.advance(info.file_size)
 
 
 def _extract_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path) -> None:
