@@ -126,6 +126,12 @@ def message_colors(level: str, dark: bool | None = None) -> tuple[str, str, str]
     return table.get(level, table["info"])
 
 
+def error_text_style() -> str:
+    """A style sheet for an error sentence written on the window background (not in the
+    message bar): readable in the theme in use (a fixed dark red vanished on the dark theme)."""
+    return f"color: {message_colors('error')[1]};"
+
+
 def relative_luminance(color: QColor) -> float:
     """WCAG 2 relative luminance of an sRGB colour."""
 

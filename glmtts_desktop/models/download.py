@@ -354,9 +354,12 @@ class ConnectionReport:
     speed_bps: float
 
     def sentence(self) -> str:
-        return (
-            f"Connected to {self.endpoint}: fetched {self.bytes} bytes in {self.seconds:.2f} s "
-            f"({diskspace.human(self.speed_bps)}/s)."
+        return tr(
+            "Connected to {endpoint}: fetched {size} bytes in {seconds:.2f} s ({speed}/s).",
+            endpoint=self.endpoint,
+            size=self.bytes,
+            seconds=self.seconds,
+            speed=diskspace.human(self.speed_bps),
         )
 
 

@@ -106,3 +106,42 @@ def test_every_page_fits_1024_by_700(qtbot, tmp_path, manifest, fast):
         release.set()
     problems = {k: v for k, v in problems.items() if v}
     assert not problems, problems
+
+
+def test_error_sentences_are_readable_in_both_themes(qtbot, tmp_path, manifest, fast, fake_gpu):
+    """The wizard's error sentences use the theme's error colour (a fixed dark red was
+    unreadable on the dark theme); that colour reaches 4.5:1 on both themes' window colour."""
+    import re
+
+    from PySide6.QtGui import QColor, QPalette
+    from PySide6.QtWidgets import QApplication
+
+    from glmtts_desktop.errors import GlmTtsError
+    from glmtts_desktop.gui.theme import contrast_ratio, dark_palette, error_text_style, message_colors
+
+    light_window = QApplication.style().standardPalette().color(QPalette.ColorRole.Window)
+    dark_window = dark_palette().color(QPalette.ColorRole.Window)
+    for dark, window in ((False, light_window), (True, dark_window)):
+        ratio = contrast_ratio(QColor(message_colors("error", dark)[1]), window)
+        assert ratio >= 4.5, f"dark={dark}: error text contrast {ratio:.1f}:1"
+
+    w = FirstRunWizard(
+        tmp_path / "models",
+        manifest=manifest,
+        hardware_probe=fake_gpu,
+        state_path=tmp_path / "wizard.json",
+        transfer_settings=fast,
+    )
+    qtbot.addWidget(w)
+    try:
+        w.transfer_page.error.show(GlmTtsError("Could not reach the server.", detail="refused"))
+        style = w.transfer_page.error.label.styleSheet()
+        assert style == error_text_style() and re.search(r"#[0-9a-fA-F]{6}", style)
+        source = w.source_page
+        source.initializePage()
+        source.radios["custom"].setChecked(True)
+        source.custom.setText("ftp://nope")
+        assert not source.validatePage() and source.error.text()
+        assert source.error.styleSheet() == error_text_style()
+    finally:
+        w.shutdown()

@@ -35,6 +35,7 @@ from superqt import QCollapsible
 from glmtts_desktop.engine.seeds import SEED_BOX_MAX
 from glmtts_desktop.engine.types import SAMPLING_METHODS, Progress
 from glmtts_desktop.gui.i18n import live_text, tr, translator
+from glmtts_desktop.gui.theme import error_text_style
 from glmtts_desktop.i18n import N_
 from glmtts_desktop.studio import GenerationSettings
 
@@ -148,7 +149,6 @@ class GeneratePanel(QGroupBox):
         self.blocked_label = QLabel("")
         self.blocked_label.setObjectName("generateBlocked")
         self.blocked_label.setWordWrap(True)
-        self.blocked_label.setStyleSheet("color:#c62828")
         self.blocked_label.hide()
         self._blocked = ""
         self._running = False
@@ -178,7 +178,7 @@ class GeneratePanel(QGroupBox):
         advanced_form.addRow(self.use_phoneme)
         advanced_body = QWidget()
         advanced_body.setLayout(advanced_form)
-        self.advanced = QCollapsible("")
+        self.advanced = QCollapsible("", expandedIcon="▼", collapsedIcon="▶")
         self.advanced.setObjectName("advancedSection")
         self.advanced.setDuration(120)
         t.bind(self.advanced.setText, "Advanced")
@@ -312,6 +312,7 @@ class GeneratePanel(QGroupBox):
     def set_blocked(self, reason: str) -> None:
         """Keep Generate off with a visible reason (e.g. the voice's consent was withdrawn)."""
         self._blocked = reason
+        self.blocked_label.setStyleSheet(error_text_style())
         self.blocked_label.setText(reason)
         self.blocked_label.setVisible(bool(reason))
         self.generate_button.setEnabled(not self._running and not reason)

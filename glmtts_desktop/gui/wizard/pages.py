@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from glmtts_desktop.errors import GlmTtsError
 from glmtts_desktop.gui.i18n import tr
+from glmtts_desktop.gui.theme import error_text_style
 from glmtts_desktop.gui.wizard.hardware import describe, free_disk_text, system_summary
 from glmtts_desktop.models.endpoints import MIRROR, OFFICIAL, normalize_endpoint
 
@@ -187,7 +188,6 @@ class SourcePage(QWizardPage):
         lay.addLayout(test_row)
         lay.addWidget(self.test_result)  # below the button: a long answer wraps over the full width
         self.error = _wrap("")
-        self.error.setStyleSheet("color: #b00020;")
         lay.addWidget(self.error)
         self.folder.textChanged.connect(self._update_disk)
         self.group.buttonToggled.connect(lambda *_: self._mode_changed())
@@ -239,6 +239,7 @@ class SourcePage(QWizardPage):
 
     def validatePage(self) -> bool:
         self.error.setText("")
+        self.error.setStyleSheet(error_text_style())  # the theme may have changed since
         mode = self.mode()
         try:
             if mode != "import":

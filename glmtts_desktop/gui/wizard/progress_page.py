@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from glmtts_desktop.gui.i18n import tr
+from glmtts_desktop.gui.theme import error_text_style
 from glmtts_desktop.gui.wizard.worker import WeightsWorker, download_job, import_job, verify_job
 from glmtts_desktop.models.diskspace import human
 from glmtts_desktop.models.endpoints import MIRROR, OFFICIAL
@@ -40,29 +41,36 @@ class _ErrorBox:
     def __init__(self, layout) -> None:
         self.label = QLabel("")
         self.label.setWordWrap(True)
-        self.label.setStyleSheet("color: #b00020;")
         self.details_button = QPushButton(tr("Show details"))
         self.details = QPlainTextEdit()
         self.details.setReadOnly(True)
         self.details.setVisible(False)
         self.details_button.setVisible(False)
-        self.details_button.clicked.connect(lambda: self.details.setVisible(not self.details.isVisible()))
+        self.details_button.clicked.connect(lambda: self._show_details(not self.details.isVisible()))
         layout.addWidget(self.label)
-        layout.addWidget(self.details_button)
+        row = QHBoxLayout()  # the button keeps its own width instead of spanning the page
+        row.addWidget(self.details_button)
+        row.addStretch(1)
+        layout.addLayout(row)
         layout.addWidget(self.details)
+
+    def _show_details(self, shown: bool) -> None:
+        self.details.setVisible(shown)
+        self.details_button.setText(tr("Hide details") if shown else tr("Show details"))
 
     def show(self, exc) -> None:
         text = exc.user_text() if hasattr(exc, "user_text") else str(exc)
+        self.label.setStyleSheet(error_text_style())  # the theme may have changed since
         self.label.setText(text)
         detail = getattr(exc, "detail", "")
         self.details.setPlainText(detail)
         self.details_button.setVisible(bool(detail))
-        self.details.setVisible(False)
+        self._show_details(False)
 
     def clear(self) -> None:
         self.label.setText("")
         self.details_button.setVisible(False)
-        self.details.setVisible(False)
+        self._show_details(False)
 
 
 class TransferPage(QWizardPage):
