@@ -84,7 +84,7 @@ def test_chinese_wizard_shows_chinese_titles(qtbot, tmp_path, manifest, fake_gpu
         qtbot.addWidget(w)
         assert w.windowTitle() == table["Set up GLM-TTS Desktop"]
         assert w.page(0).title() == table["Welcome to GLM-TTS Desktop"]
-        assert w.source_page.rates.itemText(0) == table["24 kHz (recommended)"]
+        assert w.source_page.rates.itemText(0) == table["Standard (24 kHz, recommended)"]
         w.shutdown()
     finally:
         set_translator(before)

@@ -30,7 +30,12 @@ from glmtts_desktop.models.endpoints import MIRROR, OFFICIAL, normalize_endpoint
 
 log = logging.getLogger(__name__)
 
-RATE_CHOICES = [("24 kHz (recommended)", [24000]), ("32 kHz", [32000]), ("Both", [24000, 32000])]
+#: the same plain words as the Generate panel's quality choice
+RATE_CHOICES = [
+    ("Standard (24 kHz, recommended)", [24000]),
+    ("High quality (32 kHz)", [32000]),
+    ("Both", [24000, 32000]),
+]
 
 
 def _wrap(text: str = "") -> QLabel:
