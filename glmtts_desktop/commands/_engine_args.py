@@ -91,17 +91,19 @@ def load_engine(args: argparse.Namespace):
     config = EngineConfig(
         model_dir=model_dir, device=args.device, dtype=args.dtype, sample_rate=args.sample_rate
     )
-    print(f"Loading GLM-TTS from {model_dir} ...", file=sys.stderr)
+    print(tr("Loading GLM-TTS from {model_dir} ...", model_dir=model_dir), file=sys.stderr)
     if getattr(args, "trust_vocoder", False) and args.sample_rate == 32000:
         trust_vocoder_explicitly(model_dir)
     engine = Engine.load(config)
     if engine.is_random_checkpoint:
         print(
-            "warning: this checkpoint has RANDOM weights (made by 'dev make-checkpoint'); "
-            "the audio will be noise.",
+            tr(
+                "warning: this checkpoint has RANDOM weights (made by 'dev make-checkpoint'); "
+                "the audio will be noise."
+            ),
             file=sys.stderr,
         )
-    print(f"Ready on {engine.device_name}.", file=sys.stderr)
+    print(tr("Ready on {device}.", device=engine.device_name), file=sys.stderr)
     return engine
 
 
@@ -146,8 +148,12 @@ def load_reference(path: Path):
     if clip.truncated or len(samples) > MAX_SECONDS * clip.sample_rate:
         length = clip.original_duration or len(samples) / clip.sample_rate
         print(
-            f"warning: the reference audio is {format_seconds(length)} long; only the first "
-            f"{MAX_SECONDS:.0f} s are used (3–10 s of clear speech works best).",
+            tr(
+                "warning: the reference audio is {length} long; only the first {seconds:.0f} s are "
+                "used (3–10 s of clear speech works best).",
+                length=format_seconds(length),
+                seconds=MAX_SECONDS,
+            ),
             file=sys.stderr,
         )
         samples = samples[: int(MAX_SECONDS * clip.sample_rate)]

@@ -359,7 +359,17 @@ class MainWindow(QMainWindow):
             return None
         self.messages.clear()
         log.info("loading the model from %s", self.model_dir)
-        self._load_job = self.client.load(self.model_dir, sample_rate=self.settings.sample_rate)
+        rate = self.settings.sample_rate
+        if rate == 32000 and untrusted_vocoder(self.model_dir) is not None:
+            # the 32 kHz file changed or was never trusted: load Standard instead of failing,
+            # and let "Trust this file…" next to the quality choice offer the decision
+            log.info("32 kHz vocoder not trusted; loading at 24 kHz")
+            rate = 24000
+            self.statusBar().showMessage(
+                tr("High quality (32 kHz) stays off until you trust its file; using Standard (24 kHz)."),
+                15000,
+            )
+        self._load_job = self.client.load(self.model_dir, sample_rate=rate)
         return self._load_job
 
     def unload_model(self) -> None:

@@ -61,7 +61,11 @@ def test_untrusted_32k_vocoder_is_greyed_out_until_trusted(
     with open(vocos, "ab") as fh:  # still a loadable archive, but bytes nobody vouched for
         fh.write(b"\0" * 37)  # a length no other test uses: the trust record is shared
     assert codetrust.file_trust(vocos) is None
+    from glmtts_desktop.gui.settings import AppSettings
+
+    AppSettings().sample_rate = 32000  # chosen back when the file was trusted: still loads, at 24 kHz
     w = make_window(model_dir=folder, load=True)
+    assert w.client.state == "ready"
     panel = w.generate_panel
     combo = panel.sample_rate
     qtbot.waitUntil(lambda: combo.findData(32000) >= 0)
