@@ -21,7 +21,7 @@ from glmtts_desktop.library.errors import (
 )
 from glmtts_desktop.library.paths import default_library_root
 from glmtts_desktop.library.store import IntegrityProblem, Library
-from glmtts_desktop.library.types import CONSENT_BASES, ConsentRecord, Generation, Voice
+from glmtts_desktop.library.types import CONSENT_BASES, ConsentRecord, Generation, Voice, VoiceClip
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -42,4 +42,5 @@ __all__ = [
     "ConsentRecord",
     "Generation",
     "Voice",
+    "VoiceClip",
 ]

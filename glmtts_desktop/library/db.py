@@ -115,6 +115,38 @@ MIGRATIONS: list[str] = [
     ALTER TABLE generations ADD COLUMN normalized_text TEXT NOT NULL DEFAULT '';
     CREATE INDEX voices_reference ON voices(reference_sha256);
     """,
+    # 3: a voice owns one or more clips (each with its transcript, note, trim and original) and
+    #    a chosen default; an optional photo. The voice row's reference_*, transcript, trim_*
+    #    and original_* columns describe its default clip and are rewritten from it in the same
+    #    transaction whenever the default changes (voice_clips is where clips live). Every voice
+    #    of schema 2 gets its reference as its one, default clip (id: a fresh random hex).
+    """
+    CREATE TABLE voice_clips (
+        id              TEXT PRIMARY KEY,
+        voice_id        TEXT NOT NULL REFERENCES voices(id) ON DELETE CASCADE,
+        rel_path        TEXT NOT NULL,
+        sha256          TEXT NOT NULL,
+        sample_rate     INTEGER NOT NULL,
+        duration        REAL NOT NULL,
+        transcript      TEXT NOT NULL DEFAULT '',
+        note            TEXT NOT NULL DEFAULT '',
+        trim_start      REAL,
+        trim_end        REAL,
+        original_sha256 TEXT REFERENCES originals(sha256),
+        original_name   TEXT,
+        created_at      TEXT NOT NULL
+    );
+    CREATE INDEX voice_clips_voice ON voice_clips(voice_id);
+    ALTER TABLE voices ADD COLUMN default_clip_id TEXT;
+    ALTER TABLE voices ADD COLUMN photo_sha256 TEXT;
+    ALTER TABLE voices ADD COLUMN photo_rel_path TEXT;
+    INSERT INTO voice_clips (id, voice_id, rel_path, sha256, sample_rate, duration, transcript,
+        trim_start, trim_end, original_sha256, original_name, created_at)
+        SELECT lower(hex(randomblob(16))), id, reference_rel_path, reference_sha256,
+            reference_sample_rate, reference_duration, transcript, trim_start, trim_end,
+            original_sha256, original_name, created_at FROM voices;
+    UPDATE voices SET default_clip_id = (SELECT c.id FROM voice_clips c WHERE c.voice_id = voices.id)
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

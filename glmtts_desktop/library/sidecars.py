@@ -12,13 +12,14 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from glmtts_desktop.i18n import N_
 from glmtts_desktop.library.errors import StorageError
 from glmtts_desktop.library.files import atomic_write_bytes, remove_file
-from glmtts_desktop.library.types import Generation, Voice
+from glmtts_desktop.library.types import Generation, Voice, VoiceClip
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ def voice_sidecar_path(voice: Voice) -> Path:
     return voice.reference_path.parent / VOICE_SIDECAR
 
 
-def write_voice_sidecar(voice: Voice, root: Path) -> None:
+def write_voice_sidecar(voice: Voice, root: Path, clips: Sequence[VoiceClip] = ()) -> None:
     payload = {
         "format": FORMAT,
         "kind": "voice",
@@ -65,6 +66,22 @@ def write_voice_sidecar(voice: Voice, root: Path) -> None:
             "duration_s": voice.reference_duration,
             "trim_s": list(voice.trim) if voice.trim else None,
         },
+        "clips": [
+            {
+                "id": c.id,
+                "file": c.path.name,
+                "sha256": c.sha256,
+                "transcript": c.transcript,
+                "note": c.note,
+                "duration_s": c.duration,
+                "default": c.is_default,
+                "original_sha256": c.original_sha256,
+            }
+            for c in clips
+        ],
+        "photo": None
+        if voice.photo_path is None
+        else {"file": voice.photo_path.relative_to(root).as_posix(), "sha256": voice.photo_sha256},
         "consent": None if voice.consent is None else dataclasses.asdict(voice.consent),
         "pronunciations": list(voice.pronunciations),
     }

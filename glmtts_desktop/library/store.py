@@ -41,7 +41,8 @@ log = logging.getLogger(__name__)
 class IntegrityProblem:
     """A file the catalogue knows about that is missing or no longer matches its checksum."""
 
-    kind: str  # "voice_original", "voice_reference", "generation", "consent_evidence", "clip"
+    kind: str  # "voice_original", "voice_reference" (any clip of a voice), "voice_photo",
+    # "generation", "consent_evidence", "clip" (kept reference of an unsaved voice)
     item_id: str
     path: Path
     problem: str  # "missing" or "checksum mismatch"
@@ -154,11 +155,16 @@ class Library(VoiceStore, ConsentStore, GenerationStore, PromptCacheStore, ClipS
         with self._lock:
             items: list[tuple[str, str, str, str]] = []
             for r in self.conn.execute(
-                "SELECT v.id, o.rel_path, o.sha256 FROM voices v JOIN originals o ON o.sha256 = v.original_sha256"
+                "SELECT DISTINCT c.voice_id, o.rel_path, o.sha256 FROM voice_clips c"
+                " JOIN originals o ON o.sha256 = c.original_sha256"
             ):
                 items.append(("voice_original", r[0], r[1], r[2]))
-            for r in self.conn.execute("SELECT id, reference_rel_path, reference_sha256 FROM voices"):
+            for r in self.conn.execute("SELECT voice_id, rel_path, sha256 FROM voice_clips"):
                 items.append(("voice_reference", r[0], r[1], r[2]))
+            for r in self.conn.execute(
+                "SELECT id, photo_rel_path, photo_sha256 FROM voices WHERE photo_rel_path IS NOT NULL"
+            ):
+                items.append(("voice_photo", r[0], r[1], r[2]))
             for r in self.conn.execute("SELECT id, rel_path, sha256 FROM generations"):
                 items.append(("generation", r[0], r[1], r[2]))
             for r in self.conn.execute(

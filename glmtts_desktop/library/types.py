@@ -73,10 +73,37 @@ class Voice:
     pronunciations: tuple[dict[str, Any], ...] = ()
     deleted_at: str | None = None
     speaker: str = ""  # who the speaker is, relation to the user ("my grandmother Li Hua")
+    default_clip_id: str | None = None  # the clip whose audio and transcript are the reference
+    photo_path: Path | None = None  # optional photo of the speaker (PNG, JPEG or WebP)
+    photo_sha256: str | None = None
 
     @property
     def deleted(self) -> bool:
         return self.deleted_at is not None
+
+
+@dataclass(frozen=True)
+class VoiceClip:
+    """One reference clip of a voice: its audio, what it says, where it was cut from.
+
+    A voice owns one or more clips; the default one is what generation uses (and what the
+    voice's ``reference_*`` / ``transcript`` / ``trim`` / ``original_*`` fields describe).
+    """
+
+    id: str
+    voice_id: str
+    path: Path
+    sha256: str
+    sample_rate: int
+    duration: float
+    transcript: str
+    created_at: str
+    note: str = ""
+    trim: tuple[float, float] | None = None
+    original_path: Path | None = None
+    original_sha256: str | None = None
+    original_name: str | None = None
+    is_default: bool = False
 
 
 @dataclass(frozen=True)

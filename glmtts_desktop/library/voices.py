@@ -16,31 +16,28 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import soundfile as sf
 
 from glmtts_desktop.i18n import N_, tr
 from glmtts_desktop.library._state import LibraryState
 from glmtts_desktop.library.consent import check_consent
 from glmtts_desktop.library.db import transaction
 from glmtts_desktop.library.errors import InvalidEntryError, NotFoundError
-from glmtts_desktop.library.files import (
-    atomic_write_bytes,
-    copy_content_addressed,
-    encode_wav,
-    read_audio,
-)
+from glmtts_desktop.library.files import atomic_write_bytes, encode_wav, read_audio
 from glmtts_desktop.library.hashing import sha256_bytes
-from glmtts_desktop.library.paths import AUDIO_DIRNAME
+from glmtts_desktop.library.photos import PhotoStore
 from glmtts_desktop.library.sidecars import remove_sidecar, voice_sidecar_path, write_voice_sidecar
 from glmtts_desktop.library.types import ConsentRecord, Voice, utc_now
+from glmtts_desktop.library.voice_clips import (
+    MAX_REFERENCE_S,
+    REFERENCE_SUBTYPE,
+    VoiceClipStore,
+    reference_input,
+)
 from glmtts_desktop.mono import to_mono
 
+__all__ = ["MAX_REFERENCE_S", "REFERENCE_SUBTYPE", "VoiceStore"]
+
 log = logging.getLogger(__name__)
-
-# 32-bit float: the reference keeps exactly the samples the engine analysed, so a saved voice
-# reuses the analysis of the clip it was saved from and speaks exactly like it
-REFERENCE_SUBTYPE = "FLOAT"
-
 
 def _clean_name(name: str) -> str:
     name = " ".join(str(name).split())
@@ -64,32 +61,7 @@ def _check_pronunciations(entries: Iterable[dict[str, Any]]) -> list[dict[str, A
     return out
 
 
-MAX_REFERENCE_S = 120.0  # a longer file must be trimmed by the caller first
-
-
-def _decode_file(path: Path) -> tuple[np.ndarray, int]:
-    try:
-        info = sf.info(str(path))
-        if info.duration > MAX_REFERENCE_S:
-            raise InvalidEntryError(
-                tr(
-                    "{name} is {duration:.0f} s long; too long to use whole as a voice reference.",
-                    name=path.name,
-                    duration=info.duration,
-                ),
-                hint=tr("Choose the part to use (3-10 s) and add that."),
-            )
-        data, sr = sf.read(str(path), dtype="float32", always_2d=True)
-    except (sf.LibsndfileError, RuntimeError, OSError) as exc:
-        raise InvalidEntryError(
-            tr("{name} could not be decoded here.", name=path.name),
-            hint=tr("Decode it with glmtts_desktop.audio.load_audio and pass the samples."),
-            detail=f"{path}: {exc}",
-        ) from exc
-    return to_mono(data), int(sr)
-
-
-class VoiceStore(LibraryState):
+class VoiceStore(VoiceClipStore, PhotoStore):
     """Voice methods of ``Library`` (a mixin; see store.py for the shared state)."""
 
     if TYPE_CHECKING:  # provided by ConsentStore (real stubs here would shadow it in the MRO)
@@ -122,93 +94,55 @@ class VoiceStore(LibraryState):
         name = _clean_name(name)
         if consent is not None:
             check_consent(consent)
-        original: Path | None
-        if isinstance(reference, (str, Path)):
-            ref_file = Path(reference)
-            samples, sr = _decode_file(ref_file)
-            original = Path(original_path) if original_path is not None else ref_file
-        else:
-            if sample_rate is None or sample_rate <= 0:
-                raise InvalidEntryError(tr("The reference samples need their sample rate."))
-            samples, sr = to_mono(reference, error=InvalidEntryError), int(sample_rate)
-            original = Path(original_path) if original_path is not None else None
-        if samples.size == 0:
-            raise InvalidEntryError(tr("The reference audio is empty."))
-        if original is not None and not original.is_file():
-            raise InvalidEntryError(
-                tr("The original file {name} does not exist.", name=original.name), detail=str(original)
-            )
+        samples, sr, original = reference_input(reference, sample_rate, original_path)
         voice_id = uuid.uuid4().hex
-        ref_bytes = encode_wav(
-            samples,
-            sr,
-            subtype=REFERENCE_SUBTYPE,
-            title=name,
-            comment="Voice reference (trimmed from the original recording)",
-        )
-        ref_path = self.root / AUDIO_DIRNAME / "voices" / voice_id / f"reference-{uuid.uuid4().hex[:8]}.wav"
-        orig_info = None
-        orig_existed = False
+        clip_id = uuid.uuid4().hex
+        staged = self._stage_clip(voice_id, name, samples, sr, original)
+        orig = staged.original
         try:
-            if original is not None:
-                originals_dir = self.root / AUDIO_DIRNAME / "originals"
-                with self._lock:  # dedupe is decided by content, after the copy
-                    orig_sha, orig_dest, size = copy_content_addressed(original, originals_dir)
-                    orig_existed = (
-                        self.conn.execute("SELECT 1 FROM originals WHERE sha256 = ?", (orig_sha,)).fetchone()
-                        is not None
-                    )
-                orig_info = (orig_sha, self._rel(orig_dest), original.name, size)
-            atomic_write_bytes(ref_path, ref_bytes, what=N_("voice reference"))
             now = utc_now()
             with self._lock, transaction(self.conn, N_("add the voice")):
-                if orig_info is not None:
-                    self.conn.execute(
-                        "INSERT OR IGNORE INTO originals (sha256, rel_path, original_name, size_bytes, added_at)"
-                        " VALUES (?, ?, ?, ?, ?)",
-                        (*orig_info, now),
-                    )
+                self._insert_original(staged, now)
                 self.conn.execute(
                     "INSERT INTO voices (id, name, transcript, language, notes, original_sha256, original_name,"
                     " trim_start, trim_end, reference_rel_path, reference_sha256, reference_sample_rate,"
-                    " reference_duration, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    " reference_duration, created_at, updated_at, default_clip_id)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (
                         voice_id,
                         name,
                         transcript.strip(),
                         language,
                         notes,
-                        orig_info[0] if orig_info else None,
-                        orig_info[2] if orig_info else None,
+                        orig[0] if orig else None,
+                        orig[2] if orig else None,
                         trim[0] if trim else None,
                         trim[1] if trim else None,
-                        self._rel(ref_path),
-                        sha256_bytes(ref_bytes),
-                        sr,
-                        len(samples) / float(sr),
+                        staged.rel_path,
+                        staged.sha256,
+                        staged.sample_rate,
+                        staged.duration,
                         now,
                         now,
+                        clip_id,
                     ),
                 )
+                self._insert_clip(clip_id, voice_id, staged, transcript, "", trim, now)
                 if consent is not None:
                     self._write_consent(voice_id, consent)
         except BaseException:
-            self._remove_owned(self._rel(ref_path))
-            if orig_info is not None and not orig_existed:
-                with self._lock:
-                    still_used = self.conn.execute(
-                        "SELECT 1 FROM originals WHERE sha256 = ?", (orig_info[0],)
-                    ).fetchone()
-                if not still_used:
-                    self._remove_owned(orig_info[1])
+            self._unstage(staged)
             raise
         log.info("voice %s (%s) added", voice_id, name)
         return self._described(self.get_voice(voice_id))
 
     def _described(self, voice: Voice) -> Voice:
         """Refresh the voice's sidecar after a change; returns the voice."""
-        write_voice_sidecar(voice, self.root)
+        write_voice_sidecar(voice, self.root, self.list_voice_clips(voice.id))
         return voice
+
+    def _voice_changed(self, voice_id: str) -> None:
+        self._described(self.get_voice(voice_id))
 
     # -- read --------------------------------------------------------------------------------
     def _voice_from_row(self, r: sqlite3.Row) -> Voice:
@@ -241,6 +175,9 @@ class VoiceStore(LibraryState):
             pronunciations=prons,
             deleted_at=r["deleted_at"],
             speaker=r["speaker"],
+            default_clip_id=r["default_clip_id"],
+            photo_path=self._abs(r["photo_rel_path"]) if r["photo_rel_path"] else None,
+            photo_sha256=r["photo_sha256"],
         )
 
     def get_voice(self, voice_id: str) -> Voice:
@@ -282,8 +219,14 @@ class VoiceStore(LibraryState):
         return self._update(voice_id, N_("rename the voice"), "name = ?", (_clean_name(name),))
 
     def update_transcript(self, voice_id: str, transcript: str) -> Voice:
-        """Change what the reference says (the analysis cache is keyed by the transcript too)."""
-        return self._update(voice_id, N_("save the transcript"), "transcript = ?", (transcript.strip(),))
+        """Change what the default clip says (the analysis cache is keyed by the transcript too)."""
+        with self._lock, transaction(self.conn, N_("save the transcript")):
+            self.conn.execute(
+                "UPDATE voice_clips SET transcript = ? WHERE id = ?",
+                (transcript.strip(), self._default_clip_id(voice_id)),
+            )
+            self._mirror_default(voice_id)
+        return self._described(self.get_voice(voice_id))
 
     def set_speaker(self, voice_id: str, speaker: str) -> Voice:
         """Who the speaker is and how they relate to the user ("my grandmother Li Hua")."""
@@ -310,20 +253,22 @@ class VoiceStore(LibraryState):
         new_path = old.reference_path.parent / f"reference-{uuid.uuid4().hex[:8]}.wav"
         atomic_write_bytes(new_path, ref_bytes, what=N_("voice reference"))
         try:
-            v = self._update(
-                voice_id,
-                N_("save the reference"),
-                "reference_rel_path = ?, reference_sha256 = ?, reference_sample_rate = ?,"
-                " reference_duration = ?, trim_start = ?, trim_end = ?",
-                (
-                    self._rel(new_path),
-                    sha256_bytes(ref_bytes),
-                    int(sample_rate),
-                    len(samples) / float(sample_rate),
-                    trim[0] if trim else None,
-                    trim[1] if trim else None,
-                ),
-            )
+            with self._lock, transaction(self.conn, N_("save the reference")):
+                self.conn.execute(
+                    "UPDATE voice_clips SET rel_path = ?, sha256 = ?, sample_rate = ?, duration = ?,"
+                    " trim_start = ?, trim_end = ? WHERE id = ?",
+                    (
+                        self._rel(new_path),
+                        sha256_bytes(ref_bytes),
+                        int(sample_rate),
+                        len(samples) / float(sample_rate),
+                        trim[0] if trim else None,
+                        trim[1] if trim else None,
+                        self._default_clip_id(voice_id),
+                    ),
+                )
+                self._mirror_default(voice_id)
+            v = self._described(self.get_voice(voice_id))
         except BaseException:
             self._remove_owned(self._rel(new_path))
             raise
@@ -339,26 +284,23 @@ class VoiceStore(LibraryState):
         return self._update(voice_id, N_("restore the voice"), "deleted_at = NULL", ())
 
     def purge_voice(self, voice_id: str) -> None:
-        """Delete for good: the row, its consent and cache, its reference, and its original
-        unless another voice shares it. Generations keep the voice's name."""
+        """Delete for good: the row, its clips, consent and photo, and each original and photo
+        unless something else still uses it. Generations keep the voice's name."""
         with self._lock:
             v = self.get_voice(voice_id)
+            clips = self.list_voice_clips(voice_id)
             with transaction(self.conn, N_("delete the voice")):
                 self.conn.execute("UPDATE generations SET voice_id = NULL WHERE voice_id = ?", (voice_id,))
-                self.conn.execute("DELETE FROM voices WHERE id = ?", (voice_id,))
-                orphan = None
-                if (
-                    v.original_sha256
-                    and not self.conn.execute(
-                        "SELECT 1 FROM voices WHERE original_sha256 = ?", (v.original_sha256,)
-                    ).fetchone()
-                ):
-                    orphan = self.conn.execute(
-                        "SELECT rel_path FROM originals WHERE sha256 = ?", (v.original_sha256,)
-                    ).fetchone()
-                    self.conn.execute("DELETE FROM originals WHERE sha256 = ?", (v.original_sha256,))
+                self.conn.execute("DELETE FROM voices WHERE id = ?", (voice_id,))  # clips cascade
+                orphans = [
+                    self._orphaned_original(sha)
+                    for sha in dict.fromkeys(c.original_sha256 for c in clips if c.original_sha256)
+                ]
+                orphans.append(self._orphaned_photo(v.photo_sha256))
             remove_sidecar(voice_sidecar_path(v))
+            for c in clips:
+                self._remove_owned(self._rel(c.path))
             self._remove_owned(self._rel(v.reference_path))
-            if orphan is not None:
-                self._remove_owned(orphan["rel_path"])
+            for rel in orphans:
+                self._remove_owned(rel)
         log.info("voice %s purged", voice_id)

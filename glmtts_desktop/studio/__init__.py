@@ -20,9 +20,11 @@ from glmtts_desktop.studio.errors import (
 from glmtts_desktop.studio.settings import GenerationSettings, overrides_from_json, overrides_to_json
 from glmtts_desktop.studio.studio import EngineNotLoadedError, Studio
 from glmtts_desktop.studio.types import DUPLICATE_POLICIES, Clip, DuplicatePolicy, Generation, VoiceRef
+from glmtts_desktop.studio.voice_ops import ClipRemoved
 
 __all__ = [
     "Clip",
+    "ClipRemoved",
     "ConsentRequiredError",
     "ConsentRevokedError",
     "DUPLICATE_POLICIES",

@@ -85,6 +85,7 @@ class Speech:
         }
         if self.saved is not None:
             out["reference_sha256"] = self.saved.reference_sha256
+            out["reference_clip_id"] = self.saved.default_clip_id
         elif isinstance(self.voice, Clip) and self.voice.source_name:
             out["reference_name"] = self.voice.source_name
         return out

@@ -7,12 +7,14 @@ product rules, decided on decoded audio and names; the library only stores what 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from glmtts_desktop.errors import GlmTtsError
-from glmtts_desktop.library import ConsentRecord, Library, Voice
+from glmtts_desktop.i18n import tr
+from glmtts_desktop.library import ConsentRecord, Library, Voice, VoiceClip
 from glmtts_desktop.library.clips import clip_digest
 from glmtts_desktop.library.files import read_audio
 from glmtts_desktop.studio.errors import DuplicateVoiceError
@@ -25,6 +27,16 @@ def _reference_digest(samples: np.ndarray, sr: int) -> str:
     """Digest of a reference as the library stores it (float32 samples), so a clip compares
     equal to the stored reference it came from."""
     return clip_digest(np.asarray(samples, dtype=np.float32), sr)
+
+
+@dataclass(frozen=True)
+class ClipRemoved:
+    """What removing a clip did: ``new_default`` is set when the removed clip was the default,
+    and ``message`` says so in the user's language (empty otherwise)."""
+
+    removed_id: str
+    new_default: VoiceClip | None
+    message: str = ""
 
 
 class VoiceOps:
@@ -142,3 +154,65 @@ class VoiceOps:
     def revoke_consent(self, voice_id: str) -> Voice:
         """Withdraw consent: no new generations with this voice; its history stays."""
         return self.library.revoke_consent(voice_id)
+
+    # -- clips and photo ---------------------------------------------------------------------------
+    def list_clips(self, voice_id: str) -> list[VoiceClip]:
+        """The voice's reference clips, oldest first; exactly one has ``is_default``."""
+        return self.library.list_voice_clips(voice_id)
+
+    def add_clip(
+        self,
+        voice_id: str,
+        samples: np.ndarray,
+        sample_rate: int,
+        transcript: str,
+        *,
+        original: str | Path | None = None,
+        trim: tuple[float, float] | None = None,
+        note: str = "",
+        make_default: bool = False,
+    ) -> VoiceClip:
+        """Another reference clip of the voice (and its untouched original file, if any)."""
+        return self.library.add_voice_clip(
+            voice_id,
+            np.asarray(samples, dtype=np.float32),
+            transcript,
+            sample_rate=int(sample_rate),
+            original_path=original,
+            trim=trim,
+            note=note,
+            make_default=make_default,
+        )
+
+    def set_default_clip(self, voice_id: str, clip_id: str) -> VoiceClip:
+        """Generation uses this clip from now on. Its analysis is cached by content, so going
+        back to a clip used before needs no new analysis."""
+        return self.library.set_default_clip(voice_id, clip_id)
+
+    def update_clip(self, clip_id: str, *, transcript: str | None = None, note: str | None = None) -> VoiceClip:
+        return self.library.update_voice_clip(clip_id, transcript=transcript, note=note)
+
+    def remove_clip(self, clip_id: str) -> ClipRemoved:
+        """Delete a clip for good; the last clip of a voice cannot be removed. Removing the
+        default makes the oldest remaining clip the default, and the result says so."""
+        new_default = self.library.remove_voice_clip(clip_id)
+        if new_default is None:
+            return ClipRemoved(clip_id, None)
+        message = tr(
+            "The removed clip was the default; generation now uses “{text}” ({d:.1f} s).",
+            text=_short(new_default.transcript),
+            d=new_default.duration,
+        )
+        return ClipRemoved(clip_id, new_default, message)
+
+    def set_photo(self, voice_id: str, path: str | Path) -> Voice:
+        """Show this photo with the voice (PNG, JPEG or WebP, at most 10 MB)."""
+        return self.library.set_voice_photo(voice_id, path)
+
+    def remove_photo(self, voice_id: str) -> Voice:
+        return self.library.remove_voice_photo(voice_id)
+
+
+def _short(text: str, limit: int = 30) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
