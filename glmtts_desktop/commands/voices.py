@@ -39,11 +39,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     add.add_argument("--consent-when", help="when (default: today)")
     add.add_argument("--consent-scope", default="", help="what use was agreed, e.g. 'private family use'")
     add.add_argument("--consent-evidence", type=Path, help="a recorded consent clip or a scanned letter")
+    add.add_argument("--photo", type=Path, help="a photo of the speaker (PNG, JPEG or WebP, at most 10 MB)")
     add.add_argument(
         "--keep-both", action="store_true", help="add even if the voice seems to be there already"
     )
     add_data_dir_option(add)
     add.set_defaults(func=run_add)
+
+    clip = vs.add_parser("add-clip", help="add another reference clip to a saved voice")
+    clip.add_argument("name", help="the saved voice")
+    clip.add_argument("--reference", type=Path, required=True, help="the recording (kept byte for byte)")
+    clip.add_argument("--transcript", required=True, help="what the recording says")
+    clip.add_argument("--note", default="", help="a note, e.g. 'cheerful, from the birthday video'")
+    clip.add_argument("--default", action="store_true", help="generate with this clip from now on")
+    add_data_dir_option(clip)
+    clip.set_defaults(func=run_add_clip)
 
     rm = vs.add_parser("remove", help="move a voice to the trash (its history stays)")
     rm.add_argument("name")
@@ -88,6 +98,18 @@ def run_list(args: argparse.Namespace) -> int:
                     "consent": consent_state(v),
                     "consent_basis": v.consent.basis if v.consent else None,
                     "created_at": v.created_at,
+                    "photo": v.photo_path is not None,
+                    "clips": [
+                        {
+                            "id": c.id,
+                            "default": c.is_default,
+                            "transcript": c.transcript,
+                            "note": c.note,
+                            "duration_s": round(c.duration, 3),
+                            "original_name": c.original_name,
+                        }
+                        for c in lib.list_voice_clips(v.id)
+                    ],
                 }
                 for v in voices
             ]
@@ -116,11 +138,36 @@ def run_add(args: argparse.Namespace) -> int:
             speaker=args.speaker,
             consent=consent,
             evidence=args.consent_evidence,
+            photo=args.photo,
             on_duplicate="keep_both" if args.keep_both else "ask",
         )
     print(f"Saved the voice “{v.name}”.", file=sys.stderr)
     if v.consent is None:
         print("note: no consent record; generating with it will ask you to confirm.", file=sys.stderr)
+    return 0
+
+
+def run_add_clip(args: argparse.Namespace) -> int:
+    from glmtts_desktop.commands._engine_args import load_reference
+    from glmtts_desktop.studio import Studio
+
+    samples, sr = load_reference(args.reference)
+    with open_library(args) as lib:
+        v = find_voice(lib, args.name)
+        c = Studio(lib).add_clip(
+            v.id,
+            samples,
+            sr,
+            args.transcript,
+            original=args.reference,
+            note=args.note,
+            make_default=args.default,
+        )
+        n = len(lib.list_voice_clips(v.id))
+    if c.is_default:
+        print(tr("Added a clip to “{name}” ({n} clips); it is now the default.", name=v.name, n=n), file=sys.stderr)
+    else:
+        print(tr("Added a clip to “{name}” ({n} clips).", name=v.name, n=n), file=sys.stderr)
     return 0
 
 

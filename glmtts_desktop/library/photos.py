@@ -82,7 +82,8 @@ class PhotoStore(LibraryState):
         try:
             with self._lock, transaction(self.conn, N_("save the photo")):
                 cur = self.conn.execute(
-                    "UPDATE voices SET photo_sha256 = ?, photo_rel_path = ? WHERE id = ?", (sha, rel, voice_id)
+                    "UPDATE voices SET photo_sha256 = ?, photo_rel_path = ? WHERE id = ?",
+                    (sha, rel, voice_id),
                 )
                 if cur.rowcount == 0:
                     raise NotFoundError(tr("That voice is not in the library."), detail=str(voice_id))
@@ -110,7 +111,9 @@ class PhotoStore(LibraryState):
         """The photo file to remove when no voice shows it any more (inside a transaction)."""
         if not sha:
             return None
-        rows = self.conn.execute("SELECT photo_rel_path FROM voices WHERE photo_sha256 = ?", (sha,)).fetchall()
+        rows = self.conn.execute(
+            "SELECT photo_rel_path FROM voices WHERE photo_sha256 = ?", (sha,)
+        ).fetchall()
         if rows:
             return None
         for suffix in (".png", ".jpg", ".webp"):

@@ -128,9 +128,12 @@ class VoiceClipStore(LibraryState):
         try:
             if original is not None:
                 with self._lock:  # dedupe is decided by content, after the copy
-                    sha, dest, size = copy_content_addressed(original, self.root / AUDIO_DIRNAME / "originals")
+                    sha, dest, size = copy_content_addressed(
+                        original, self.root / AUDIO_DIRNAME / "originals"
+                    )
                     is_new = (
-                        self.conn.execute("SELECT 1 FROM originals WHERE sha256 = ?", (sha,)).fetchone() is None
+                        self.conn.execute("SELECT 1 FROM originals WHERE sha256 = ?", (sha,)).fetchone()
+                        is None
                     )
                 orig_info = (sha, self._rel(dest), original.name, size)
             atomic_write_bytes(ref_path, ref_bytes, what=N_("voice reference"))
@@ -281,7 +284,9 @@ class VoiceClipStore(LibraryState):
             with self._lock, transaction(self.conn, N_("add the clip")):
                 self._insert_clip(clip_id, voice_id, staged, transcript, note, trim, utc_now())
                 if make_default:
-                    self.conn.execute("UPDATE voices SET default_clip_id = ? WHERE id = ?", (clip_id, voice_id))
+                    self.conn.execute(
+                        "UPDATE voices SET default_clip_id = ? WHERE id = ?", (clip_id, voice_id)
+                    )
                     self._mirror_default(voice_id)
         except BaseException:
             self._unstage(staged)
@@ -301,7 +306,9 @@ class VoiceClipStore(LibraryState):
         self._voice_changed(voice_id)
         return self.get_voice_clip(clip_id)
 
-    def update_voice_clip(self, clip_id: str, *, transcript: str | None = None, note: str | None = None) -> VoiceClip:
+    def update_voice_clip(
+        self, clip_id: str, *, transcript: str | None = None, note: str | None = None
+    ) -> VoiceClip:
         """Change what a clip says or its note (the analysis cache is keyed by the transcript too)."""
         c = self.get_voice_clip(clip_id)
         if transcript is not None and not transcript.strip():

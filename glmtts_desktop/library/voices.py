@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from glmtts_desktop.i18n import N_, tr
-from glmtts_desktop.library._state import LibraryState
 from glmtts_desktop.library.consent import check_consent
 from glmtts_desktop.library.db import transaction
 from glmtts_desktop.library.errors import InvalidEntryError, NotFoundError
@@ -38,6 +37,7 @@ from glmtts_desktop.mono import to_mono
 __all__ = ["MAX_REFERENCE_S", "REFERENCE_SUBTYPE", "VoiceStore"]
 
 log = logging.getLogger(__name__)
+
 
 def _clean_name(name: str) -> str:
     name = " ".join(str(name).split())

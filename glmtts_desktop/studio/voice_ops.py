@@ -17,6 +17,7 @@ from glmtts_desktop.i18n import tr
 from glmtts_desktop.library import ConsentRecord, Library, Voice, VoiceClip
 from glmtts_desktop.library.clips import clip_digest
 from glmtts_desktop.library.files import read_audio
+from glmtts_desktop.library.photos import read_photo
 from glmtts_desktop.studio.errors import DuplicateVoiceError
 from glmtts_desktop.studio.types import DUPLICATE_POLICIES, DuplicatePolicy
 
@@ -96,6 +97,7 @@ class VoiceOps:
         notes: str = "",
         consent: ConsentRecord | None = None,
         evidence: str | Path | None = None,
+        photo: str | Path | None = None,
         on_duplicate: DuplicatePolicy = "ask",
     ) -> Voice:
         """Save a voice from its reference samples (and the untouched original file, if any).
@@ -106,6 +108,8 @@ class VoiceOps:
         if on_duplicate not in DUPLICATE_POLICIES:
             raise ValueError(f"on_duplicate must be one of {DUPLICATE_POLICIES}")
         orig = Path(original) if original is not None else None
+        if photo is not None:
+            read_photo(Path(photo))  # a file that is no photo fails before anything is added
         if on_duplicate != "keep_both":
             existing = self.find_duplicate(name, samples, sample_rate, orig)
             if existing is not None:
@@ -127,6 +131,8 @@ class VoiceOps:
                 v = self.library.set_speaker(v.id, speaker)
             if consent is not None:
                 v = self.library.set_consent(v.id, consent, evidence=evidence)
+            if photo is not None:
+                v = self.library.set_voice_photo(v.id, photo)
         except BaseException:
             self.library.purge_voice(v.id)  # all or nothing
             raise
@@ -189,7 +195,9 @@ class VoiceOps:
         back to a clip used before needs no new analysis."""
         return self.library.set_default_clip(voice_id, clip_id)
 
-    def update_clip(self, clip_id: str, *, transcript: str | None = None, note: str | None = None) -> VoiceClip:
+    def update_clip(
+        self, clip_id: str, *, transcript: str | None = None, note: str | None = None
+    ) -> VoiceClip:
         return self.library.update_voice_clip(clip_id, transcript=transcript, note=note)
 
     def remove_clip(self, clip_id: str) -> ClipRemoved:

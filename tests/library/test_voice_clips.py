@@ -100,7 +100,11 @@ def test_a_file_that_is_not_a_photo_is_refused_with_a_translated_message(lib, tm
             lib.set_voice_photo(v.id, fake)
     finally:
         set_language("en")
-    expected = "notes.png is not a PNG, JPEG or WebP image." if lang == "en" else "notes.png 不是 PNG、JPEG 或 WebP 图片。"
+    expected = (
+        "notes.png is not a PNG, JPEG or WebP image."
+        if lang == "en"
+        else "notes.png 不是 PNG、JPEG 或 WebP 图片。"
+    )
     assert str(err.value.message if hasattr(err.value, "message") else err.value).startswith(expected)
     assert lib.get_voice(v.id).photo_path is None  # nothing changed
     assert not (lib.root / "audio" / "photos").exists()
@@ -165,7 +169,12 @@ def test_migration_2_to_3_gives_every_voice_its_reference_as_the_default_clip(tm
             v = voices[name]
             (clip,) = lib.list_voice_clips(v.id)
             assert clip.is_default and v.default_clip_id == clip.id
-            assert (clip.transcript, clip.sha256, clip.trim, clip.original_sha256) == (text, rsha, (0.5, 2.5), osha)
+            assert (clip.transcript, clip.sha256, clip.trim, clip.original_sha256) == (
+                text,
+                rsha,
+                (0.5, 2.5),
+                osha,
+            )
             assert clip.path.read_bytes() == ref and v.transcript == text and v.photo_path is None
         assert voices["Grandma"].default_clip_id != voices["Grandpa"].default_clip_id
         assert lib.check_integrity(verify_hashes=True) == []

@@ -27,7 +27,7 @@ from glmtts_desktop.library.types import utc_now
 
 log = logging.getLogger(__name__)
 
-STORED_SUFFIXES = {".wav", ".flac", ".ogg", ".mp3", ".m4a", ".jpg", ".jpeg", ".png", ".pdf", ".zip"}
+STORED_SUFFIXES = {".wav", ".flac", ".ogg", ".mp3", ".m4a", ".jpg", ".jpeg", ".png", ".webp", ".pdf", ".zip"}
 
 
 def export_archive(

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from glmtts_desktop.i18n import tr
-from glmtts_desktop.library.archive.index import ARCHIVE_INDEX, INDEX_FORMAT
+from glmtts_desktop.library.archive.index import ARCHIVE_INDEX, READABLE_FORMATS, voice_clips_of
 from glmtts_desktop.library.archive.readme import README_NAME
 from glmtts_desktop.library.archive.restore import ImportReport, Restorer
 from glmtts_desktop.library.archive.safety import (
@@ -123,7 +123,7 @@ def _verified_index(bag_dir: Path, progress: TaskProgress, size: int) -> dict[st
         index = json.loads((data / ARCHIVE_INDEX).read_text("utf-8"))
     except (OSError, ValueError) as exc:
         raise ArchiveError(tr("The archive's index (archive.json) cannot be read."), detail=str(exc)) from exc
-    if not isinstance(index, dict) or index.get("format") != INDEX_FORMAT:
+    if not isinstance(index, dict) or index.get("format") not in READABLE_FORMATS:
         raise ArchiveError(tr("This archive was made by an unknown version of the app."))
     known = {ARCHIVE_INDEX, README_NAME, *index.get("transcripts", {})}
     checked: list[tuple[str, str | None]] = []
@@ -131,6 +131,12 @@ def _verified_index(bag_dir: Path, progress: TaskProgress, size: int) -> dict[st
         checked.append((v["reference"]["file"], v["reference"]["sha256"]))
         if v.get("original"):
             checked.append((v["original"]["file"], v["original"]["sha256"]))
+        for c in voice_clips_of(v):
+            checked.append((c["file"], c["sha256"]))
+            if c.get("original"):
+                checked.append((c["original"]["file"], c["original"]["sha256"]))
+        if v.get("photo"):
+            checked.append((v["photo"]["file"], v["photo"]["sha256"]))
         if v.get("consent") and v["consent"].get("evidence_file"):
             checked.append((v["consent"]["evidence_file"], v["consent"].get("evidence_sha256")))
     for g in index["generations"]:

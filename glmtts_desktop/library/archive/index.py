@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import uuid
 from pathlib import Path
 from typing import Any
 
 from glmtts_desktop.library.errors import NotFoundError
-from glmtts_desktop.library.types import Generation, Voice
+from glmtts_desktop.library.types import Generation, Voice, VoiceClip
 
 ARCHIVE_INDEX = "archive.json"
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2  # 2: voices list their clips and photo
+READABLE_FORMATS = (1, 2)
 _UNSAFE = re.compile(r"[^\w.\- ]+", re.UNICODE)
 
 
@@ -26,8 +28,45 @@ def safe_name(name: str, fallback: str) -> str:
     return clean or fallback
 
 
-def voice_entry(v: Voice, files: list[tuple[str, Path]]) -> dict[str, Any]:
+def _clip_entry(
+    base: str, c: VoiceClip, files: list[tuple[str, Path]], originals: dict[str, str]
+) -> dict[str, Any]:
+    """One clip: the default one is ``reference.wav`` (as in format 1), the others
+    ``clips/<id>.wav`` with a ``clips/<id>.txt`` transcript; each original once per voice."""
+    rel = f"{base}/reference.wav" if c.is_default else f"{base}/clips/{c.id}.wav"
+    files.append((rel, c.path))
+    entry: dict[str, Any] = {
+        "id": c.id,
+        "file": rel,
+        "sha256": c.sha256,
+        "sample_rate": c.sample_rate,
+        "duration": c.duration,
+        "stored_as": c.path.name,
+        "transcript": c.transcript,
+        "note": c.note,
+        "trim": list(c.trim) if c.trim else None,
+        "created_at": c.created_at,
+        "default": c.is_default,
+        "original": None,
+    }
+    if c.original_path is not None and c.original_sha256:
+        orel = originals.get(c.original_sha256)
+        if orel is None:
+            name = safe_name(c.original_name or "", c.original_sha256 + c.original_path.suffix)
+            orel = f"{base}/original/{name}"
+            if orel in originals.values():  # two different originals with one name
+                orel = f"{base}/original/{c.original_sha256[:8]}-{name}"
+            originals[c.original_sha256] = orel
+            files.append((orel, c.original_path))
+        entry["original"] = {"file": orel, "sha256": c.original_sha256, "name": c.original_name}
+    return entry
+
+
+def voice_entry(v: Voice, clips: list[VoiceClip], files: list[tuple[str, Path]]) -> dict[str, Any]:
     base = f"voices/{v.id}"
+    originals: dict[str, str] = {}
+    clip_entries = [_clip_entry(base, c, files, originals) for c in clips]
+    default = next(e for e in clip_entries if e["default"])
     entry: dict[str, Any] = {
         "id": v.id,
         "name": v.name,
@@ -37,25 +76,19 @@ def voice_entry(v: Voice, files: list[tuple[str, Path]]) -> dict[str, Any]:
         "notes": v.notes,
         "created_at": v.created_at,
         "updated_at": v.updated_at,
-        "trim": list(v.trim) if v.trim else None,
+        "trim": default["trim"],
         "pronunciations": list(v.pronunciations),
-        "reference": {
-            "file": f"{base}/reference.wav",
-            "sha256": v.reference_sha256,
-            "sample_rate": v.reference_sample_rate,
-            "duration": v.reference_duration,
-            "stored_as": v.reference_path.name,
-        },
-        "original": None,
+        # the default clip, as format 1 described the one reference
+        "reference": {k: default[k] for k in ("file", "sha256", "sample_rate", "duration", "stored_as")},
+        "original": default["original"],
+        "clips": clip_entries,
+        "photo": None,
         "consent": None,
     }
-    files.append((f"{base}/reference.wav", v.reference_path))
-    if v.original_path is not None and v.original_sha256:
-        rel = (
-            f"{base}/original/{safe_name(v.original_name or '', v.original_sha256 + v.original_path.suffix)}"
-        )
-        entry["original"] = {"file": rel, "sha256": v.original_sha256, "name": v.original_name}
-        files.append((rel, v.original_path))
+    if v.photo_path is not None and v.photo_sha256:
+        rel = f"{base}/photo{v.photo_path.suffix}"
+        entry["photo"] = {"file": rel, "sha256": v.photo_sha256}
+        files.append((rel, v.photo_path))
     if v.consent is not None:
         c = dataclasses.asdict(v.consent)
         c.pop("evidence_path")
@@ -66,6 +99,39 @@ def voice_entry(v: Voice, files: list[tuple[str, Path]]) -> dict[str, Any]:
             files.append((c["evidence_file"], v.consent.evidence_path))
         entry["consent"] = c
     return entry
+
+
+def voice_clips_of(v: dict[str, Any]) -> list[dict[str, Any]]:
+    """The clips of an archive voice: format 2 lists them; format 1 had one reference, which
+    becomes the one default clip (with a fresh id)."""
+    if v.get("clips"):
+        return list(v["clips"])
+    ref = v["reference"]
+    return [
+        {
+            "id": uuid.uuid4().hex,
+            "file": ref["file"],
+            "sha256": ref["sha256"],
+            "sample_rate": ref["sample_rate"],
+            "duration": ref["duration"],
+            "stored_as": ref.get("stored_as", ""),
+            "transcript": v.get("transcript", ""),
+            "note": "",
+            "trim": v.get("trim"),
+            "created_at": v["created_at"],
+            "default": True,
+            "original": v.get("original"),
+        }
+    ]
+
+
+def clip_transcripts(v: dict[str, Any]) -> dict[str, str]:
+    """The plain-text transcripts written next to a voice's clips (payload path → text)."""
+    out = {f"voices/{v['id']}/transcript.txt": v["transcript"]}
+    for c in v.get("clips") or ():
+        if not c["default"]:
+            out[c["file"][: -len(".wav")] + ".txt"] = c["transcript"]
+    return out
 
 
 def generation_entry(g: Generation, files: list[tuple[str, Path]]) -> dict[str, Any]:
@@ -102,7 +168,7 @@ def build_index(library: Any, voice_ids: list[str] | None) -> tuple[dict[str, An
     else:
         voices = [library.get_voice(vid) for vid in dict.fromkeys(voice_ids)]
     files: list[tuple[str, Path]] = []
-    v_entries = [voice_entry(v, files) for v in voices]
+    v_entries = [voice_entry(v, library.list_voice_clips(v.id), files) for v in voices]
     gens: list[Generation] = []
     if voice_ids is None:
         gens = library.list_generations(limit=1 << 62)
@@ -127,6 +193,6 @@ def build_index(library: Any, voice_ids: list[str] | None) -> tuple[dict[str, An
         "voices": v_entries,
         "generations": g_entries,
         "clips": clips,
-        "transcripts": {f"voices/{e['id']}/transcript.txt": e["transcript"] for e in v_entries},
+        "transcripts": {rel: text for e in v_entries for rel, text in clip_transcripts(e).items()},
     }
     return index, files

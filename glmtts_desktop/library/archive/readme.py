@@ -18,10 +18,14 @@ GLM-TTS Desktop {app_version} on {date}. You do not need the app to use it.
 What is inside (under data/):
   voices/<id>/voice.json      who the voice is, what the reference clip says, the consent
                               record (who agreed, when, how, for what use)
-  voices/<id>/original/       the ORIGINAL recording exactly as it was imported (real audio,
-                              byte for byte)
-  voices/<id>/reference.wav   the part of the original used as the voice reference (real audio)
+  voices/<id>/original/       the ORIGINAL recordings exactly as they were imported (real
+                              audio, byte for byte)
+  voices/<id>/reference.wav   the part of the original used as the voice reference: the
+                              voice's default clip (real audio)
   voices/<id>/transcript.txt  what the reference clip says
+  voices/<id>/clips/          more reference clips of the same voice (real audio), each
+                              <id>.wav with its transcript in <id>.txt
+  voices/<id>/photo.*         a photo of the speaker (PNG, JPEG or WebP), if one was chosen
   voices/<id>/consent/        consent evidence (a recorded consent clip or a scanned letter)
   clips/                      references of voices that were never saved (real audio)
   generations/<id>.wav        AI-GENERATED SPEECH (synthetic, not a real recording), with
@@ -44,8 +48,11 @@ GLM-TTS Desktop 声音档案
 内容（在 data/ 下）：
   voices/<id>/voice.json      声音是谁、参考录音说了什么、授权记录（谁同意、何时、如何、用途）
   voices/<id>/original/       导入时的原始录音，逐字节保存（真实录音）
-  voices/<id>/reference.wav   从原始录音中选取的参考片段（真实录音）
+  voices/<id>/reference.wav   从原始录音中选取的参考片段，即该声音的默认录音（真实录音）
   voices/<id>/transcript.txt  参考片段的文字内容
+  voices/<id>/clips/          同一声音的其他参考录音（真实录音），每段为 <id>.wav，
+                              文字内容在 <id>.txt
+  voices/<id>/photo.*         说话人的照片（PNG、JPEG 或 WebP），如果选了照片
   voices/<id>/consent/        授权证明（录音或扫描的信件）
   clips/                      未保存声音的参考录音（真实录音）
   generations/<id>.wav        AI 生成的语音（合成，不是真实录音），以及

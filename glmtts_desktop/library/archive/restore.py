@@ -19,6 +19,7 @@ import soundfile as sf
 
 from glmtts_desktop import fsutil
 from glmtts_desktop.i18n import N_
+from glmtts_desktop.library.archive.index import voice_clips_of
 from glmtts_desktop.library.db import transaction
 from glmtts_desktop.library.files import copy_content_addressed, remove_empty_dirs, storage_error
 from glmtts_desktop.library.paths import AUDIO_DIRNAME
@@ -112,54 +113,47 @@ class Restorer:
             return
         vid = uuid.uuid4().hex if target == "new" else target
         self.voice_map[v["id"]] = vid
-        name = str(v["reference"].get("stored_as", ""))
-        if not _REFERENCE_NAME.fullmatch(name):
-            name = f"reference-{uuid.uuid4().hex[:8]}.wav"
-        ref = self.lib.root / AUDIO_DIRNAME / "voices" / vid / name
-        self._copy(v["reference"]["file"], ref)
-        orig_sha, orig_name = None, None
-        if v.get("original"):
-            orig_sha, orig_dest = self._content(v["original"]["file"], "originals", N_("original recording"))
-            orig_name = v["original"]["name"]
-            self.rows.append(
-                (
-                    "INSERT OR IGNORE INTO originals (sha256, rel_path, original_name, size_bytes, added_at) VALUES (?,?,?,?,?)",
-                    (
-                        orig_sha,
-                        self.lib._rel(orig_dest),
-                        orig_name,
-                        orig_dest.stat().st_size,
-                        v["created_at"],
-                    ),
-                )
-            )
-        trim = v.get("trim") or (None, None)
+        clips = voice_clips_of(v)
+        default = next((c for c in clips if c.get("default")), clips[0])
+        rows = [self._voice_clip(vid, c) for c in clips]  # files first, rows after the voice's
+        d_row = rows[clips.index(default)][1]
+        d_id, d_rel, d_orig_sha, d_orig_name = d_row[0], d_row[2], d_row[10], d_row[11]
+        trim = default.get("trim") or (None, None)
+        photo_sha, photo_rel = None, None
+        if v.get("photo"):
+            photo_sha, photo_dest = self._content(v["photo"]["file"], "photos", N_("photo"))
+            photo_rel = self.lib._rel(photo_dest)
         self.rows.append(
             (
                 "INSERT INTO voices (id, name, transcript, language, notes, original_sha256, original_name, trim_start,"
                 " trim_end, reference_rel_path, reference_sha256, reference_sample_rate, reference_duration,"
-                " pronunciations, created_at, updated_at, speaker) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " pronunciations, created_at, updated_at, speaker, default_clip_id, photo_sha256, photo_rel_path)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     vid,
                     v["name"],
-                    v["transcript"],
+                    default.get("transcript", v["transcript"]),
                     v.get("language"),
                     v.get("notes", ""),
-                    orig_sha,
-                    orig_name,
+                    d_orig_sha,
+                    d_orig_name,
                     trim[0],
                     trim[1],
-                    self.lib._rel(ref),
-                    v["reference"]["sha256"],
-                    int(v["reference"]["sample_rate"]),
-                    float(v["reference"]["duration"]),
+                    d_rel,
+                    default["sha256"],
+                    int(default["sample_rate"]),
+                    float(default["duration"]),
                     json.dumps(v.get("pronunciations", []), ensure_ascii=False),
                     v["created_at"],
                     v["updated_at"],
                     v.get("speaker", ""),
+                    d_id,
+                    photo_sha,
+                    photo_rel,
                 ),
             )
         )
+        self.rows.extend(rows)
         c = v.get("consent")
         if c:
             evidence_path = None
@@ -182,6 +176,48 @@ class Restorer:
             }
             self.consents.append((vid, ConsentRecord(**fields, evidence_path=evidence_path)))
         self.report.voices_added.append(v["name"])
+
+    def _voice_clip(self, vid: str, c: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
+        """Copy one clip of a voice (and its original) into the library; its catalogue row."""
+        name = str(c.get("stored_as", ""))
+        if not _REFERENCE_NAME.fullmatch(name):
+            name = f"reference-{uuid.uuid4().hex[:8]}.wav"
+        ref = self.lib.root / AUDIO_DIRNAME / "voices" / vid / name
+        self._copy(c["file"], ref)
+        orig_sha, orig_name = None, None
+        if c.get("original"):
+            orig_sha, orig_dest = self._content(c["original"]["file"], "originals", N_("original recording"))
+            orig_name = c["original"]["name"]
+            self.rows.append(
+                (
+                    "INSERT OR IGNORE INTO originals (sha256, rel_path, original_name, size_bytes, added_at) VALUES (?,?,?,?,?)",
+                    (orig_sha, self.lib._rel(orig_dest), orig_name, orig_dest.stat().st_size, c["created_at"]),
+                )
+            )
+        clip_id = str(c["id"])
+        taken = self.lib.conn.execute("SELECT 1 FROM voice_clips WHERE id = ?", (clip_id,)).fetchone()
+        if taken or not re.fullmatch(r"[0-9a-f]{32}", clip_id):
+            clip_id = uuid.uuid4().hex
+        trim = c.get("trim") or (None, None)
+        return (
+            "INSERT INTO voice_clips (id, voice_id, rel_path, sha256, sample_rate, duration, transcript, note,"
+            " trim_start, trim_end, original_sha256, original_name, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                clip_id,
+                vid,
+                self.lib._rel(ref),
+                c["sha256"],
+                int(c["sample_rate"]),
+                float(c["duration"]),
+                str(c.get("transcript", "")),
+                str(c.get("note", "")),
+                trim[0],
+                trim[1],
+                orig_sha,
+                orig_name,
+                c["created_at"],
+            ),
+        )
 
     def _clip(self, c: dict[str, Any]) -> None:
         if self.lib.conn.execute("SELECT 1 FROM clips WHERE sha256 = ?", (c["sha256"],)).fetchone():
