@@ -165,7 +165,10 @@ def run_add_clip(args: argparse.Namespace) -> int:
         )
         n = len(lib.list_voice_clips(v.id))
     if c.is_default:
-        print(tr("Added a clip to “{name}” ({n} clips); it is now the default.", name=v.name, n=n), file=sys.stderr)
+        print(
+            tr("Added a clip to “{name}” ({n} clips); it is now the default.", name=v.name, n=n),
+            file=sys.stderr,
+        )
     else:
         print(tr("Added a clip to “{name}” ({n} clips).", name=v.name, n=n), file=sys.stderr)
     return 0

@@ -29,14 +29,64 @@ def test_add_with_photo_add_clip_and_list_json(tmp_path, capsys):
     photo = tmp_path / "gran.png"
     photo.write_bytes(PNG_1PX)
     base = ["--data-dir", str(data)]
-    assert main(["voices", "add", "Gran", "--reference", str(first), "--transcript", "one", "--photo", str(photo), *base]) == 0
+    assert (
+        main(
+            [
+                "voices",
+                "add",
+                "Gran",
+                "--reference",
+                str(first),
+                "--transcript",
+                "one",
+                "--photo",
+                str(photo),
+                *base,
+            ]
+        )
+        == 0
+    )
     [v] = _list(data, capsys)
     assert v["photo"] is True and [(c["transcript"], c["default"]) for c in v["clips"]] == [("one", True)]
-    assert main(["voices", "add-clip", "Gran", "--reference", str(second), "--transcript", "two", "--note", "n", *base]) == 0
+    assert (
+        main(
+            [
+                "voices",
+                "add-clip",
+                "Gran",
+                "--reference",
+                str(second),
+                "--transcript",
+                "two",
+                "--note",
+                "n",
+                *base,
+            ]
+        )
+        == 0
+    )
     [v] = _list(data, capsys)
-    assert [(c["transcript"], c["default"], c["note"]) for c in v["clips"]] == [("one", True, ""), ("two", False, "n")]
+    assert [(c["transcript"], c["default"], c["note"]) for c in v["clips"]] == [
+        ("one", True, ""),
+        ("two", False, "n"),
+    ]
     assert v["transcript"] == "one"
-    assert main(["voices", "add-clip", "Gran", "--reference", str(second), "--transcript", "three", "--default", *base]) == 0
+    assert (
+        main(
+            [
+                "voices",
+                "add-clip",
+                "Gran",
+                "--reference",
+                str(second),
+                "--transcript",
+                "three",
+                "--default",
+                *base,
+            ]
+        )
+        == 0
+    )
     assert "now the default" in capsys.readouterr().err
     [v] = _list(data, capsys)
     assert [c["default"] for c in v["clips"]] == [False, False, True] and v["transcript"] == "three"
@@ -49,6 +99,20 @@ def test_add_with_a_file_that_is_no_photo_adds_nothing(tmp_path, capsys):
     sf.write(ref, voice_like(3.0, 16000), 16000)
     bad = tmp_path / "gran.jpg"
     bad.write_text("not an image")
-    code = main(["voices", "add", "Gran", "--reference", str(ref), "--transcript", "one", "--photo", str(bad), "--data-dir", str(data)])
+    code = main(
+        [
+            "voices",
+            "add",
+            "Gran",
+            "--reference",
+            str(ref),
+            "--transcript",
+            "one",
+            "--photo",
+            str(bad),
+            "--data-dir",
+            str(data),
+        ]
+    )
     assert code == 2 and "not a PNG, JPEG or WebP image" in capsys.readouterr().err
     assert _list(data, capsys) == []

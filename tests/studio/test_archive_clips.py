@@ -34,7 +34,10 @@ def _clips(lib: Library) -> dict:
         v.name: (
             v.default_clip_id,
             v.photo_sha256,
-            [(c.id, c.sha256, c.transcript, c.note, c.trim, c.original_sha256, c.is_default) for c in lib.list_voice_clips(v.id)],
+            [
+                (c.id, c.sha256, c.transcript, c.note, c.trim, c.original_sha256, c.is_default)
+                for c in lib.list_voice_clips(v.id)
+            ],
         )
         for v in lib.list_voices()
     }
@@ -56,7 +59,15 @@ def two_clips(tmp_path):
         original=first,
         consent=ConsentRecord(who="Li Hua", how="letter", basis="family"),
     )
-    b = st.add_clip(v.id, voice_like(3.0, 48000, seed=3), 48000, "happy birthday", original=second, trim=(1.0, 4.0), note="cheerful")
+    b = st.add_clip(
+        v.id,
+        voice_like(3.0, 48000, seed=3),
+        48000,
+        "happy birthday",
+        original=second,
+        trim=(1.0, 4.0),
+        note="cheerful",
+    )
     st.set_default_clip(v.id, b.id)
     photo = tmp_path / "grandma.png"
     photo.write_bytes(PNG_1PX)
@@ -89,7 +100,9 @@ def test_the_bag_lists_every_clip_and_the_photo_and_the_readme_says_so(two_clips
     out = st.export_archive(tmp_path / "bag")
     manifest = (out / "manifest-sha256.txt").read_text("utf-8")
     data = out / "data"
-    clip_files = sorted(p.relative_to(out).as_posix() for p in data.rglob("*.wav") if "/voices/" in p.as_posix())
+    clip_files = sorted(
+        p.relative_to(out).as_posix() for p in data.rglob("*.wav") if "/voices/" in p.as_posix()
+    )
     photos = [p.relative_to(out).as_posix() for p in data.rglob("photo.*")]
     assert len(photos) == 1 and photos[0] in manifest
     # the default clip, the second clip, and two originals

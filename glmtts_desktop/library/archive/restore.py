@@ -191,7 +191,13 @@ class Restorer:
             self.rows.append(
                 (
                     "INSERT OR IGNORE INTO originals (sha256, rel_path, original_name, size_bytes, added_at) VALUES (?,?,?,?,?)",
-                    (orig_sha, self.lib._rel(orig_dest), orig_name, orig_dest.stat().st_size, c["created_at"]),
+                    (
+                        orig_sha,
+                        self.lib._rel(orig_dest),
+                        orig_name,
+                        orig_dest.stat().st_size,
+                        c["created_at"],
+                    ),
                 )
             )
         clip_id = str(c["id"])
