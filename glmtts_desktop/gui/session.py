@@ -66,6 +66,7 @@ class Session(QObject):
         v.referenceChanged.connect(self._reference_changed)
         window.voices_view.voicesChanged.connect(self._voices_listed)
         window.voices_view.voiceChosen.connect(self.choose_voice)
+        window.voices_view.defaultClipChanged.connect(self._default_clip_changed)
         self.refresh_history()
         self.refresh_voices()
 
@@ -285,6 +286,11 @@ class Session(QObject):
         self.w.voice_panel.set_voices([(v.id, v.name) for v in vv.live_voices()])
         self.w.history_search.set_voices([(v.id, v.name) for v in vv.live_voices()])
         self.w.consent_gate.update_generate()
+
+    def _default_clip_changed(self, vid: str) -> None:
+        """The Voice panel shows the clip generation will use: reload it when that changed."""
+        if self.w.voice_panel.voice_id == vid:
+            self.choose_voice(vid, keep_text_overrides=True)
 
     def _reference_changed(self) -> None:
         self.w.text_panel.save_voice_button.setEnabled(self.w.voice_panel.voice_id is not None)

@@ -54,6 +54,8 @@ KNOWN_DYNAMIC = {
     "gui/panels/text_panel.py: key": "literals at the call sites",
     "gui/history_search.py: label": "N_-marked period labels",
     "gui/voices/archive_actions.py: MSG_EXPORT_INTRO": "a literal constant in the module",
+    "gui/voices/clips_panel.py: label": "N_-marked literals in the button table",
+    "gui/voices/clips_panel.py: tip": "N_-marked literals in the button table",
     "gui/voices/archive_actions.py: PROBLEMS.get(p.problem, p.problem)": "N_-marked integrity problems",
     "gui/voices/consent_dialog.py: MSG_INTRO": "a literal constant in the module",
     "gui/voices/consent_gate.py: MSG_ASK_DETAIL": "a literal constant in the module",

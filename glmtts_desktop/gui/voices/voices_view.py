@@ -1,7 +1,8 @@
-"""The Voices view: every kept voice as a record (who, relation, language, notes, clip, consent).
+"""The Voices view: every kept voice as a record (photo, who, relation, language, notes, clips,
+consent).
 
-Rename, edit the details, record consent, delete to the trash with Undo, restore or empty the
-trash. Every library call runs in the background pool; the list is what the library said last,
+Rename, edit the details, choose a photo, manage the clips (clips_panel.py), record consent,
+delete to the trash with Undo, restore or empty the trash. Every library call runs in the background pool; the list is what the library said last,
 so it is also what the consent check and the voice picker read.
 """
 
@@ -12,7 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -31,8 +33,10 @@ from PySide6.QtWidgets import (
 
 from glmtts_desktop.audio import AudioBackend
 from glmtts_desktop.gui.background import Background
+from glmtts_desktop.gui.errors import GuiInputError
 from glmtts_desktop.gui.i18n import tr, translator
-from glmtts_desktop.gui.voices import ask
+from glmtts_desktop.gui.voices import ask, photo
+from glmtts_desktop.gui.voices.clips_panel import ClipsPanel
 from glmtts_desktop.gui.voices.consent_dialog import BASES, ConsentDialog
 from glmtts_desktop.i18n import N_
 from glmtts_desktop.library import Voice
@@ -42,6 +46,7 @@ log = logging.getLogger(__name__)
 
 LANGUAGES = (("", "—"), ("zh", "中文"), ("en", "English"), ("other", N_("Other")))
 _BADGE = {"given": "✓", "revoked": "⊘", "missing": "?"}
+ICON_PX, PHOTO_PX = 32, 72
 
 
 def consent_summary(v: Voice) -> str:
@@ -61,6 +66,7 @@ def consent_summary(v: Voice) -> str:
 
 class VoicesView(QWidget):
     voiceChosen = Signal(str)  # "use this voice" in the editor
+    defaultClipChanged = Signal(str)  # voice id: new speech with it uses another clip now
     voicesChanged = Signal()  # the list was reloaded (names, consent, trash)
     errorOccurred = Signal(object)
     messageOccurred = Signal(str)
@@ -91,6 +97,7 @@ class VoicesView(QWidget):
         self.trash_toggle.toggled.connect(lambda _: self.refresh())
         self.list = QListWidget()
         self.list.setObjectName("voicesList")
+        self.list.setIconSize(QSize(ICON_PX, ICON_PX))
         self.list.currentItemChanged.connect(lambda *_: self._show_current())
         self.list.itemDoubleClicked.connect(lambda _: self._use())
 
@@ -106,9 +113,23 @@ class VoicesView(QWidget):
         t.bind(
             self.notes.setPlaceholderText, "Notes: where the recording comes from, when, anything to remember"
         )
-        self.clip_label = QLabel()
-        self.clip_label.setWordWrap(True)
-        self.clip_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.photo = QLabel()
+        self.photo.setObjectName("voicePhoto")
+        self.photo.setFixedSize(PHOTO_PX, PHOTO_PX)
+        self.photo_buttons: dict[str, QPushButton] = {}
+        for key, label, slot in (
+            ("set", N_("Photo…"), self._choose_photo),
+            ("remove", N_("Remove photo"), self._remove_photo),
+        ):
+            b = QPushButton()
+            b.setObjectName(f"voicePhoto_{key}")
+            t.bind(b.setText, label)
+            b.clicked.connect(lambda _=False, s=slot: s())
+            self.photo_buttons[key] = b
+        self.clips = ClipsPanel(studio, background, backend)
+        self.clips.errorOccurred.connect(self.errorOccurred.emit)
+        self.clips.messageOccurred.connect(self.messageOccurred.emit)
+        self.clips.defaultChanged.connect(self._default_changed)
         self.consent_label = QLabel()
         self.consent_label.setObjectName("voiceConsent")
         self.consent_label.setWordWrap(True)
@@ -149,7 +170,7 @@ class VoicesView(QWidget):
             (N_("Speaker"), self.speaker),
             (N_("Language"), self.language),
             (N_("Notes"), self.notes),
-            (N_("Clip"), self.clip_label),
+            (N_("Clips"), self.clips),
             (N_("Consent"), self.consent_label),
         ):
             lab = QLabel()
@@ -163,9 +184,18 @@ class VoicesView(QWidget):
             row2.addWidget(self.buttons[key])
         row2.addStretch(1)
         row2.addWidget(self.trash_toggle)
+        head = QHBoxLayout()
+        head.addWidget(self.photo)
+        photo_col = QVBoxLayout()
+        photo_col.addStretch(1)
+        photo_col.addWidget(self.photo_buttons["set"])
+        photo_col.addWidget(self.photo_buttons["remove"])
+        head.addLayout(photo_col)
+        head.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.list, 1)
         layout.addWidget(self.undo_bar)
+        layout.addLayout(head)
         layout.addLayout(form)
         layout.addLayout(row1)
         layout.addLayout(row2)
@@ -215,6 +245,9 @@ class VoicesView(QWidget):
             if v.speaker:
                 label += f" — {v.speaker}"
             item = QListWidgetItem(label)
+            item.setIcon(
+                QIcon(photo.voice_pixmap(v.photo_path, v.photo_sha256, v.name, ICON_PX, self.palette()))
+            )
             item.setData(Qt.ItemDataRole.UserRole, v.id)
             item.setData(Qt.ItemDataRole.UserRole + 1, v)
             item.setToolTip(consent_summary(v))
@@ -259,11 +292,14 @@ class VoicesView(QWidget):
         self.buttons["delete"].setEnabled(live)
         self.buttons["restore"].setEnabled(v is not None and trash)
         self.buttons["empty"].setEnabled(trash and self.list.count() > 0)
+        self.photo_buttons["set"].setEnabled(live)
+        self.photo_buttons["remove"].setEnabled(live and v is not None and v.photo_path is not None)
+        self.clips.show_voice(v, live=live)
         if v is None:
             for w in (self.name, self.speaker):
                 w.clear()
             self.notes.clear()
-            self.clip_label.setText("")
+            self.photo.setPixmap(photo.placeholder("", PHOTO_PX, self.palette()))
             self.consent_label.setText("")
             return
         self.name.setText(v.name)
@@ -271,10 +307,10 @@ class VoicesView(QWidget):
         idx = self.language.findData(v.language or "")
         self.language.setCurrentIndex(max(idx, 0))
         self.notes.setPlainText(v.notes)
-        source = f" — {v.original_name}" if v.original_name else ""
-        self.clip_label.setText(
-            tr("{d:.1f} s{source}: “{text}”", d=v.reference_duration, source=source, text=v.transcript)
+        self.photo.setPixmap(
+            photo.voice_pixmap(v.photo_path, v.photo_sha256, v.name, PHOTO_PX, self.palette())
         )
+        self.photo.setToolTip(tr("Photo of {name}", name=v.name) if v.photo_path else tr("No photo yet"))
         self.consent_label.setText(consent_summary(v))
 
     # --- actions ---------------------------------------------------------------------------------
@@ -326,6 +362,32 @@ class VoicesView(QWidget):
             return s.get_voice(v.id)
 
         self._run(work, lambda saved: self.refresh(select=saved.id))
+
+    def _default_changed(self, vid: str) -> None:
+        self.defaultClipChanged.emit(vid)
+        self.refresh(select=vid)
+
+    def _choose_photo(self) -> None:
+        v = self.current()
+        if v is None or self.showing_trash:
+            return
+        path = photo.choose_photo_file(self)
+        if path is not None:
+            self.set_photo(v.id, path)
+
+    def set_photo(self, vid: str, path: Path) -> None:
+        """Decode-check ``path`` here (Qt), then give it to the voice; a bad file changes nothing."""
+        try:
+            photo.check_photo_file(path)
+        except GuiInputError as exc:
+            self.errorOccurred.emit(exc)
+            return
+        self._run(lambda: self.studio.set_photo(vid, path), lambda v: self.refresh(select=v.id))
+
+    def _remove_photo(self) -> None:
+        v = self.current()
+        if v is not None and v.photo_path is not None and not self.showing_trash:
+            self._run(lambda: self.studio.remove_photo(v.id), lambda w: self.refresh(select=w.id))
 
     def rename(self, vid: str, name: str) -> None:
         """Rename without the form (for the picker and tests); refreshes the list."""
