@@ -31,7 +31,8 @@ def test_archive_export_delete_import_and_check(qtbot, make_window, tmp_path, mo
         sf.write(src, speechy(5.0 + i, 16000, seed=i), 16000)
         save_voice(qtbot, w, src, name, f"words of {name}")
         qtbot.waitUntil(
-            lambda n=name: w.voice_panel.name.text() == n and w.voice_panel.voice_id, timeout=10000
+            lambda n=name: w.voice_panel.name.text() == n and w.voice_panel.voice_id is not None,
+            timeout=10000,
         )
     qtbot.waitUntil(lambda: len(w.voices_view.live_voices()) == 2, timeout=10000)
     grandma = studio.find_voice("Grandma")
