@@ -13,6 +13,7 @@ ends only build a ``GenerationSettings`` and call it. It never imports Qt; long 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import uuid
@@ -32,7 +33,7 @@ from glmtts_desktop.engine.types import (
 )
 from glmtts_desktop.i18n import tr
 from glmtts_desktop.library import Generation as GenerationRecord
-from glmtts_desktop.library import Library, Voice
+from glmtts_desktop.library import Library, NotFoundError, Voice
 from glmtts_desktop.library.types import utc_now
 from glmtts_desktop.studio.consent import check_may_generate
 from glmtts_desktop.studio.engine_api import SpeechEngine
@@ -120,14 +121,35 @@ class Studio(VoiceOps, HistoryOps):
             engine.set_sample_rate(int(sample_rate))
 
     # -- voices as the engine sees them --------------------------------------------------------------
-    def _voice_audio(self, voice: VoiceRef) -> tuple[Voice | None, np.ndarray, int, str, str]:
-        """(saved voice or None, samples, rate, transcript, display name)."""
+    def _voice_audio(
+        self, voice: VoiceRef, clip_id: str | None = None
+    ) -> tuple[Voice | None, np.ndarray, int, str, str]:
+        """(saved voice or None, samples, rate, transcript, display name). ``clip_id``: speak
+        with that clip of the saved voice instead of its default; the voice returned then
+        describes that clip as its reference (so history records the clip really used)."""
         if isinstance(voice, Clip):
             return None, voice.samples, int(voice.sample_rate), voice.transcript, voice.name or UNSAVED_VOICE
         v = self.library.get_voice(voice)
         if v.deleted:
             raise VoiceUnavailableError(
                 tr("The voice “{name}” is in the trash.", name=v.name), hint=tr("Restore it to use it again.")
+            )
+        if clip_id is not None and clip_id != v.default_clip_id:
+            c = self.library.get_voice_clip(clip_id)
+            if c.voice_id != v.id:
+                raise VoiceUnavailableError(tr("That clip is not in the library."), detail=f"{v.id}/{clip_id}")
+            v = dataclasses.replace(
+                v,
+                transcript=c.transcript,
+                reference_path=c.path,
+                reference_sha256=c.sha256,
+                reference_sample_rate=c.sample_rate,
+                reference_duration=c.duration,
+                trim=c.trim,
+                original_path=c.original_path,
+                original_sha256=c.original_sha256,
+                original_name=c.original_name,
+                default_clip_id=c.id,
             )
         samples, sr = self.library.load_voice_reference(v)
         return v, samples, sr, v.transcript, v.name
@@ -163,14 +185,15 @@ class Studio(VoiceOps, HistoryOps):
         on_progress: ProgressCallback | None = None,
         on_chunk: ChunkCallback | None = None,
         cancel: CancelToken | None = None,
+        clip_id: str | None = None,
     ) -> Speech:
         """Check consent, analyse the voice (once, cached) and synthesise; stores nothing.
 
         Raises ConsentRevokedError (withdrawn consent), ConsentRequiredError (no consent record
         and neither ``consent_acknowledged`` nor an earlier acknowledgement), engine errors and
-        SynthesisCancelled."""
+        SynthesisCancelled. ``clip_id`` picks a clip of a saved voice other than its default."""
         overrides = tuple(overrides)
-        saved, samples, sr, transcript, name = self._voice_audio(voice)
+        saved, samples, sr, transcript, name = self._voice_audio(voice, clip_id)
         ack_key = self._ack_key(voice)
         acknowledged = consent_acknowledged or ack_key in self._acknowledged
         check_may_generate(saved, name, acknowledged=acknowledged)
@@ -208,6 +231,7 @@ class Studio(VoiceOps, HistoryOps):
         on_progress: ProgressCallback | None = None,
         on_chunk: ChunkCallback | None = None,
         cancel: CancelToken | None = None,
+        clip_id: str | None = None,
     ) -> Generation:
         """``speak``, then store the audio with its provenance in the library (one writer).
         Raises what ``speak`` raises, and library storage errors (then nothing is stored)."""
@@ -220,6 +244,7 @@ class Studio(VoiceOps, HistoryOps):
             on_progress=on_progress,
             on_chunk=on_chunk,
             cancel=cancel,
+            clip_id=clip_id,
         )
         return self.store(speech, title=title)
 
@@ -293,6 +318,18 @@ class Studio(VoiceOps, HistoryOps):
             "random_checkpoint": bool(e.is_random_checkpoint),
         }
 
+    def _clip_used(self, record_settings: dict[str, Any]) -> str | None:
+        """The saved voice's clip a history entry was made with, while it still exists (the
+        voice's default may have changed since); None: use the default."""
+        clip_id = record_settings.get("reference_clip_id")
+        if not clip_id:
+            return None
+        try:
+            self.library.get_voice_clip(str(clip_id))
+        except NotFoundError:
+            return None
+        return str(clip_id)
+
     def regenerate(
         self,
         generation_id: str,
@@ -310,6 +347,7 @@ class Studio(VoiceOps, HistoryOps):
         if seed is not None:
             settings = settings.with_seed(seed)
         earlier_ack = bool(g.settings.get("consent_acknowledged", False))
+        clip_id = self._clip_used(g.settings) if isinstance(voice, str) else None
         return self.generate(
             voice,
             text,
@@ -320,4 +358,5 @@ class Studio(VoiceOps, HistoryOps):
             on_progress=on_progress,
             on_chunk=on_chunk,
             cancel=cancel,
+            clip_id=clip_id,
         )

@@ -79,3 +79,24 @@ def test_remove_clip_rules_and_the_message_when_the_default_goes(studio, two_cli
     other = studio.add_clip(v.id, voice_like(2.0, 16000, seed=5), 16000, "third")
     quiet = studio.remove_clip(other.id)
     assert quiet.new_default is None and quiet.message == ""
+
+
+def test_again_uses_the_clip_the_entry_was_made_with_after_the_default_changed(
+    studio, engine, two_clip_voice, monkeypatch
+):
+    v, a, _b, clip_b = two_clip_voice
+    first = studio.generate(v.id, "hello", GenerationSettings(seed=3))
+    assert first.record.settings["reference_clip_id"] == v.default_clip_id
+    studio.set_default_clip(v.id, clip_b.id)
+    seen = _record_prepared(engine, monkeypatch)
+    studio.voice_cache.clear_memory()
+    monkeypatch.setattr(studio.library, "get_prompt_cache", lambda key: None)  # analyse again
+    again = studio.regenerate(first.id)
+    assert seen[-1][2] == "clip a words"
+    np.testing.assert_array_equal(seen[-1][0], a.astype(np.float32))
+    np.testing.assert_array_equal(again.audio, first.audio)
+    assert again.record.voice_id == v.id
+    assert again.record.settings["reference_sha256"] == first.record.settings["reference_sha256"]
+    # new speech uses the default
+    fresh = studio.generate(v.id, "hello", GenerationSettings(seed=3))
+    assert fresh.record.settings["reference_clip_id"] == clip_b.id
