@@ -137,7 +137,9 @@ class Studio(VoiceOps, HistoryOps):
         if clip_id is not None and clip_id != v.default_clip_id:
             c = self.library.get_voice_clip(clip_id)
             if c.voice_id != v.id:
-                raise VoiceUnavailableError(tr("That clip is not in the library."), detail=f"{v.id}/{clip_id}")
+                raise VoiceUnavailableError(
+                    tr("That clip is not in the library."), detail=f"{v.id}/{clip_id}"
+                )
             v = dataclasses.replace(
                 v,
                 transcript=c.transcript,
