@@ -309,7 +309,7 @@ def load_checks(engine: Engine, input_ids: list[int], n_q: int) -> None:
     row(
         "bf16 weight cache: load from shards + build / load from cache",
         f"{t_build:.2f} / {t_reuse:.2f} s",
-        f"cache {cache.stat().st_size / 1e9 if cache.is_file() else 0:.2f} GB vs shards {shards / 1e9:.2f} GB; "
+        f"cache {cache.stat().st_size / 1e6 if cache.is_file() else 0:.1f} MB vs shards {shards / 1e6:.1f} MB; "
         f"same weights: {same} (page cache warm)",
     )
     if not cache.is_file() or not same:

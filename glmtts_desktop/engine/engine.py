@@ -70,6 +70,8 @@ SPEECH_TOKENIZER_SR = 16000
 # A KV cache up to this many positions (the warm-up's, and a typical segment's) stays allocated
 # after a job, with the CUDA graphs captured on it; a larger one is freed (release_idle_memory).
 KEEP_WARM_POSITIONS = 1024
+# After a job, blocks the CUDA allocator keeps but nothing uses go back to the driver above this.
+KEEP_CACHED_BYTES = 512 * 1024**2
 # Share of one segment's progress given to each stage (the LLM dominates wall time).
 _LLM_SHARE, _FLOW_SHARE = 0.75, 0.2
 
@@ -798,19 +800,26 @@ class Engine:
         ``KEEP_WARM_POSITIONS`` (with the CUDA graphs bound to it), so a short next job still
         starts warm. ``deep``: the KV cache and its graphs are freed whatever their size, and the
         speech tokenizer and speaker model too (reloaded when a new voice is analysed). On a GPU
-        the freed blocks then go back to the driver, so other programs can use them."""
+        the freed blocks then go back to the driver, so other programs can use them (after a
+        light release only when something was freed or more than ``KEEP_CACHED_BYTES`` sit idle
+        in the allocator: giving blocks back costs the next job new allocations)."""
         models = self._models
         if models is None:
             return
         llm = models.llm
+        freed = deep
         if deep or llm.allocated_positions > KEEP_WARM_POSITIONS:
             log.debug("releasing the KV cache (%d positions)", llm.allocated_positions)
             llm.release_cache()
+            freed = True
         if deep:
             models.speech_tokenizer = None
             models.speaker_encoder = None
         if self.device.type == "cuda":
-            torch.cuda.empty_cache()
+            # Handing blocks back costs the next job fresh allocations: only when it is worth it.
+            idle_blocks = torch.cuda.memory_reserved(self.device) - torch.cuda.memory_allocated(self.device)
+            if freed or idle_blocks > KEEP_CACHED_BYTES:
+                torch.cuda.empty_cache()
 
     def warm_up(self) -> None:
         """First calls are slow (text normaliser tables, kernel selection, CUDA-graph capture):

@@ -116,3 +116,14 @@ def test_no_cache_in_fp32_or_when_disabled(ckpt):
     load_llm(ckpt, device=CPU, dtype=torch.float32)
     load_llm(ckpt, device=CPU, dtype=BF16, weight_cache=False)
     assert not (ckpt / weight_cache.CACHE_DIRNAME).exists()
+
+
+def test_no_cache_when_the_disk_is_nearly_full(ckpt, monkeypatch, tmp_path, reads):
+    monkeypatch.setenv(weight_cache.ENV_CACHE_DIR, str(tmp_path / "user-cache"))
+    monkeypatch.setattr(weight_cache, "SPARE_BYTES", 1 << 60)  # no disk has this much to spare
+    load_llm(ckpt, device=CPU, dtype=BF16)
+    assert not (ckpt / weight_cache.CACHE_DIRNAME / weight_cache.CACHE_NAME).exists()
+    assert not list((tmp_path / "user-cache").rglob(weight_cache.CACHE_NAME))
+    reads.clear()
+    load_llm(ckpt, device=CPU, dtype=BF16)  # still loads, from the shards
+    assert set(reads) == _shards(ckpt)

@@ -25,6 +25,7 @@ import hashlib
 import json
 import logging
 import os
+import shutil
 import struct
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -47,6 +48,9 @@ FORMAT = 1
 APP_NAME = "glmtts-desktop"
 ENV_CACHE_DIR = "GLMTTS_CACHE_DIR"
 _HASH_CHUNK = 16 * 1024 * 1024
+# Free space left on the disk after the cache is written: a convenience must not fill the disk
+# that the library and the user's own files live on.
+SPARE_BYTES = 2 * 1024**3
 
 
 @dataclass(frozen=True)
@@ -196,12 +200,16 @@ def read_verified(
 def write(llm_dir: Path, sources: list[dict[str, Any]], params: dict[str, torch.Tensor]) -> Path | None:
     """Write ``params`` as the bf16 cache of ``llm_dir`` in the first writable place; None if none."""
     specs = [(name, tuple(t.shape), torch.bfloat16) for name, t in params.items()]
+    needed = sum(2 * t.numel() for t in params.values())
     failures = []
     for folder in candidate_folders(llm_dir):
         manifest = folder / MANIFEST_NAME
         path = folder / CACHE_NAME
         try:
             folder.mkdir(parents=True, exist_ok=True)
+            if shutil.disk_usage(folder).free < needed + SPARE_BYTES:
+                failures.append(f"{folder}: not enough free space")
+                continue
             manifest.unlink(missing_ok=True)
             write_streaming(path, specs, lambda name, _shape: params[name].detach().to("cpu"))
             sha256, size = _file_sha256(path)
