@@ -4,7 +4,8 @@ The audio callback only measures the block (level, clipping) and copies it into 
 writer thread drains the queue into a WAV file and flushes it every ``flush_interval_s``.
 soundfile's flush() rewrites the WAV header sizes and syncs, and libsndfile also derives a
 WAV's length from the file size, so a take whose recorder never reached stop() (crash, kill)
-still opens as a normal WAV holding everything up to the last flush.
+still opens as a normal WAV holding everything up to the last flush. While recording, a locked
+marker next to the take (takes.py) says it is unfinished, so the next start can offer it back.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import soundfile as sf
 
 from glmtts_desktop.audio.backend import AudioBackend, DeviceId, StreamHandle
 from glmtts_desktop.audio.errors import AudioError, AudioWriteError, DiskFullError
+from glmtts_desktop.audio.takes import TakeMarker
 from glmtts_desktop.i18n import tr
 
 log = logging.getLogger(__name__)
@@ -97,6 +99,7 @@ class Recorder:
         self._writer: threading.Thread | None = None
         self._accepting = False
         self._max_frames: int | None = None
+        self._marker: TakeMarker | None = None
 
     # -- control -----------------------------------------------------------------------------
     def start(self) -> None:
@@ -133,6 +136,10 @@ class Recorder:
                 hint=tr("Check that the folder exists and that you may write to it."),
                 detail=f"{self.path}: {exc}",
             ) from exc
+        try:
+            self._marker = TakeMarker(self.path)
+        except Exception as exc:  # noqa: BLE001 - only crash recovery is lost, not the take
+            log.warning("no unfinished-recording marker for %s: %s", self.path, exc)
         self.state = "recording"
         self._writer = threading.Thread(target=self._write_loop, name="recorder-writer", daemon=True)
         self._writer.start()
@@ -155,6 +162,9 @@ class Recorder:
                 self._fail(exc)
         if self.state == "recording":
             self.state = "stopped"
+        if self._marker is not None:  # stopped on purpose: an ordinary take from now on
+            self._marker.release()
+            self._marker = None
         log.info("recording stopped: %d frames in %s", self.frames_written, self.path)
         return self.path
 

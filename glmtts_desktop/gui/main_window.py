@@ -211,6 +211,7 @@ class MainWindow(QMainWindow):
         client.jobFailed.connect(self._on_job_failed)
         # warm the pinyin tables off the GUI thread so the first pronunciation popup opens at once
         QTimer.singleShot(0, lambda: self.background.run(_warm_pinyin))
+        QTimer.singleShot(0, self.voice_panel.record.offer_unfinished)  # a take a crash cut off
         geometry = settings.geometry()
         if geometry is not None:
             self.restoreGeometry(geometry)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -29,6 +30,7 @@ from glmtts_desktop.library.consent import ConsentStore
 from glmtts_desktop.library.errors import StorageError
 from glmtts_desktop.library.files import read_audio, remove_empty_dirs, remove_file, sha256_file
 from glmtts_desktop.library.generations import GenerationStore
+from glmtts_desktop.library.orphans import OpenMarker, sweep
 from glmtts_desktop.library.paths import AUDIO_DIRNAME, DB_FILENAME, default_library_root
 from glmtts_desktop.library.progress import CancelCheck, ProgressCallback, TaskProgress
 from glmtts_desktop.library.prompt_cache import PromptCacheStore
@@ -69,8 +71,19 @@ class Library(VoiceStore, ConsentStore, GenerationStore, PromptCacheStore, ClipS
             from glmtts_desktop import __version__ as app_version
         self.app_version = str(app_version)
         self._lock = threading.RLock()
+        opened_at = time.time()
         self._conn: sqlite3.Connection | None = db.connect(self.root / DB_FILENAME)
+        self._open_marker: OpenMarker | None = None
+        self._tidy_leftovers(opened_at)
         log.info("library opened at %s", self.root)
+
+    def _tidy_leftovers(self, opened_at: float) -> None:
+        """Files a killed process left behind (see orphans.py); never stops the library opening."""
+        try:
+            self._open_marker = OpenMarker(self.root)
+            sweep(self.root, self.conn, self._open_marker, opened_at)
+        except Exception as exc:  # noqa: BLE001 - OSError, sqlite3.Error, filelock.Timeout: next time
+            log.warning("could not tidy leftover files in %s: %s", self.root, exc)
 
     # -- lifecycle -----------------------------------------------------------------------------
     def close(self) -> None:
@@ -82,6 +95,9 @@ class Library(VoiceStore, ConsentStore, GenerationStore, PromptCacheStore, ClipS
                     pass
                 self._conn.close()
                 self._conn = None
+            if self._open_marker is not None:
+                self._open_marker.release()
+                self._open_marker = None
 
     def __enter__(self) -> Library:
         return self

@@ -87,10 +87,42 @@ def test_killed_while_storing_a_generation(tmp_path, point):
         assert lib.check_integrity(verify_hashes=True) == []
         audio, sr = lib.load_generation_audio(first.id)
         assert sr == 24000 and len(audio) == 2400
+        # opening tidied what the killed write left: its temporary file is gone, its complete
+        # but unlisted file was moved to trash/orphaned/, every catalogued file is where it was
         listed = {g.path.name for g in lib.list_generations(include_deleted=True)}
-        wavs = {p.name for p in (root / "audio" / "generations").rglob("*.wav")}
-        # only a complete, unlisted file may remain from the killed write; never a listed half file
-        assert listed <= wavs and len(wavs - listed) <= (1 if point == "row-not-committed" else 0)
+        left = {p.name for p in (root / "audio").rglob("*") if p.is_file()}
+        assert {n for n in left if n.endswith(".wav") and "generations" in n} <= listed
+        assert {p.name for p in (root / "audio" / "generations").rglob("*.wav")} == listed
+        assert not [n for n in left if ".tmp-" in n]
+        moved = sorted(p.name for p in (root / "trash" / "orphaned").rglob("*.wav"))
+        assert len(moved) == (1 if point == "row-not-committed" else 0)
         # and the library keeps working
         lib.add_generation("third", None, "v", 3, {}, np.full(2400, 0.3, np.float32), 24000)
         assert len(lib.list_generations()) == 2
+
+
+def test_leftovers_are_left_alone_while_another_library_has_the_folder_open(tmp_path):
+    """Another open library may be between writing its file and its row: no sweep then."""
+    root = tmp_path / "lib"
+    with Library(root) as lib:
+        kept = lib.add_generation("kept", None, "v", 1, {}, np.full(2400, 0.2, np.float32), 24000)
+    unlisted = kept.path.with_name("0" * 32 + ".wav")
+    unlisted.write_bytes(kept.path.read_bytes())
+    temp = kept.path.with_name(".x.wav.tmp-" + "a" * 32)
+    temp.write_bytes(b"RIFF")
+    other = Library(root)  # both unlisted files were already there: this one tidies them away
+    try:
+        assert not unlisted.exists() and not temp.exists()
+        unlisted.write_bytes(kept.path.read_bytes())  # as if `other` were mid-save right now
+        temp.write_bytes(b"RIFF")
+        os.utime(unlisted, (0, 0))
+        os.utime(temp, (0, 0))  # old enough: only the open library protects them
+        with Library(root) as lib:
+            assert unlisted.exists() and temp.exists()
+            assert [g.id for g in lib.list_generations()] == [kept.id]
+    finally:
+        other.close()
+    with Library(root) as lib:  # alone again: tidied, the catalogued file untouched
+        assert not unlisted.exists() and not temp.exists()
+        assert lib.check_integrity(verify_hashes=True) == []
+        assert (root / "trash" / "orphaned" / "generations").is_dir()

@@ -32,7 +32,9 @@ class Recorder:
 
 
 def _all_names(folder: Path) -> set[str]:
-    return {p.relative_to(folder).as_posix() for p in folder.rglob("*")}
+    """Every file and folder name, except the lock of the open library itself (library/orphans)."""
+    names = {p.relative_to(folder).as_posix() for p in folder.rglob("*")}
+    return {n for n in names if not n.startswith(".open/")}
 
 
 def _assert_progress_complete(rec: Recorder) -> None:

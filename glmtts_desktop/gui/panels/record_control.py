@@ -1,6 +1,7 @@
 """Microphone recording: device picker, record/stop, live level meter, clipping warning.
 
-The Recorder writes the take to disk as it arrives (a crash loses nothing). Its audio callback
+The Recorder writes the take to disk as it arrives (a crash loses nothing; at the next start
+``offer_unfinished`` offers a take whose recording was cut off). Its audio callback
 only copies; a QTimer here polls the level and the duration ~30 times a second. Stopping (which
 joins the writer thread and closes the file) runs in the background pool, not the GUI thread.
 """
@@ -15,8 +16,10 @@ from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from glmtts_desktop.audio import AudioBackend, AudioError, Recorder
+from glmtts_desktop.audio.takes import finish_take, unfinished_takes
 from glmtts_desktop.gui.background import Background
 from glmtts_desktop.gui.i18n import tr, translator
+from glmtts_desktop.gui.voices import ask
 from glmtts_desktop.gui.widgets.level_meter import LevelMeter
 
 log = logging.getLogger(__name__)
@@ -140,6 +143,40 @@ class RecordControl(QWidget):
             self.errorOccurred.emit(err)
 
         self.background.run(rec.stop, done, failed)
+
+    def offer_unfinished(self) -> Path | None:
+        """At start: the newest take whose recording a crash or kill cut off is offered back (use
+        it as the reference, delete it, or keep it in the takes folder); older ones are kept as
+        ordinary takes. Returns the take used, if any."""
+        # every cut-off take becomes an ordinary take at once (an empty one is deleted): even if
+        # the question below is never answered, nothing is lost and nothing is asked twice
+        takes = [t for t in unfinished_takes(self.takes_dir) if finish_take(t) is not None]
+        if not takes:
+            return None
+        last = takes[-1]
+        answer = ask.ask_choice(
+            self,
+            tr("An interrupted recording"),
+            tr(
+                "A recording was cut off before it was saved: {name} ({seconds} s). "
+                "What was recorded until then is kept.",
+                name=last.path.name,
+                seconds=f"{last.seconds:.1f}",
+            ),
+            [
+                ("use", tr("Use it as the reference")),
+                ("delete", tr("Delete it")),
+                ("keep", tr("Keep it in the takes folder")),
+            ],
+        )
+        if answer == "delete":
+            last.path.unlink(missing_ok=True)
+            return None
+        if answer == "use":
+            self.status.setText(tr("Recovered {name}", name=last.path.name))
+            self.recorded.emit(last.path)
+            return last.path
+        return None
 
     def abort(self) -> None:
         """At shutdown: stop capture and close the file (what was captured stays on disk)."""
