@@ -129,22 +129,82 @@ def test_synth_with_a_saved_voice_and_the_consent_rule(tiny_checkpoint, tmp_path
     assert side["voice"]["name"] == "NoConsent" and side["seed"] == 2 and side["ai_generated"] is True
 
 
-def test_archive_export_import_check(tmp_path, ref, capsys):
+def _library_state(data):
+    """Everything the family archive must bring back: voices with consent and evidence, every
+    stored file's bytes (originals, references, clips, evidence, generations), history rows."""
+    import hashlib
+
+    from glmtts_desktop.library import Library
+
+    root = data / "library"
+    with Library(root) as lib:
+        voices = {
+            v.name: (
+                v.id,
+                v.transcript,
+                v.speaker,
+                v.reference_sha256,
+                v.original_sha256,
+                None
+                if v.consent is None
+                else (v.consent.basis, v.consent.who, v.consent.how, v.consent.evidence_sha256),
+            )
+            for v in lib.list_voices()
+        }
+        gens = {
+            g.id: (g.text, g.voice_id, g.voice_name, g.seed, g.sample_rate, g.sha256, g.settings)
+            for g in lib.list_generations(limit=1000)
+        }
+    files = {
+        p.relative_to(root / "audio").as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in (root / "audio").rglob("*")
+        if p.is_file() and p.suffix != ".json"
+    }
+    return voices, gens, files
+
+
+def test_family_archive_export_delete_everything_import_check(tiny_checkpoint, tmp_path, ref, capsys):
+    """The issue's "Done when", from the command line: several voices with consent records,
+    generations made with them (kept in the history by synth), export, delete everything,
+    import: every voice, clip, consent and generation back, byte for byte, and verified."""
     data = tmp_path / "data"
+    letter = tmp_path / "consent letter.pdf"
+    letter.write_bytes(b"%PDF-1.4 signed by Aunt May")
+    consent = ["--consent-basis", "family", "--consent-who", "Aunt May", "--consent-how", "signed letter"]
+    assert _add(data, ref, "Grandma", *consent, "--consent-evidence", str(letter), "--speaker", "gran") == 0
+    dad = tmp_path / "dad.wav"
+    sf.write(dad, voice_like(3.0, 16000, f0=110, seed=3), 16000, subtype="PCM_16")
     assert (
-        _add(data, ref, "Grandma", "--consent-basis", "self", "--consent-who", "me", "--consent-how", "me")
-        == 0
+        _add(data, dad, "Dad", "--consent-basis", "self", "--consent-who", "Dad", "--consent-how", "me") == 0
     )
-    assert _add(data, tmp_path / "grandma.wav", "Other", "--keep-both") == 0
-    out = tmp_path / "family.zip"
-    assert main(["archive", "export", str(out), "--voice", "Grandma", "--data-dir", str(data)]) == 0
+    for i, (voice, text) in enumerate((("Grandma", "Happy birthday."), ("Dad", "See you soon."))):
+        out = tmp_path / f"out{i}.wav"
+        args = _synth_args(tiny_checkpoint, out, "--voice", voice, "--data-dir", str(data), text=text)
+        assert main(args) == 0
+    unsaved = tmp_path / "unsaved.wav"
+    assert main(_synth_args(tiny_checkpoint, unsaved, "--reference", str(ref), "--data-dir", str(data))) == 0
+    before = _library_state(data)
+    assert sorted(before[0]) == ["Dad", "Grandma"]
+    assert sorted(g[0] for g in before[1].values()) == ["Happy birthday.", "Kept for later.", "See you soon."]
+    archive = tmp_path / "family.zip"
+    assert main(["archive", "export", str(archive), "--data-dir", str(data)]) == 0
     assert main(["archive", "check", "--data-dir", str(data)]) == 0
-    shutil.rmtree(data)
-    assert main(["archive", "import", str(out), "--data-dir", str(data)]) == 0
-    assert [v["name"] for v in _list(data, capsys)] == ["Grandma"]
-    assert main(["archive", "import", str(out), "--data-dir", str(data)]) == 2
+
+    shutil.rmtree(data)  # delete everything
+    assert main(["archive", "import", str(archive), "--data-dir", str(data)]) == 0
+    assert _library_state(data) == before  # every voice, consent, clip and generation, every byte
+    assert main(["archive", "check", "--data-dir", str(data)]) == 0
+    listed = {v["name"]: v for v in _list(data, capsys)}
+    assert {n: (v["consent"], v["consent_basis"]) for n, v in listed.items()} == {
+        "Grandma": ("given", "family"),
+        "Dad": ("given", "self"),
+    }
+
+    # the same archive again is not added silently
+    assert main(["archive", "import", str(archive), "--data-dir", str(data)]) == 2
     assert "--skip-existing or --keep-both" in capsys.readouterr().err
-    assert main(["archive", "import", str(out), "--skip-existing", "--data-dir", str(data)]) == 0
+    assert main(["archive", "import", str(archive), "--skip-existing", "--data-dir", str(data)]) == 0
+    assert _library_state(data) == before
     # a changed file makes check fail and name it
     wav = next((data / "library" / "audio" / "originals").rglob("*.wav"))
     x, sr = sf.read(wav)
@@ -169,11 +229,11 @@ def test_batch_refuses_an_uttid_whose_sidecar_would_replace_the_summary(tmp_path
     assert [b.uttid for b in bad] == ["summary", "Summary"] and "reserved" in bad[0].error
 
 
-def _synth_args(tiny_checkpoint, out, *extra):
+def _synth_args(tiny_checkpoint, out, *extra, text="Kept for later."):
     return [
         "synth",
         "--text",
-        "Kept for later.",
+        text,
         "-o",
         str(out),
         "--model-dir",
