@@ -563,6 +563,14 @@ def main() -> int:
             f"{(time.perf_counter() - t) * 1e3:.0f} ms",
             "speech tokenizer + speaker model + mel",
         )
+        resident = engine.speech_tokenizer is not None or engine.speaker_encoder is not None
+        row(
+            "speech tokenizer + speaker model resident after the analysis",
+            "yes" if resident else "no",
+            "freed at once on a GPU, at the idle release on a CPU",
+        )
+        if dev.type == "cuda" and resident:
+            failures.append("the speech tokenizer stayed on the GPU after a voice analysis")
         stream_once(engine, voice, "Warm up.", 0)
         wall, res, pieces, arrivals = stream_once(engine, voice, TEXT, 0)
         stream_rtf = wall / res.duration_s

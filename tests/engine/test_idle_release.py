@@ -48,3 +48,14 @@ def test_release_on_a_closed_engine_is_a_no_op(tiny_checkpoint):
     engine.close()
     engine.release_idle_memory(deep=True)
     assert engine.is_closed
+
+
+def test_between_segments_a_much_larger_cache_is_shrunk(tiny_engine):
+    llm = tiny_engine.llm
+    llm.reset_cache(2000)  # a long segment: a 2048-position bucket
+    big = _kv_ref(tiny_engine)
+    llm.reset_cache(600)  # needs the 1024 bucket: within 4x, the memory is reused
+    assert llm.allocated_positions == 2048 and big() is not None
+    llm.reset_cache(100)  # needs 256: more than 4x smaller, the cache is reallocated
+    gc.collect()
+    assert llm.allocated_positions == 256 and big() is None
