@@ -21,6 +21,7 @@ from glmtts_desktop.audio.backend import (
     DeviceStatus,
     NullBackend,
     StreamHandle,
+    find_device,
     get_backend,
 )
 from glmtts_desktop.audio.errors import (
@@ -60,6 +61,7 @@ __all__ = [
     "DeviceStatus",
     "NullBackend",
     "StreamHandle",
+    "find_device",
     "get_backend",
     "AudioDecodeError",
     "AudioDeviceError",

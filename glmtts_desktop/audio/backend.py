@@ -75,6 +75,9 @@ class AudioBackend(Protocol):
 
     def list_output_devices(self) -> list[DeviceInfo]: ...
 
+    def refresh(self) -> None:
+        """Look for devices plugged in or removed since the start (stops open streams)."""
+
     def input_status(self) -> DeviceStatus: ...
 
     def output_status(self) -> DeviceStatus: ...
@@ -125,6 +128,9 @@ class NullBackend:
     def list_output_devices(self) -> list[DeviceInfo]:
         return []
 
+    def refresh(self) -> None:
+        return None
+
     def input_status(self) -> DeviceStatus:
         return DeviceStatus(False, self.reason)
 
@@ -159,6 +165,12 @@ class NullBackend:
 
     def stop_all(self) -> None:
         return None
+
+
+def find_device(devices: list[DeviceInfo], name: str) -> DeviceInfo | None:
+    """The device called ``name``. Choices are kept by name: PortAudio renumbers devices
+    whenever one is plugged in or removed, so a stored index could name another device."""
+    return next((d for d in devices if d.name == name), None) if name else None
 
 
 def get_backend() -> AudioBackend:

@@ -70,6 +70,9 @@ class FakeBackend:
     ``device_rate`` forces the rate streams "run" at (to test resampling fallbacks);
     ``has_input``/``has_output`` simulate missing devices. ``streams`` lists every stream
     ever opened, ``played_audio()`` concatenates what output streams produced.
+
+    ``plug(device)`` and ``unplug(name)`` change the devices, seen (as with PortAudio) only
+    after ``refresh()``; ``refresh_count`` says how often the device list was rescanned.
     """
 
     def __init__(
@@ -89,22 +92,44 @@ class FakeBackend:
         self.device_rate = device_rate
         self.streams: list[FakeStream] = []
         self._lock = threading.Lock()
+        self._plugged: list[DeviceInfo] = []
+        if has_input:
+            self._plugged.append(
+                DeviceInfo(0, "Fake microphone", "Fake", 2, 0, 48000.0, is_default_input=True)
+            )
+        if has_output:
+            self._plugged.append(DeviceInfo(1, "Fake speaker", "Fake", 0, 2, 48000.0, is_default_output=True))
+        self._seen = list(self._plugged)
+        self.refresh_count = 0
+
+    def plug(self, device: DeviceInfo) -> None:
+        """A device appears (listed after the next ``refresh()``)."""
+        self._plugged.append(device)
+
+    def unplug(self, name: str) -> None:
+        """A device disappears (still listed until the next ``refresh()``)."""
+        self._plugged = [d for d in self._plugged if d.name != name]
+
+    def refresh(self) -> None:
+        self.stop_all()
+        self.refresh_count += 1
+        self._seen = list(self._plugged)
+        self.has_input = any(d.max_input_channels > 0 for d in self._seen)
+        self.has_output = any(d.max_output_channels > 0 for d in self._seen)
 
     def list_input_devices(self) -> list[DeviceInfo]:
-        if not self.has_input:
-            return []
-        return [DeviceInfo(0, "Fake microphone", "Fake", 2, 0, 48000.0, is_default_input=True)]
+        return [d for d in self._seen if d.max_input_channels > 0]
 
     def list_output_devices(self) -> list[DeviceInfo]:
-        if not self.has_output:
-            return []
-        return [DeviceInfo(1, "Fake speaker", "Fake", 0, 2, 48000.0, is_default_output=True)]
+        return [d for d in self._seen if d.max_output_channels > 0]
 
     def input_status(self) -> DeviceStatus:
-        return DeviceStatus(True) if self.has_input else DeviceStatus(False, "No microphone was found.")
+        if self.has_input:
+            return DeviceStatus(True)
+        return DeviceStatus(False, tr("No microphone was found."))
 
     def output_status(self) -> DeviceStatus:
-        return DeviceStatus(True) if self.has_output else DeviceStatus(False, "No speaker was found.")
+        return DeviceStatus(True) if self.has_output else DeviceStatus(False, tr("No speaker was found."))
 
     def open_input(
         self,

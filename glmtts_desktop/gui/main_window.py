@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from glmtts_desktop.audio import AudioBackend, Player
 from glmtts_desktop.engine.errors import CheckpointError
 from glmtts_desktop.errors import GlmTtsError
+from glmtts_desktop.gui.audio_devices import AudioDevices
 from glmtts_desktop.gui.background import Background
 from glmtts_desktop.gui.draft import DraftKeeper
 from glmtts_desktop.gui.errors import UnexpectedError
@@ -55,6 +56,7 @@ from glmtts_desktop.gui.voices.consent_gate import ConsentGate
 from glmtts_desktop.gui.voices.voices_view import VoicesView
 from glmtts_desktop.gui.widgets.message_bar import MessageBar
 from glmtts_desktop.gui.widgets.model_status import ModelStatus
+from glmtts_desktop.gui.widgets.output_choice import OutputChoice
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +127,7 @@ class MainWindow(QMainWindow):
         self.wizard: FirstRunWizard | None = None
         self._closed = False
         self._preview_job: int | None = None
+        self._preview_again = False  # the text changed while a preview or a job was running
         self._load_job: int | None = None
         t = translator()
         t.bind(self._set_title, "GLM-TTS Desktop")
@@ -182,7 +185,9 @@ class MainWindow(QMainWindow):
         self.consent_gate = ConsentGate(self)
         self.history_search = HistorySearch()
         self.result_panel.add_history_filter(self.history_search)
+        self._setup_devices()
         self.session = Session(self)
+        self.session.generationEnded.connect(self._preview_if_wanted)
         self.archive = ArchiveActions(self)
         self.draft = DraftKeeper(self, self.data_dir / "draft.json")
         restore_voice(self)
@@ -246,6 +251,16 @@ class MainWindow(QMainWindow):
             need -= move
         if sizes != before:
             split.setSizes(sizes)
+
+    def _setup_devices(self) -> None:
+        """One speaker choice for both players, one rescan for microphones and speakers."""
+        self.audio_devices = AudioDevices(self.backend, self.settings, self)
+        self.audio_devices.messageOccurred.connect(lambda m: self.messages.show_message(m, "warning"))
+        self.audio_devices.add_player(self.player)
+        self.audio_devices.add_player(self.voice_panel.playback.player)
+        self.audio_devices.check_output()  # the speaker chosen last time may be unplugged
+        self.voice_panel.record.attach(self.audio_devices)
+        self.result_panel.add_output_choice(OutputChoice(self.audio_devices))
 
     @property
     def closed(self) -> bool:
@@ -443,6 +458,7 @@ class MainWindow(QMainWindow):
 
     def _on_state(self, state: str) -> None:
         self.model_status.set_state(state, self.client.last_error)
+        self.text_panel.set_model_ready(state == READY)
         self.unload_action.setEnabled(state == READY)
         self.reload_action.setEnabled(state != LOADING)
         if state == READY and self.text_panel.text().strip():
@@ -467,6 +483,7 @@ class MainWindow(QMainWindow):
             self._preview_job = None
             self.text_panel.set_segments(list(result.segments), approximate=False)
             self.text_panel.set_unspeakable(list(result.unspeakable))
+            self._preview_if_wanted()
         elif jid == self._load_job:
             self._load_job = None
             self.statusBar().showMessage(tr("Model ready."), 5000)
@@ -474,6 +491,7 @@ class MainWindow(QMainWindow):
     def _on_job_failed(self, jid: int, error: object) -> None:
         if jid == self._preview_job:
             self._preview_job = None  # the rough preview stays; generation will report text errors
+            self._preview_if_wanted()
             return
         if jid == self._load_job:
             self._load_job = None
@@ -482,14 +500,17 @@ class MainWindow(QMainWindow):
                 self.open_wizard()
 
     def _request_preview(self, text: str) -> None:
-        if (
-            self._closed
-            or self.client.state != READY
-            or self._preview_job is not None
-            or self.session.running
-        ):
+        if self._closed or self.client.state != READY:
             return
+        if self._preview_job is not None or self.session.running:
+            self._preview_again = True  # asked for once the running job has ended
+            return
+        self._preview_again = False
         self._preview_job = self.client.submit(NormalizeJob(text=text))
+
+    def _preview_if_wanted(self, *_args: object) -> None:
+        if self._preview_again and self.text_panel.text().strip():
+            self._request_preview(self.text_panel.text())
 
     # --- messages ------------------------------------------------------------------------------
     def show_error(self, error: object) -> None:

@@ -6,6 +6,7 @@ and the reference untouched. Results are written to the library in the backgroun
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -15,12 +16,15 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from glmtts_desktop.engine.errors import GpuOutOfMemoryError
+from glmtts_desktop.engine.types import Progress, SynthesisResult
 from glmtts_desktop.gui.errors import GuiInputError
+from glmtts_desktop.gui.eta import EtaEstimator, format_remaining
 from glmtts_desktop.gui.history import HistoryEntry
 from glmtts_desktop.gui.history_open import open_entry
 from glmtts_desktop.gui.i18n import tr
 from glmtts_desktop.gui.inference import GenerateJob, GenerateOutput, RegenerateJob
 from glmtts_desktop.gui.inference.client import LOADING, READY
+from glmtts_desktop.gui.panels import segment_list as seg
 from glmtts_desktop.gui.voices import ask
 from glmtts_desktop.studio import Clip, DuplicatePolicy, DuplicateVoiceError, VoiceRef
 
@@ -30,6 +34,30 @@ if TYPE_CHECKING:  # pragma: no cover
 log = logging.getLogger(__name__)
 
 MAX_TEXT_CHARS = 20000
+
+
+def _passes(check: Callable[[], object]) -> bool:
+    """Whether an input check no longer finds its problem (the error bar then hides)."""
+    try:
+        check()
+    except GuiInputError:
+        return False
+    return True
+
+
+def cut_warning(numbers: list[int]) -> str:
+    """The sentence shown when parts hit the length limit (1-based part numbers)."""
+    if len(numbers) == 1:
+        return tr(
+            "Segment {n} may be cut short: it did not end by itself. "
+            "Try splitting the sentence or another seed.",
+            n=numbers[0],
+        )
+    return tr(
+        "Segments {numbers} may be cut short: they did not end by themselves. "
+        "Try splitting those sentences or another seed.",
+        numbers=", ".join(str(n) for n in numbers),
+    )
 
 
 class Session(QObject):
@@ -44,6 +72,8 @@ class Session(QObject):
         self.job_id: int | None = None
         self.last_audio: np.ndarray | None = None
         self.last_sr = 0
+        self._eta = EtaEstimator()
+        self._follow = False  # the segment list shows this job's parts (same text, same split)
         c = window.client
         c.jobProgress.connect(self._on_progress)
         c.jobFinished.connect(self._on_finished)
@@ -67,6 +97,12 @@ class Session(QObject):
         window.voices_view.voicesChanged.connect(self._voices_listed)
         window.voices_view.voiceChosen.connect(self.choose_voice)
         window.voices_view.defaultClipChanged.connect(self._default_clip_changed)
+        # an error caused by missing input hides once that input is there
+        recheck = window.messages.recheck
+        window.text_panel.editor.textChanged.connect(recheck)
+        v.referenceChanged.connect(recheck)
+        v.transcript.textChanged.connect(recheck)
+        c.stateChanged.connect(lambda _state: recheck())
         self.refresh_history()
         self.refresh_voices()
 
@@ -86,26 +122,34 @@ class Session(QObject):
                 tr("The model is not loaded."), hint=tr("Use Model → Reload model, or set up the weights.")
             )
 
+    def _check_text(self) -> None:
+        text = self.w.text_panel.text()
+        if not text.strip():
+            raise GuiInputError(tr("There is no text to speak."), hint=tr("Type or paste some text first."))
+        if len(text) > MAX_TEXT_CHARS:
+            raise GuiInputError(
+                tr("The text is too long ({n} characters).", n=len(text)),
+                hint=tr("Split it into parts of at most {m} characters.", m=MAX_TEXT_CHARS),
+            )
+
+    def _inputs_ok(self, checks: tuple[Callable[[], object], ...]) -> bool:
+        """Run the checks in order; the first problem is shown until that input is fixed."""
+        for check in checks:
+            try:
+                check()
+            except GuiInputError as exc:
+                self.w.messages.show_error(exc, fixed_when=functools.partial(_passes, check))
+                return False
+        return True
+
     def generate(self, *, seed: int | None = None) -> int | None:
         """Start a generation from what is on screen; returns the job id, or None after a message."""
         if self.running or self.w.closed:
             return None
         text = self.w.text_panel.text()
-        try:
-            if not text.strip():
-                raise GuiInputError(
-                    tr("There is no text to speak."), hint=tr("Type or paste some text first.")
-                )
-            if len(text) > MAX_TEXT_CHARS:
-                raise GuiInputError(
-                    tr("The text is too long ({n} characters).", n=len(text)),
-                    hint=tr("Split it into parts of at most {m} characters.", m=MAX_TEXT_CHARS),
-                )
-            audio, sr, transcript = self.w.voice_panel.reference()
-            self._check_model()
-        except GuiInputError as exc:
-            self.w.show_error(exc)
+        if not self._inputs_ok((self._check_text, self.w.voice_panel.reference, self._check_model)):
             return None
+        audio, sr, transcript = self.w.voice_panel.reference()
         voice_name = self.w.voice_panel.name.text().strip() or self._voice_label()
         if not self.w.consent_gate.allow(self.w.voice_panel.voice_id, audio, sr, voice_name):
             return None
@@ -130,6 +174,17 @@ class Session(QObject):
 
     def _submit(self, job: GenerateJob | RegenerateJob) -> int:
         self.w.messages.clear()
+        segments = self.w.text_panel.segments
+        # the list follows the job only when it shows the model's split of this very text
+        self._follow = (
+            isinstance(job, GenerateJob)
+            and job.text == self.w.text_panel.text()
+            and not self.w.text_panel.approximate
+            and segments.count() > 0
+        )
+        self._eta.start([len(t) for t in segments.texts()] if self._follow else ())
+        if self._follow:
+            segments.set_all(seg.WAITING)
         self.job_id = self.w.client.submit(job)
         self.w.generate_panel.set_running(True)
         self.generationStarted.emit(self.job_id)
@@ -140,15 +195,64 @@ class Session(QObject):
             self.w.client.cancel(self.job_id)
             self.w.generate_panel.show_outcome(tr("Cancelling…"))
 
-    def _on_progress(self, jid: int, progress) -> None:
-        if jid == self.job_id:
-            self.w.generate_panel.show_progress(progress)
+    def _on_progress(self, jid: int, progress: Progress) -> None:
+        if jid != self.job_id:
+            return
+        panel = self.w.generate_panel
+        panel.show_progress(progress)
+        left = self._eta.update(progress)
+        panel.show_eta(format_remaining(left) if left is not None else "")
+        self._follow_segments(progress)
+
+    def _follow_segments(self, p: Progress) -> None:
+        """Mark the parts before the current one done, the current one speaking (or done)."""
+        segments = self.w.text_panel.segments
+        if not self._follow or p.stage not in ("llm", "flow", "vocoder"):
+            return
+        if segments.count() != p.total_segments:  # the text was edited: the list no longer fits
+            self._follow = False
+            segments.set_all("")
+            return
+        i = p.segment
+        for j in range(i):
+            if segments.status(j) in (seg.WAITING, seg.GENERATING):
+                segments.set_status(j, seg.DONE)
+        finished = p.stage == "vocoder" and p.fraction * p.total_segments >= i + 1 - 1e-6
+        segments.set_status(i, seg.DONE if finished else seg.GENERATING)
 
     def _end(self, outcome: str, text: str) -> None:
         self.job_id = None
-        self.w.generate_panel.set_running(False)
-        self.w.generate_panel.show_outcome(text)
+        panel = self.w.generate_panel
+        panel.set_running(False)
+        panel.show_outcome(text)
+        panel.show_eta("")
+        segments = self.w.text_panel.segments
+        if outcome != "finished":
+            panel.progress.setValue(0)  # idle again: nothing half-done is left on the bar
+            if self._follow:
+                last = seg.FAILED if outcome == "failed" else seg.STOPPED
+                segments.set_all(last, only=(seg.GENERATING,))
+        if self._follow:  # parts never reached (or skipped as silent) carry no mark
+            segments.set_all("", only=(seg.WAITING, seg.GENERATING))
+        self._follow = False
         self.generationEnded.emit(outcome)
+
+    def _show_segment_results(self, job: GenerateJob | RegenerateJob, result: SynthesisResult) -> None:
+        """Final marks (done / may be cut short) and a visible warning for parts that were cut."""
+        cut = [s.index + 1 for s in result.segments if s.hit_max_length]
+        panel = self.w.text_panel
+        segments = panel.segments
+        same_text = isinstance(job, GenerateJob) and job.text == panel.text()
+        if same_text and not self._follow:  # the list was rough or edited: show the model's split
+            indices = [s.index for s in result.segments]
+            if indices == list(range(len(indices))):
+                panel.set_segments([s.normalized for s in result.segments], approximate=False)
+        if same_text and segments.count() >= len(result.segments):
+            for s in result.segments:
+                segments.set_status(s.index, seg.CUT if s.hit_max_length else seg.DONE)
+        if cut:
+            log.info("segments cut at the length limit: %s", cut)
+            self.w.messages.show_message(cut_warning(cut), "warning")
 
     def _on_chunk(self, jid: int, audio: object, index: int) -> None:
         """Streamed audio of the running generation: heard at once, while the rest is made."""
@@ -179,6 +283,7 @@ class Session(QObject):
             return
         result = out.result
         self.last_audio, self.last_sr = result.audio, result.sample_rate
+        self._show_segment_results(out.job, result)
         self._end("finished", tr("Done: {d:.1f} s of audio.", d=result.duration_s))
         self.w.result_panel.show_audio(result.audio, result.sample_rate)
         if out.record is None:
@@ -244,12 +349,8 @@ class Session(QObject):
         """Same text, voice, overrides and settings; the same seed or a new one."""
         if self.running:
             return
-        try:
-            self._check_model()
-        except GuiInputError as exc:
-            self.w.show_error(exc)
+        if not self._inputs_ok((self._check_model,)):
             return
-
         seed = self.w.generate_panel.roll_seed() if new_seed else None
         self._submit(RegenerateJob(generation_id=hid, seed=seed))  # the entry's own sample rate too
 

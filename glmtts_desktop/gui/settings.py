@@ -119,13 +119,23 @@ class AppSettings:
         self._set("generate/advanced_open", bool(value))
 
     @property
-    def input_device(self) -> int | None:
-        v = self._get("audio/input_device", -1, int)
-        return None if v < 0 else v
+    def input_device(self) -> str:
+        """The chosen microphone's name; "" for the system default. Names, not indices:
+        PortAudio renumbers devices when one is plugged in or removed."""
+        return self._get("audio/input_device_name", "", str)
 
     @input_device.setter
-    def input_device(self, value: int | None) -> None:
-        self._set("audio/input_device", -1 if value is None else int(value))
+    def input_device(self, value: str) -> None:
+        self._set("audio/input_device_name", value or "")
+
+    @property
+    def output_device(self) -> str:
+        """The chosen speaker's name; "" for the system default."""
+        return self._get("audio/output_device_name", "", str)
+
+    @output_device.setter
+    def output_device(self, value: str) -> None:
+        self._set("audio/output_device_name", value or "")
 
     def geometry(self) -> Any:
         return self._s.value("window/geometry")

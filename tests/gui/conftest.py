@@ -38,6 +38,10 @@ def make_window(qtbot, tmp_path):
             backend=backend if backend is not None else FakeBackend(),
             show_wizard_on_failure=show_wizard_on_failure,
         )
+        # pytest-qt closes added widgets before fixture teardown: a window closed with a job
+        # still running (a failed test) would wait forever on the modal "Stop the running
+        # work?" box. Tests about that question replace this on the instance themselves.
+        w.ask_stop_work = lambda _action: True
         qtbot.addWidget(w)
         windows.append(w)
         w.show()
@@ -48,9 +52,9 @@ def make_window(qtbot, tmp_path):
                 w.load_model()
         return w
 
+    make.windows = windows  # type: ignore[attr-defined]
     yield make
     for w in windows:
-        w.ask_stop_work = lambda _action: True  # a test that left a job running must not block here
         w.close()
         assert not w.client.thread.isRunning(), "inference thread left running after close"
     import gc
@@ -77,3 +81,48 @@ def _no_blocking_questions(monkeypatch):
         return "continue" if "continue" in keys else keys[-1] if keys else None
 
     monkeypatch.setattr(ask, "ask_choice", answer)
+
+
+@pytest.fixture
+def llm_gate(make_window, monkeypatch):
+    """``llm_gate(at_step, segment=0)`` holds the real LLM inside the ``at_step``-th decode step
+    of segment ``segment`` (0-based) until the test sets ``gate["release"]``.
+
+    Why it also lets go when a window closes: pytest-qt closes the windows of a failed test
+    before any fixture teardown, and closing waits for the worker thread, so a worker still held
+    here made the whole run hang. The teardown releases whatever is left as well.
+    """
+    import threading
+
+    from glmtts_desktop.engine.llm import SpeechLM
+
+    gates: list[dict] = []
+    real_step, real_prefill = SpeechLM.decode_step, SpeechLM.prefill
+
+    def closing() -> bool:
+        return any(w.closed for w in make_window.windows)
+
+    def install(at_step: int, segment: int = 0) -> dict:
+        state = {"steps": 0, "segment": -1, "inside": threading.Event(), "release": threading.Event()}
+
+        def prefill(self, *args, **kwargs):
+            state["segment"] += 1
+            state["steps"] = 0
+            return real_prefill(self, *args, **kwargs)
+
+        def gated(self, *args, **kwargs):
+            state["steps"] += 1
+            if state["segment"] == segment and state["steps"] == at_step:
+                state["inside"].set()
+                while not state["release"].wait(0.05) and not closing():
+                    pass
+            return real_step(self, *args, **kwargs)
+
+        monkeypatch.setattr(SpeechLM, "prefill", prefill)
+        monkeypatch.setattr(SpeechLM, "decode_step", gated)
+        gates.append(state)
+        return state
+
+    yield install
+    for state in gates:
+        state["release"].set()

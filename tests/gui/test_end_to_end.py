@@ -8,7 +8,6 @@ backend is the fake one (no sound card here); the tiny checkpoint speaks noise, 
 from __future__ import annotations
 
 import gc
-import threading
 import weakref
 
 import numpy as np
@@ -124,28 +123,10 @@ def test_full_flow_and_restart(qtbot, make_window, tiny_checkpoint, tmp_path):
     qtbot.waitUntil(lambda: "Grandpa says OK" in w2.result_panel.history.item(0).text(), timeout=10000)
 
 
-def _gate_llm_step(monkeypatch, at_step: int):
-    """Hold the real LLM inside its ``at_step``-th decode step until the test releases it."""
-    from glmtts_desktop.engine.llm import SpeechLM
-
-    real_step = SpeechLM.decode_step
-    state = {"steps": 0, "inside": threading.Event(), "release": threading.Event()}
-
-    def gated(self, *args, **kwargs):
-        state["steps"] += 1
-        if state["steps"] == at_step:
-            state["inside"].set()
-            state["release"].wait(120)  # a safety net: the test sets it right after the cancel
-        return real_step(self, *args, **kwargs)
-
-    monkeypatch.setattr(SpeechLM, "decode_step", gated)
-    return state
-
-
 def test_cancel_mid_generation_stops_at_the_next_step_and_keeps_the_work(
-    qtbot, make_window, tiny_checkpoint, monkeypatch
+    qtbot, make_window, tiny_checkpoint, llm_gate
 ):
-    gate = _gate_llm_step(monkeypatch, at_step=5)
+    gate = llm_gate(at_step=5)
     w = make_window(model_dir=tiny_checkpoint, load=True)
     w.voice_panel.set_audio(speechy(4.0, 24000), 24000)
     w.voice_panel.transcript.setPlainText("hello there")

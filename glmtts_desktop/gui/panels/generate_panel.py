@@ -156,6 +156,8 @@ class GeneratePanel(QGroupBox):
         self.progress.setRange(0, 1000)
         self.progress.setValue(0)
         self.stage = QLabel("")
+        self.eta = QLabel("")  # "about 1 min 20 s left", once this job's pace is known
+        self.eta.setObjectName("etaLabel")
         self.stage.setWordWrap(True)
 
         quality_row = QHBoxLayout()
@@ -198,7 +200,10 @@ class GeneratePanel(QGroupBox):
         layout.addLayout(buttons)
         layout.addWidget(self.blocked_label)
         layout.addWidget(self.progress)
-        layout.addWidget(self.stage)
+        status_row = QHBoxLayout()
+        status_row.addWidget(self.stage, 1)
+        status_row.addWidget(self.eta)
+        layout.addLayout(status_row)
         t.languageChanged.connect(lambda _: self._label_rates())
 
     def _add_row(self, form: QFormLayout, key: str, field: QWidget | QHBoxLayout, tip: str) -> None:
@@ -325,6 +330,12 @@ class GeneratePanel(QGroupBox):
         if running:
             self.progress.setValue(0)
             live_text(self.stage.setText, tr("Starting…"))
+            self.show_eta("")
+
+    def show_eta(self, text: str) -> None:
+        """The time left (a tr() text, so a language switch re-words it); "" hides it."""
+        live_text(self.eta.setText, text)
+        self.eta.setVisible(bool(text))
 
     def show_progress(self, p: Progress) -> None:
         self.progress.setValue(int(max(0.0, min(1.0, p.fraction)) * 1000))

@@ -15,12 +15,14 @@ from pathlib import Path
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from glmtts_desktop.audio import AudioBackend, AudioError, Recorder
+from glmtts_desktop.audio import AudioBackend, AudioError, Recorder, find_device
 from glmtts_desktop.audio.takes import finish_take, unfinished_takes
+from glmtts_desktop.gui.audio_devices import AudioDevices
 from glmtts_desktop.gui.background import Background
-from glmtts_desktop.gui.i18n import tr, translator
+from glmtts_desktop.gui.i18n import live_text, tr, translator
 from glmtts_desktop.gui.voices import ask
 from glmtts_desktop.gui.widgets.level_meter import LevelMeter
+from glmtts_desktop.gui.widgets.output_choice import refresh_button
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +43,14 @@ class RecordControl(QWidget):
         self.takes_dir = Path(takes_dir)
         self.background = background
         self.recorder: Recorder | None = None
+        self.audio_devices: AudioDevices | None = None  # the window's shared device choices
+        self._noted = False  # the status line shows a device problem
         t = translator()
         self.devices = QComboBox()
         self.devices.setObjectName("inputDevice")
+        self.devices.activated.connect(self._device_chosen)
+        self.refresh_button = refresh_button("Refresh the device list", "refreshInputs")
+        self.refresh_button.clicked.connect(self.rescan)
         self.button = QPushButton()
         self.button.setObjectName("recordButton")
         self.button.clicked.connect(self.toggle)
@@ -56,6 +63,7 @@ class RecordControl(QWidget):
         self._timer.timeout.connect(self._poll)
         row = QHBoxLayout()
         row.addWidget(self.devices, 1)
+        row.addWidget(self.refresh_button)
         row.addWidget(self.button)
         row.addWidget(self.time_label)
         layout = QVBoxLayout(self)
@@ -67,21 +75,74 @@ class RecordControl(QWidget):
         self.refresh_devices()
         self._update_button()
 
+    def attach(self, devices: AudioDevices) -> None:
+        """Share the window's device choices: its rescan, its remembered microphone."""
+        self.audio_devices = devices
+        devices.add_busy_check(self.is_recording)
+        devices.rescanned.connect(self.refresh_devices)
+        self.refresh_devices()
+
+    def rescan(self) -> None:
+        """Look for microphones plugged in since the start (not while recording)."""
+        if self.is_recording():
+            return
+        if self.audio_devices is not None:
+            self.audio_devices.rescan()  # its ``rescanned`` re-lists here
+            return
+        self.backend.refresh()
+        self.refresh_devices()
+
+    def _wanted(self) -> str:
+        """The microphone's name to keep selected ("" = the system default)."""
+        if self.audio_devices is not None:
+            return self.audio_devices.input_name()
+        return self.devices.currentText() if self.devices.currentData() is not None else ""
+
     def refresh_devices(self) -> None:
+        wanted = self._wanted()
         self.devices.clear()
         status = self.backend.input_status()
         if not status.available:
             self.devices.addItem(tr("No microphone"), None)
             self.devices.setEnabled(False)
-            self.status.setText(status.reason)
+            self._device_note(status.reason)
             return
         self.devices.setEnabled(True)
         self.devices.addItem(tr("System default"), None)
-        for d in self.backend.list_input_devices():
+        inputs = self.backend.list_input_devices()
+        for d in inputs:
             self.devices.addItem(d.name, d.index)
+        found = find_device(inputs, wanted)
+        if found is not None:
+            self.devices.setCurrentIndex(max(self.devices.findData(found.index), 0))
+            self._device_note("")
+        elif wanted:
+            log.info("input device %r is gone; using the default", wanted)
+            if self.audio_devices is not None:
+                self.audio_devices.choose_input("")
+            self._device_note(
+                tr(
+                    "The microphone “{name}” is no longer connected; recording uses the system default.",
+                    name=wanted,
+                )
+            )
+        else:
+            self._device_note("")
+
+    def _device_note(self, text: str) -> None:
+        """Say what is wrong with the devices; clear only a device note (not "Saved take…")."""
+        if text or self._noted:
+            live_text(self.status.setText, text)
+        self._noted = bool(text)
+
+    def _device_chosen(self, _index: int) -> None:
+        if self.audio_devices is not None:
+            name = self.devices.currentText() if self.devices.currentData() is not None else ""
+            self.audio_devices.choose_input(name)
 
     def _update_button(self) -> None:
         self.button.setText(tr("Stop") if self.is_recording() else tr("Record"))
+        self.refresh_button.setEnabled(not self.is_recording())
 
     def is_recording(self) -> bool:
         return self.recorder is not None and self.recorder.recording
@@ -94,6 +155,9 @@ class RecordControl(QWidget):
 
     def start(self) -> bool:
         status = self.backend.input_status()
+        if not status.available:  # maybe plugged in since: look again before giving up
+            self.rescan()
+            status = self.backend.input_status()
         if not status.available:
             self.errorOccurred.emit(AudioError(tr("No microphone is available."), hint=status.reason))
             return False
@@ -116,7 +180,7 @@ class RecordControl(QWidget):
             return False
         self.recorder = rec
         self.meter.reset()
-        self.status.setText(tr("Recording to {name}", name=path.name))
+        live_text(self.status.setText, tr("Recording to {name}", name=path.name))
         self._timer.start()
         self._update_button()
         return True
@@ -127,14 +191,14 @@ class RecordControl(QWidget):
             return
         self._timer.stop()
         self.button.setEnabled(False)
-        self.status.setText(tr("Saving the take…"))
+        live_text(self.status.setText, tr("Saving the take…"))
 
         def done(path: Path) -> None:
             self.button.setEnabled(True)
             self._update_button()
             if rec.error is not None:
                 self.errorOccurred.emit(rec.error)
-            self.status.setText(tr("Saved {name}", name=Path(path).name))
+            live_text(self.status.setText, tr("Saved {name}", name=Path(path).name))
             self.recorded.emit(Path(path))
 
         def failed(err) -> None:
@@ -173,7 +237,7 @@ class RecordControl(QWidget):
             last.path.unlink(missing_ok=True)
             return None
         if answer == "use":
-            self.status.setText(tr("Recovered {name}", name=last.path.name))
+            live_text(self.status.setText, tr("Recovered {name}", name=last.path.name))
             self.recorded.emit(last.path)
             return last.path
         return None

@@ -135,6 +135,12 @@ class ResultPanel(QGroupBox):
         sc = QShortcut(QKeySequence(Qt.CTRL | Qt.Key_Space), window)
         sc.activated.connect(self.toggle)
 
+    def add_output_choice(self, widget: QWidget) -> None:
+        """Put the speaker choice right under the transport buttons."""
+        layout = self.layout()
+        assert isinstance(layout, QVBoxLayout)
+        layout.insertWidget(layout.indexOf(self.waveform) + 2, widget)
+
     def add_history_filter(self, widget: QWidget) -> None:
         """Put a search row right above the history list."""
         layout = self.layout()

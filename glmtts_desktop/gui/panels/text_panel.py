@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QListWidget,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
@@ -31,6 +30,8 @@ from PySide6.QtWidgets import (
 from glmtts_desktop.engine.types import PronunciationOverride
 from glmtts_desktop.gui.i18n import live_text, tr, translator
 from glmtts_desktop.gui.panels.overrides_table import OverridesTable
+from glmtts_desktop.gui.panels.segment_list import SegmentList
+from glmtts_desktop.gui.pronunciation.override_history import OverrideHistory
 from glmtts_desktop.gui.pronunciation.overrides import OverrideSet, read_jsonl, write_jsonl
 from glmtts_desktop.gui.pronunciation.popup import PronunciationPopup
 from glmtts_desktop.gui.pronunciation.readings import context_tokens, readings
@@ -57,6 +58,8 @@ class TextPanel(QGroupBox):
         t = translator()
         t.bind(self.setTitle, "2. Text")
         self.overrides = OverrideSet()
+        self._history = OverrideHistory()  # Undo in the editor brings back "only here" overrides
+        self._model_ready = False
         self.editor = QPlainTextEdit()
         self.editor.setObjectName("textEditor")
         t.bind(self.editor.setPlaceholderText, "Type or paste what the voice should say…")
@@ -77,9 +80,7 @@ class TextPanel(QGroupBox):
         self.addAction(self.pron_action)
         self.char_count = QLabel()
 
-        self.segments = QListWidget()
-        self.segments.setObjectName("segmentList")
-        self.segments.setWordWrap(True)
+        self.segments = SegmentList()
         self.segments_label = QLabel()
         self.unspeakable_label = QLabel()  # characters the model will skip (emoji, unknown symbols)
         self.unspeakable_label.setObjectName("unspeakableLabel")
@@ -153,6 +154,7 @@ class TextPanel(QGroupBox):
 
     def set_text(self, text: str) -> None:
         self.overrides.clear()
+        self._history.clear()
         self.editor.setPlainText(text)
         self.table.refresh()
 
@@ -171,10 +173,23 @@ class TextPanel(QGroupBox):
         n = len(self.text())
         live_text(self.char_count.setText, tr("{n} characters", n=n))
         count = self.segments.count()
-        key = (
-            "Segments ({n}, approximate until the model is loaded)" if self._approximate else "Segments ({n})"
-        )
+        if not self._approximate or not count:
+            key = "Segments ({n})"
+        elif self._model_ready:
+            key = "Segments ({n}, updating…)"  # the model's own split is on its way
+        else:
+            key = "Segments ({n}, approximate until the model is loaded)"
         live_text(self.segments_label.setText, tr(key, n=count))
+
+    @property
+    def approximate(self) -> bool:
+        """True while the segment list is the rough split, not the model's."""
+        return self._approximate
+
+    def set_model_ready(self, ready: bool) -> None:
+        """Whether the model can split the text; the label stops saying "approximate"."""
+        self._model_ready = bool(ready)
+        self._update_labels()
 
     def _schedule_preview(self) -> None:
         self._update_labels()
@@ -197,9 +212,7 @@ class TextPanel(QGroupBox):
 
     def set_segments(self, segments: list[str], *, approximate: bool = False) -> None:
         self._approximate = approximate
-        self.segments.clear()
-        for i, s in enumerate(segments, 1):
-            self.segments.addItem(f"{i}. {s}")
+        self.segments.set_segments(segments)
         self._update_labels()
 
     # --- pronunciation -----------------------------------------------------------------------
@@ -253,12 +266,24 @@ class TextPanel(QGroupBox):
         menu.aboutToHide.connect(menu.deleteLater)
 
     def _on_contents_change(self, position: int, removed: int, added: int) -> None:
-        if len(self.overrides):
-            self.overrides.text_changed(self.text(), position, removed, added)
+        text = self.text()
+        before = self.overrides.as_tuple()
+        if before:
+            self.overrides.text_changed(text, position, removed, added)
+        step = self.editor.document().availableUndoSteps()  # already counts this edit
+        for t, r, off in self._history.lost(step, text, self.overrides.as_tuple()):
+            self.overrides.add(t, r, off)
+        self._history.record(step, text, self.overrides.as_tuple())
+        if before or len(self.overrides):
             self.table.refresh()
             self._highlight()
+        if self.overrides.as_tuple() != before:
+            self.overridesChanged.emit()
 
     def _overrides_changed(self) -> None:
+        self._history.record(
+            self.editor.document().availableUndoSteps(), self.text(), self.overrides.as_tuple()
+        )
         self.table.refresh()
         self._highlight()
         self.overridesChanged.emit()

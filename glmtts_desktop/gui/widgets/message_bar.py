@@ -3,6 +3,10 @@
 Why not QMessageBox: a modal box blocks the person mid-task and hides what they were doing;
 this strip keeps the work visible and editable, and it is trivial to read in tests.
 
+An error caused by missing input ("no text", "no reference") comes with a check that says
+when it is fixed; ``recheck()`` (called on every input change) then hides it, so a bar never
+goes on complaining about a problem the person has already solved.
+
 The strip keeps what it shows (the error object or the ``tr`` message), so a live language
 switch re-translates it, and it re-colours itself when the theme changes: its colours come
 from ``theme.message_colors`` and are set on the label too, because a label otherwise takes
@@ -36,6 +40,7 @@ class MessageBar(QFrame):
         self.action_button.hide()
         self.action_button.clicked.connect(self._run_action)
         self._action: Callable[[], None] | None = None
+        self._fixed_when: Callable[[], bool] | None = None
         self.close_button = QToolButton()
         self.close_button.setText("×")
         self.close_button.setAutoRaise(True)
@@ -59,6 +64,7 @@ class MessageBar(QFrame):
         """``action``: (button text, what it does), e.g. ("Undo", restore) after a delete."""
         self.level = level
         self._shown = text
+        self._fixed_when = None
         self._set_action(action)
         self.label.setToolTip(detail)
         self._render()
@@ -76,8 +82,10 @@ class MessageBar(QFrame):
         if action is not None:
             action()
 
-    def show_error(self, error: object) -> None:
+    def show_error(self, error: object, fixed_when: Callable[[], bool] | None = None) -> None:
+        """``fixed_when``: for errors the person fixes by input; True once the problem is gone."""
         self._set_action(None)
+        self._fixed_when = fixed_when
         if isinstance(error, GlmTtsError):
             self.level = "error"
             self._shown = error
@@ -86,6 +94,19 @@ class MessageBar(QFrame):
             self.show()
         else:
             self.show_message(str(error), "error")
+            self._fixed_when = fixed_when
+
+    def recheck(self) -> None:
+        """Hide the shown error if the input that caused it has been fixed."""
+        check = self._fixed_when
+        if check is None or self.isHidden():
+            return
+        try:
+            fixed = check()
+        except Exception:  # noqa: BLE001 - a failing check means "not fixed yet"
+            fixed = False
+        if fixed:
+            self.clear()
 
     def _render(self) -> None:
         """Text in the current language, colours for the current theme."""
@@ -119,6 +140,7 @@ class MessageBar(QFrame):
 
     def clear(self) -> None:
         self._set_action(None)
+        self._fixed_when = None
         self.level = ""
         self._shown = None
         self.label.setText("")
