@@ -26,6 +26,7 @@ from glmtts_desktop.gui.inference import GenerateJob, GenerateOutput, Regenerate
 from glmtts_desktop.gui.inference.client import LOADING, READY
 from glmtts_desktop.gui.panels import segment_list as seg
 from glmtts_desktop.gui.voices import ask
+from glmtts_desktop.i18n import N_
 from glmtts_desktop.studio import Clip, DuplicatePolicy, DuplicateVoiceError, VoiceRef
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -34,6 +35,13 @@ if TYPE_CHECKING:  # pragma: no cover
 log = logging.getLogger(__name__)
 
 MAX_TEXT_CHARS = 20000
+MSG_CUT_ONE = N_(
+    "Segment {n} may be cut short: it did not end by itself. Try splitting the sentence or another seed."
+)
+MSG_CUT_MANY = N_(
+    "Segments {numbers} may be cut short: they did not end by themselves. "
+    "Try splitting those sentences or another seed."
+)
 
 
 def _passes(check: Callable[[], object]) -> bool:
@@ -48,16 +56,8 @@ def _passes(check: Callable[[], object]) -> bool:
 def cut_warning(numbers: list[int]) -> str:
     """The sentence shown when parts hit the length limit (1-based part numbers)."""
     if len(numbers) == 1:
-        return tr(
-            "Segment {n} may be cut short: it did not end by itself. "
-            "Try splitting the sentence or another seed.",
-            n=numbers[0],
-        )
-    return tr(
-        "Segments {numbers} may be cut short: they did not end by themselves. "
-        "Try splitting those sentences or another seed.",
-        numbers=", ".join(str(n) for n in numbers),
-    )
+        return tr(MSG_CUT_ONE, n=numbers[0])
+    return tr(MSG_CUT_MANY, numbers=", ".join(str(n) for n in numbers))
 
 
 class Session(QObject):

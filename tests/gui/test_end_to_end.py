@@ -60,7 +60,8 @@ def test_full_flow_and_restart(qtbot, make_window, tiny_checkpoint, tmp_path):
     popup.choose(next(i for i, t in enumerate(labels) if t.startswith("háng")))
     assert [(o.text, o.replacement) for o in w.text_panel.overrides] == [("行", "<|H|><|ANG2|>")]
     # the segment preview comes from the engine once it is loaded
-    qtbot.waitUntil(lambda: "approximate" not in w.text_panel.segments_label.text(), timeout=15000)
+    qtbot.waitUntil(lambda: not w.text_panel.approximate, timeout=15000)
+    assert "approximate" not in w.text_panel.segments_label.text()
     assert w.text_panel.segments.count() >= 1
 
     # 3. generate with a fixed seed

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from gui_fakes import speechy
 from PySide6.QtCore import Qt
-from test_end_to_end import _gate_llm_step
 
 
 def _start_job(qtbot, w, gate):
@@ -17,10 +16,8 @@ def _start_job(qtbot, w, gate):
     assert w.session.running
 
 
-def test_closing_during_a_job_asks_and_keep_working_keeps_it(
-    qtbot, make_window, tiny_checkpoint, monkeypatch
-):
-    gate = _gate_llm_step(monkeypatch, at_step=3)
+def test_closing_during_a_job_asks_and_keep_working_keeps_it(qtbot, make_window, tiny_checkpoint, llm_gate):
+    gate = llm_gate(at_step=3)
     w = make_window(model_dir=tiny_checkpoint, load=True)
     _start_job(qtbot, w, gate)
     asked = []

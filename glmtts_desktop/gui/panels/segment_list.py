@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QBrush, QIcon, QPalette
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QStyle, QWidget
 
@@ -46,6 +46,7 @@ class SegmentList(QListWidget):
         super().__init__(parent)
         self.setObjectName("segmentList")
         self.setWordWrap(True)
+        self.setIconSize(QSize(16, 16))
         translator().languageChanged.connect(lambda _: self._render_all())
 
     def set_segments(self, segments: list[str]) -> None:
@@ -53,7 +54,7 @@ class SegmentList(QListWidget):
         self.clear()
         for i, s in enumerate(segments, 1):
             item = QListWidgetItem()
-            item.setData(TEXT_ROLE, f"{i}. {s}")
+            item.setData(TEXT_ROLE, i)
             item.setData(SEGMENT_ROLE, s)
             item.setData(STATUS_ROLE, "")
             self.addItem(item)
@@ -87,10 +88,12 @@ class SegmentList(QListWidget):
 
     def _render(self, item: QListWidgetItem) -> None:
         status = str(item.data(STATUS_ROLE) or "")
-        text = str(item.data(TEXT_ROLE) or "")
+        number, segment = item.data(TEXT_ROLE), str(item.data(SEGMENT_ROLE) or "")
+        # the state right after the number: a long sentence is cut off at the end, not its state
         if status and status != WAITING:
-            text = f"{text}  — {tr(_WORDS[status])}"
-        item.setText(text)
+            item.setText(f"{number}. ({tr(_WORDS[status])}) {segment}")
+        else:
+            item.setText(f"{number}. {segment}")
         item.setToolTip(tr(_WORDS[status]) if status else "")
         pixmap = _ICONS.get(status)
         item.setIcon(self.style().standardIcon(pixmap) if pixmap is not None else QIcon())
