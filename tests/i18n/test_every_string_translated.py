@@ -54,6 +54,8 @@ KNOWN_DYNAMIC = {
     "gui/panels/text_panel.py: key": "literals at the call sites",
     "gui/panels/segment_list.py: _WORDS[status]": "N_-marked segment status words",
     "gui/widgets/output_choice.py: tip": "literals at the refresh_button call sites",
+    "gui/session.py: MSG_CUT_ONE": "an N_-marked constant",
+    "gui/session.py: MSG_CUT_MANY": "an N_-marked constant",
     "gui/history_search.py: label": "N_-marked period labels",
     "gui/voices/archive_actions.py: MSG_EXPORT_INTRO": "a literal constant in the module",
     "gui/voices/clips_panel.py: label": "N_-marked literals in the button table",
