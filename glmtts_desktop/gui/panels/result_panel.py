@@ -119,6 +119,7 @@ class ResultPanel(QGroupBox):
         export_row.addWidget(self.export_wav)
         export_row.addWidget(self.export_flac)
         history_label = QLabel()
+        self._history_label = history_label  # extra rows go above it (speaker choice)
         t.bind(history_label.setText, "History")
         layout = QVBoxLayout(self)
         layout.addWidget(self.waveform, 2)
@@ -136,10 +137,10 @@ class ResultPanel(QGroupBox):
         sc.activated.connect(self.toggle)
 
     def add_output_choice(self, widget: QWidget) -> None:
-        """Put the speaker choice right under the transport buttons."""
+        """Put the speaker choice under the play and export buttons, above the history."""
         layout = self.layout()
         assert isinstance(layout, QVBoxLayout)
-        layout.insertWidget(layout.indexOf(self.waveform) + 2, widget)
+        layout.insertWidget(layout.indexOf(self._history_label), widget)
 
     def add_history_filter(self, widget: QWidget) -> None:
         """Put a search row right above the history list."""
