@@ -125,3 +125,43 @@ def test_a_changed_photo_in_the_archive_is_refused(two_clips, tmp_path):
         Studio(fresh).import_archive(out)
     with Library(root) as fresh:
         assert fresh.list_voices() == []
+
+
+def test_an_archive_of_format_1_imports_with_its_reference_as_the_one_default_clip(two_clips, tmp_path):
+    """Archives made before voices had several clips (format 1: one reference, no photo)."""
+    import json
+
+    import bagit
+
+    lib, st, _photo = two_clips
+    out = st.export_archive(tmp_path / "old")
+    data = out / "data"
+    index = json.loads((data / "archive.json").read_text("utf-8"))
+    for v in index["voices"]:
+        for c in v.pop("clips"):
+            if not c["default"]:
+                (data / c["file"]).unlink()
+                (data / (c["file"][: -len(".wav")] + ".txt")).unlink()
+                if c["original"] and c["original"] != v["original"]:
+                    (data / c["original"]["file"]).unlink()
+        (data / v.pop("photo")["file"]).unlink()
+    index["format"] = 1
+    index["transcripts"] = {k: t for k, t in index["transcripts"].items() if "/clips/" not in k}
+    (data / "archive.json").write_text(json.dumps(index), "utf-8")
+    for p in out.iterdir():
+        if p.is_file():
+            p.unlink()
+    for p in list(data.iterdir()):
+        p.rename(out / p.name)
+    data.rmdir()
+    bagit.make_bag(str(out), checksums=["sha256"])
+    root = lib.root
+    lib.close()
+    shutil.rmtree(root)
+    with Library(root) as fresh:
+        Studio(fresh).import_archive(out)
+        [v] = fresh.list_voices()
+        [clip] = fresh.list_voice_clips(v.id)
+        assert clip.is_default and clip.transcript == v.transcript == "happy birthday"
+        assert clip.trim == (1.0, 4.0) and v.photo_path is None
+        assert fresh.check_integrity(verify_hashes=True) == []
