@@ -106,3 +106,22 @@ def test_add_play_set_default_and_remove_a_clip(qtbot, window_with_voice, tmp_pa
     qtbot.waitUntil(lambda: len(vv.clips.clips()) == 1, timeout=10000)
     assert vv.clips.clips()[0].is_default and not vv.clips.buttons["remove"].isEnabled()
     qtbot.waitUntil(lambda: w.voice_panel.transcript.toPlainText() == "first clip words", timeout=10000)
+
+
+def test_edit_the_default_clip_transcript_and_the_voice_panel_follows(qtbot, window_with_voice, monkeypatch):
+    w, vv, studio, v, _backend = window_with_voice
+    w.session.choose_voice(v.id)
+    qtbot.waitUntil(lambda: w.voice_panel.transcript.toPlainText() == "first clip words", timeout=10000)
+    offered: list = []
+
+    def details(parent, about, initial=None):
+        offered.append(initial)
+        return clip_dialog.ClipDetails("corrected words", "from 2009", False)
+
+    monkeypatch.setattr(clip_dialog, "ask_clip_details", details)
+    qtbot.mouseClick(vv.clips.buttons["edit"], Qt.LeftButton)
+    qtbot.waitUntil(lambda: studio.get_voice(v.id).transcript == "corrected words", timeout=10000)
+    assert offered[0].transcript == "first clip words"  # the dialog starts from what is stored
+    assert studio.list_clips(v.id)[0].note == "from 2009"
+    qtbot.waitUntil(lambda: w.voice_panel.transcript.toPlainText() == "corrected words", timeout=10000)
+    qtbot.waitUntil(lambda: "corrected words" in vv.clips.list.item(0).text(), timeout=10000)

@@ -31,9 +31,9 @@ class ClipDetails:
 
 
 class ClipDetailsDialog(QDialog):
-    def __init__(self, about: str, parent: QWidget | None = None) -> None:
+    def __init__(self, about: str, initial: ClipDetails | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(tr("Add a clip"))
+        self.setWindowTitle(tr("Add a clip") if initial is None else tr("Edit the clip"))
         intro = QLabel(about)
         intro.setWordWrap(True)
         self.transcript = QPlainTextEdit()
@@ -56,6 +56,10 @@ class ClipDetailsDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.make_default)
         layout.addWidget(buttons)
+        if initial is not None:  # editing: the default is chosen in the list
+            self.transcript.setPlainText(initial.transcript)
+            self.note.setText(initial.note)
+            self.make_default.hide()
 
     def _accept_if_filled(self) -> None:
         if self.transcript.toPlainText().strip():
@@ -69,9 +73,12 @@ class ClipDetailsDialog(QDialog):
         )
 
 
-def ask_clip_details(parent: QWidget | None, about: str) -> ClipDetails | None:
-    """The transcript, note and default choice for a new clip, or None when cancelled."""
-    dlg = ClipDetailsDialog(about, parent)
+def ask_clip_details(
+    parent: QWidget | None, about: str, initial: ClipDetails | None = None
+) -> ClipDetails | None:
+    """The transcript, note and default choice for a new clip (or the edited transcript and
+    note of ``initial``), or None when cancelled."""
+    dlg = ClipDetailsDialog(about, initial, parent)
     if dlg.exec() != QDialog.DialogCode.Accepted:
         return None
     return dlg.details()

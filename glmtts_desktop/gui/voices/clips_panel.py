@@ -84,6 +84,7 @@ class ClipsPanel(QWidget):
         for key, label, tip, slot in (
             ("play", N_("▶ Play"), N_("Listen to the chosen clip"), self.play),
             ("add", N_("Add clip…"), N_("Add another recording of this voice, with what it says"), self.add),
+            ("edit", N_("Edit…"), N_("Correct what the chosen clip says, or its note"), self.edit),
             (
                 "default",
                 N_("Use for new speech"),
@@ -98,15 +99,16 @@ class ClipsPanel(QWidget):
             t.bind(b.setToolTip, tip)
             b.clicked.connect(lambda _=False, s=slot: s())
             self.buttons[key] = b
-        row = QHBoxLayout()
-        row.setContentsMargins(0, 0, 0, 0)
-        for b in self.buttons.values():
-            row.addWidget(b)
-        row.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.list)
-        layout.addLayout(row)
+        for keys in (("play", "add", "edit"), ("default", "remove")):  # two rows fit a narrow dock
+            row = QHBoxLayout()
+            row.setContentsMargins(0, 0, 0, 0)
+            for key in keys:
+                row.addWidget(self.buttons[key])
+            row.addStretch(1)
+            layout.addLayout(row)
         self._update_buttons()
 
     # --- what is shown ------------------------------------------------------------------------
@@ -181,6 +183,7 @@ class ClipsPanel(QWidget):
         c = self.current()
         self.buttons["play"].setEnabled(c is not None and self.backend is not None)
         self.buttons["add"].setEnabled(self._voice is not None and self._live)
+        self.buttons["edit"].setEnabled(c is not None and self._live)
         self.buttons["default"].setEnabled(c is not None and self._live and not c.is_default)
         self.buttons["remove"].setEnabled(c is not None and self._live and self.list.count() > 1)
 
@@ -221,6 +224,24 @@ class ClipsPanel(QWidget):
             self.reload()
 
         self._run(lambda: self.studio.set_default_clip(v.id, c.id), done)
+
+    def edit(self) -> None:
+        v, c = self._voice, self.current()
+        if v is None or c is None:
+            return
+        about = tr("{d:.1f} s", d=c.duration) + (f" — {c.original_name}" if c.original_name else "")
+        details = clip_dialog.ask_clip_details(self, about, clip_dialog.ClipDetails(c.transcript, c.note))
+        if details is None or (details.transcript, details.note) == (c.transcript, c.note):
+            return
+
+        def done(clip: VoiceClip) -> None:
+            if clip.is_default:  # the voice's transcript changed: the Voice panel follows
+                self.defaultChanged.emit(v.id)
+            self.reload()
+
+        self._run(
+            lambda: self.studio.update_clip(c.id, transcript=details.transcript, note=details.note), done
+        )
 
     def remove(self) -> None:
         v, c = self._voice, self.current()
