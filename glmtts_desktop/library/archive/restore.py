@@ -28,6 +28,21 @@ from glmtts_desktop.library.sidecars import write_generation_sidecar
 from glmtts_desktop.library.types import ConsentRecord
 
 _REFERENCE_NAME = re.compile(r"reference-[0-9a-f]{8}\.wav")
+_CLIP_COLUMNS = (
+    "id",
+    "voice_id",
+    "rel_path",
+    "sha256",
+    "sample_rate",
+    "duration",
+    "transcript",
+    "note",
+    "trim_start",
+    "trim_end",
+    "original_sha256",
+    "original_name",
+    "created_at",
+)
 
 
 @dataclass
@@ -116,8 +131,13 @@ class Restorer:
         clips = voice_clips_of(v)
         default = next((c for c in clips if c.get("default")), clips[0])
         rows = [self._voice_clip(vid, c) for c in clips]  # files first, rows after the voice's
-        d_row = rows[clips.index(default)][1]
-        d_id, d_rel, d_orig_sha, d_orig_name = d_row[0], d_row[2], d_row[10], d_row[11]
+        d_row = dict(zip(_CLIP_COLUMNS, rows[clips.index(default)][1], strict=True))
+        d_id, d_rel, d_orig_sha, d_orig_name = (
+            d_row["id"],
+            d_row["rel_path"],
+            d_row["original_sha256"],
+            d_row["original_name"],
+        )
         trim = default.get("trim") or (None, None)
         photo_sha, photo_rel = None, None
         if v.get("photo"):
@@ -206,8 +226,7 @@ class Restorer:
             clip_id = uuid.uuid4().hex
         trim = c.get("trim") or (None, None)
         return (
-            "INSERT INTO voice_clips (id, voice_id, rel_path, sha256, sample_rate, duration, transcript, note,"
-            " trim_start, trim_end, original_sha256, original_name, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            f"INSERT INTO voice_clips ({', '.join(_CLIP_COLUMNS)}) VALUES ({','.join('?' * len(_CLIP_COLUMNS))})",
             (
                 clip_id,
                 vid,
