@@ -18,8 +18,21 @@ from glmtts_desktop import codetrust
 from glmtts_desktop.engine.checkpoint import CheckpointLayout
 from glmtts_desktop.gui.i18n import tr
 from glmtts_desktop.gui.voices import ask
+from glmtts_desktop.i18n import N_
 
 log = logging.getLogger(__name__)
+
+_WHAT_IT_IS = N_(
+    "{path} is the 32 kHz vocoder, the part that turns speech into the High-quality (32 kHz) "
+    "sound. Unlike the other model files it contains program code, which runs on this "
+    "computer when it is used."
+)
+_WHY_ASKED = N_(
+    "Its fingerprint (sha256) is {sha256}. It does not match the fingerprint the official "
+    "GLM-TTS release published, or that fingerprint was not recorded when the files came to "
+    "this computer. Trust it only if you know where this file comes from; Standard (24 kHz) "
+    "works without it."
+)
 
 
 def untrusted_vocoder(model_dir: Path | None) -> Path | None:
@@ -46,19 +59,8 @@ def ask_to_trust_vocoder(parent: QWidget | None, path: Path) -> bool:
             [("close", tr("Close"))],
         )
         return False
-    text = tr(
-        "{path} is the 32 kHz vocoder, the part that turns speech into the High-quality (32 kHz) "
-        "sound. Unlike the other model files it contains program code, which runs on this "
-        "computer when it is used.",
-        path=path,
-    )
-    detail = tr(
-        "Its fingerprint (sha256) is {sha256}. It does not match the fingerprint the official "
-        "GLM-TTS release published, or that fingerprint was not recorded when the files came to "
-        "this computer. Trust it only if you know where this file comes from; Standard (24 kHz) "
-        "works without it.",
-        sha256=digest,
-    )
+    text = tr(_WHAT_IT_IS, path=path)
+    detail = tr(_WHY_ASKED, sha256=digest)
     answer = ask.ask_choice(
         parent,
         tr("Trust the 32 kHz file?"),

@@ -47,6 +47,8 @@ KNOWN_DYNAMIC = {
     "gui/panels/generate_panel.py: _ADVANCED_TIP": "an N_-marked constant",
     "gui/panels/generate_panel.py: _UNTRUSTED_TIP": "an N_-marked constant",
     "gui/panels/generate_panel.py: _TRUST_TIP": "an N_-marked constant",
+    "gui/vocoder_trust.py: _WHAT_IT_IS": "an N_-marked constant",
+    "gui/vocoder_trust.py: _WHY_ASKED": "an N_-marked constant",
     "gui/panels/generate_panel.py: tip": "the N_-marked tooltips above, passed to _add_row",
     "gui/panels/generate_panel.py: label": "_RATE_LABELS, N_-marked",
     "gui/panels/result_panel.py: label": "literals at the call sites",
