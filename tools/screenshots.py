@@ -149,10 +149,9 @@ def wizard_pages(app, out: Path, language: str, theme: str) -> None:
             _settle(app, w, width, height)
             _save(w, out, f"wizard-3-system-{language}-{theme}-{width}x{height}")
         w.next()
-        w.source_page.show_test_result(
-            "Connected to https://hf-mirror.com: the GLM-TTS files are there (revision 0123456789abcdef), "
-            "about 9.1 GB to download; the connection answered in 0.4 s."
-        )
+        from glmtts_desktop.models.download import ConnectionReport
+
+        w.source_page.show_test_result(ConnectionReport("https://hf-mirror.com", 0.42, 1941, 4.6e6))
         for width, height in SIZES:
             _settle(app, w, width, height)
             _save(w, out, f"wizard-4-source-tested-{language}-{theme}-{width}x{height}")
