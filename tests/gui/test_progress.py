@@ -203,5 +203,7 @@ def test_segments_label_stops_saying_approximate_once_the_model_is_ready(qtbot, 
         w.load_model()
     label = w.text_panel.segments_label
     qtbot.waitUntil(lambda: re.fullmatch(r"Segments \(\d\)", label.text()) is not None, timeout=20000)
+    w.text_panel.set_segments(["一。二。"], approximate=True)  # the rough split while typing
+    assert label.text() == "Segments (1, updating…)"  # the model is loaded: its split is coming
     w.text_panel.editor.clear()
     qtbot.waitUntil(lambda: w.text_panel.segments_label.text() == "Segments (0)", timeout=5000)
