@@ -38,12 +38,39 @@ def register(sub: argparse._SubParsersAction) -> None:
     ck.set_defaults(func=run_check)
 
 
+class _Bar:
+    """A tqdm bar fed by the library's ``on_progress(done, total)`` (bytes handled so far).
+    Ctrl+C stops the task cleanly: the library undoes what it started."""
+
+    def __init__(self, desc: str) -> None:
+        from tqdm import tqdm
+
+        self._bar = tqdm(
+            total=1000,
+            desc=desc,
+            file=sys.stderr,
+            bar_format="{desc}: {percentage:3.0f}%|{bar}| [{elapsed}<{remaining}]",
+        )
+
+    def __call__(self, done: int, total: int) -> None:
+        value = int(1000 * done / max(total, 1))
+        if value > self._bar.n:
+            self._bar.update(value - self._bar.n)
+
+    def __enter__(self) -> _Bar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._bar.close()
+
+
 def run_export(args: argparse.Namespace) -> int:
     from glmtts_desktop.studio import Studio
 
     with open_library(args) as lib:
         ids = [find_voice(lib, name).id for name in args.voice] or None
-        out = Studio(lib).export_archive(args.out, ids)
+        with _Bar("Exporting") as bar:
+            out = Studio(lib).export_archive(args.out, ids, on_progress=bar)
     print(f"Wrote the archive {out}.", file=sys.stderr)
     return 0
 
@@ -55,7 +82,8 @@ def run_import(args: argparse.Namespace) -> int:
     policy: DuplicatePolicy = "skip" if args.skip_existing else "keep_both" if args.keep_both else "ask"
     with open_library(args) as lib:
         try:
-            report = Studio(lib).import_archive(args.archive, on_duplicate=policy)
+            with _Bar("Verifying and importing") as bar:
+                report = Studio(lib).import_archive(args.archive, on_duplicate=policy, on_progress=bar)
         except DuplicateVoiceError as exc:
             exc.hint = "Run again with --skip-existing or --keep-both."
             raise
@@ -70,7 +98,8 @@ def run_check(args: argparse.Namespace) -> int:
     from glmtts_desktop.studio import Studio
 
     with open_library(args) as lib:
-        problems = Studio(lib).check_integrity()
+        with _Bar("Checking") as bar:
+            problems = Studio(lib).check_integrity(on_progress=bar)
         root = lib.root
     if not problems:
         print("Every file in the library matches its checksum.", file=sys.stderr)

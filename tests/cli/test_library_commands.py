@@ -187,7 +187,9 @@ def test_family_archive_export_delete_everything_import_check(tiny_checkpoint, t
     assert sorted(before[0]) == ["Dad", "Grandma"]
     assert sorted(g[0] for g in before[1].values()) == ["Happy birthday.", "Kept for later.", "See you soon."]
     archive = tmp_path / "family.zip"
+    capsys.readouterr()
     assert main(["archive", "export", str(archive), "--data-dir", str(data)]) == 0
+    assert "Exporting: 100%" in capsys.readouterr().err  # progress, fed by the library
     assert main(["archive", "check", "--data-dir", str(data)]) == 0
 
     shutil.rmtree(data)  # delete everything

@@ -35,11 +35,12 @@ from glmtts_desktop.gui.inference.jobs import (
 )
 from glmtts_desktop.i18n import tr
 from glmtts_desktop.studio import Studio
+from glmtts_desktop.studio.engine_api import SpeechEngine
 from glmtts_desktop.studio.studio import IDLE_RELEASE_AFTER_S
 
 log = logging.getLogger(__name__)
 
-EngineFactory = Callable[[LoadJob, Callable[[Progress], None]], Any]  # (job, on_progress) -> engine
+EngineFactory = Callable[[LoadJob, Callable[[Progress], None]], SpeechEngine]  # (job, on_progress)
 PROGRESS_MIN_INTERVAL_S = 0.05  # at most 20 progress signals a second
 
 
@@ -84,7 +85,7 @@ class InferenceWorker(QObject):
     def __init__(self, engine_factory: EngineFactory | None = None, studio: Studio | None = None) -> None:
         super().__init__()
         self._factory = engine_factory or real_engine_factory
-        self._engine: Any = None
+        self._engine: SpeechEngine | None = None
         self._info: ModelInfo | None = None
         # the app's one Studio (shared with the GUI's library calls); without one, it only speaks
         self._studio = studio if studio is not None else Studio(None)
@@ -204,26 +205,21 @@ class InferenceWorker(QObject):
         engine = self._require_engine()
         assert self._load_job is not None
         if int(engine.sample_rate) != job.sample_rate:
-            if hasattr(engine, "set_sample_rate"):
-                engine.set_sample_rate(job.sample_rate)  # the analysis cache key has the rate
-            else:
-                return self._load(
-                    dataclasses.replace(self._load_job, sample_rate=job.sample_rate, job_id=job.job_id)
-                )
+            engine.set_sample_rate(job.sample_rate)  # the analysis cache key has the rate
         self._load_job = dataclasses.replace(self._load_job, sample_rate=job.sample_rate)
         self._info = self._describe(self._load_job)
         self.modelChanged.emit(self._info)
         return self._info
 
     def _describe(self, job: LoadJob) -> ModelInfo:
-        e = self._engine
+        e = self._require_engine()
         return ModelInfo(
             model_dir=str(job.model_dir),
             device=str(e.device_name),
             memory_bytes=int(e.memory_in_use()),
             sample_rate=int(e.sample_rate),
             sample_rates=tuple(int(x) for x in e.available_sample_rates()),
-            random_checkpoint=bool(getattr(e, "is_random_checkpoint", False)),
+            random_checkpoint=bool(e.is_random_checkpoint),
         )
 
     def _generate(self, job: GenerateJob | RegenerateJob, token: CancelToken) -> GenerateOutput:
@@ -275,7 +271,7 @@ class InferenceWorker(QObject):
         )
         self.modelChanged.emit(self._info)
 
-    def _require_engine(self) -> Any:
+    def _require_engine(self) -> SpeechEngine:
         if self._engine is None:
             raise ModelNotReadyError(
                 tr("The model is not loaded."), hint=tr("Wait for loading to finish, or use Model → Reload.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QLocale, QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtWidgets import (
@@ -23,6 +24,9 @@ from PySide6.QtWidgets import (
 )
 
 from glmtts_desktop.errors import GlmTtsError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from glmtts_desktop.models.download import ConnectionReport
 from glmtts_desktop.gui.i18n import tr
 from glmtts_desktop.gui.theme import error_text_style
 from glmtts_desktop.gui.wizard.hardware import describe, free_disk_text, system_summary
@@ -287,13 +291,12 @@ class SourcePage(QWizardPage):
         self.test_button.setEnabled(False)
         self.wz.tester.start(connection_job(ep, self.wz.manifest))
 
-    def show_test_result(self, result) -> None:
+    def show_test_result(self, result: ConnectionReport | GlmTtsError | str) -> None:
         self.test_button.setEnabled(True)
-        text = (
-            result.sentence()
-            if hasattr(result, "sentence")
-            else (result.user_text() if isinstance(result, GlmTtsError) else str(result))
-        )
+        if isinstance(result, GlmTtsError):
+            text = result.user_text()
+        else:
+            text = result if isinstance(result, str) else result.sentence()
         self.test_result.setText(text)
 
 

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from glmtts_desktop.errors import GlmTtsError
 from glmtts_desktop.gui.i18n import tr
 from glmtts_desktop.gui.theme import error_text_style
 from glmtts_desktop.gui.wizard.worker import WeightsWorker, download_job, import_job, verify_job
@@ -58,11 +59,11 @@ class _ErrorBox:
         self.details.setVisible(shown)
         self.details_button.setText(tr("Hide details") if shown else tr("Show details"))
 
-    def show(self, exc) -> None:
-        text = exc.user_text() if hasattr(exc, "user_text") else str(exc)
+    def show(self, exc: GlmTtsError) -> None:
+        text = exc.user_text()
         self.label.setStyleSheet(error_text_style())  # the theme may have changed since
         self.label.setText(text)
-        detail = getattr(exc, "detail", "")
+        detail = exc.detail
         self.details.setPlainText(detail)
         self.details_button.setVisible(bool(detail))
         self._show_details(False)
