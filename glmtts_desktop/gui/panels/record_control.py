@@ -222,8 +222,7 @@ class RecordControl(QWidget):
             self,
             tr("An interrupted recording"),
             tr(
-                "A recording was cut off before it was saved: {name} ({seconds} s). "
-                "What was recorded until then is kept.",
+                "A recording was cut off before it was saved: {name} ({seconds} s). What was recorded until then is kept.",  # noqa: E501
                 name=last.path.name,
                 seconds=f"{last.seconds:.1f}",
             ),
