@@ -75,7 +75,9 @@ class DecodeGraphs:
                     model.static_step(span)
             torch.cuda.current_stream(model.device).wait_stream(stream)
             graph = torch.cuda.CUDAGraph()
-            with torch.cuda.graph(graph):
+            # thread_local: a streamed segment's render thread (engine/render_lane.py) may be
+            # allocating and syncing its own CUDA stream while a new span is captured here
+            with torch.cuda.graph(graph, capture_error_mode="thread_local"):
                 out = model.static_step(span)
         except Exception as exc:  # any capture failure: fall back to eager, never crash
             self.failed = True
