@@ -585,7 +585,8 @@ def main() -> int:
         row(
             "stream keeps ahead of playback",
             "yes" if margin >= 0 else "no",
-            f"worst margin {margin * 1e3:+.0f} ms (a piece's arrival vs when playback reaches it)",
+            f"worst margin {margin * 1e3:+.0f} ms (a piece's arrival vs when playback reaches it)"
+            + ("" if margin >= 0 else f"; gap-free if playback waited {-margin * 1e3:.0f} ms more"),
         )
         t = time.perf_counter()
         res_off = engine.synthesize(SynthesisRequest(text=TEXT, voice=voice, seed=0))
