@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 class StreamSchedule:
     """When to render a chunk, in generated speech tokens (25 per second of audio)."""
 
-    sizes: tuple[int, ...] = (12, 25, 50, 100, 150)  # new tokens per chunk; the last repeats
+    sizes: tuple[int, ...] = (12, 25, 50, 100, 200)  # new tokens per chunk; the last repeats
     lookahead_tokens: int = 6  # tokens whose audio waits for the next window (right context)
     context_s: float = 1.0  # delivered speech rendered again as a window's left context
     fade_s: float = 0.1  # mel crossfade at each join of flow windows
@@ -48,7 +48,7 @@ class StreamSchedule:
 
     def boundaries(self, delay_tokens: int = 0) -> Iterator[int]:
         """Token counts at which a chunk is made: with ``delay_tokens`` (what the fades and the
-        vocoder's provisional frames hold back) 7, 12 + 6 + 7 = 25, 50, 100, 200, 350, 500, ..."""
+        vocoder's provisional frames hold back) 7, 12 + 6 + 7 = 25, 50, 100, 200, 400, 600, ..."""
         total = self.lookahead_tokens + delay_tokens
         i = 0
         while True:
