@@ -436,8 +436,10 @@ class Engine:
         from the segment's generator). With ``on_chunk`` each segment is streamed while its
         tokens are generated (``streaming``): ``on_chunk(audio, n)`` gets consecutive pieces
         (n = 0, 1, ... over the whole request) whose concatenation is the returned audio; the
-        flow noise then comes from a generator of its own, seeded by ``request.seed``, so the
-        result is repeatable but not sample-identical to the offline path.
+        flow and vocoder noise are then drawn by position from ``request.seed`` (each chunk
+        renders a window, engine/streaming.py), so the result is repeatable but not
+        sample-identical to the offline path. On CUDA the windows render on a second CUDA
+        stream while the LLM goes on (``stream_overlap``).
         ``timings["first_audio"]`` is the time from the call to the first piece."""
         voice = request.voice
         if request.method not in SAMPLING_METHODS:

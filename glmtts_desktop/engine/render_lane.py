@@ -41,8 +41,6 @@ class ThreadLane:
         self._idle = threading.Condition()
         self._pending = 0  # submitted and not finished
         self._event: torch.cuda.Event | None = None
-        self.worker_ids: set[int] = set()  # thread ids that ran jobs (tests check it is not the caller)
-        self.skipped = 0
         self._thread = threading.Thread(target=self._run, name="glmtts-stream-render", daemon=True)
         self._thread.start()
 
@@ -87,7 +85,6 @@ class ThreadLane:
         return stack
 
     def _run(self) -> None:
-        self.worker_ids.add(threading.get_ident())
         with self._context():
             while True:
                 item = self._jobs.get()
@@ -100,8 +97,6 @@ class ThreadLane:
                         if self.cuda_stream is not None:
                             self._event = torch.cuda.Event()
                             self._event.record(self.cuda_stream)
-                    elif self._error is None:
-                        self.skipped += 1
                 except BaseException as exc:  # handed to the caller's thread, never lost
                     self._error = exc
                 finally:
