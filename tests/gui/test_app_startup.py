@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -72,9 +73,16 @@ def _ui_strings() -> set[str]:
         if "wizard" in path.parts:  # the wizard keeps its own strings
             continue
         src = path.read_text(encoding="utf-8")
-        keys.update(re.findall(r'\btr\(\s*"((?:[^"\\]|\\.)+)"', src))
-        keys.update(re.findall(r'\bbind\([^,()]+,\s*"((?:[^"\\]|\\.)+)"', src))
-        keys.update(re.findall(r'self\._action\([^,]+,\s*"((?:[^"\\]|\\.)+)"', src))
+        # the syntax tree, not a regex: a literal split over lines ("…" "…") is one key
+        for node in ast.walk(ast.parse(src)):
+            if not isinstance(node, ast.Call):
+                continue
+            name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
+            index = {"tr": 0, "bind": 1, "_action": 1}.get(name)
+            if index is not None and len(node.args) > index:
+                arg = node.args[index]
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                    keys.add(arg.value)
         keys.update(re.findall(r'^MSG_[A-Z_]+ = "((?:[^"\\]|\\.)+)"', src, re.M))
     return keys
 
