@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from glmtts_desktop.commands._library_args import add_data_dir_option, find_voice, open_library
+from glmtts_desktop.i18n import tr
 
 if TYPE_CHECKING:
     from glmtts_desktop.studio.types import DuplicatePolicy
@@ -69,9 +70,9 @@ def run_export(args: argparse.Namespace) -> int:
 
     with open_library(args) as lib:
         ids = [find_voice(lib, name).id for name in args.voice] or None
-        with _Bar("Exporting") as bar:
+        with _Bar(tr("Exporting")) as bar:
             out = Studio(lib).export_archive(args.out, ids, on_progress=bar)
-    print(f"Wrote the archive {out}.", file=sys.stderr)
+    print(tr("Wrote the archive {path}.", path=str(out)), file=sys.stderr)
     return 0
 
 
@@ -82,15 +83,19 @@ def run_import(args: argparse.Namespace) -> int:
     policy: DuplicatePolicy = "skip" if args.skip_existing else "keep_both" if args.keep_both else "ask"
     with open_library(args) as lib:
         try:
-            with _Bar("Verifying and importing") as bar:
+            with _Bar(tr("Verifying and importing")) as bar:
                 report = Studio(lib).import_archive(args.archive, on_duplicate=policy, on_progress=bar)
         except DuplicateVoiceError as exc:
-            exc.hint = "Run again with --skip-existing or --keep-both."
+            exc.hint = tr("Run again with --skip-existing or --keep-both.")
             raise
-    added = ", ".join(report.voices_added) or "none"
-    print(f"Imported voices: {added}; {report.generations_added} generation(s).", file=sys.stderr)
+    added = ", ".join(report.voices_added) or tr("none")
+    print(
+        tr("Imported voices: {names}; {n} generation(s).", names=added, n=report.generations_added),
+        file=sys.stderr,
+    )
     if report.voices_skipped:
-        print(f"Skipped (already in the library): {', '.join(report.voices_skipped)}.", file=sys.stderr)
+        skipped = ", ".join(report.voices_skipped)
+        print(tr("Skipped (already in the library): {names}.", names=skipped), file=sys.stderr)
     return 0
 
 
@@ -98,13 +103,15 @@ def run_check(args: argparse.Namespace) -> int:
     from glmtts_desktop.studio import Studio
 
     with open_library(args) as lib:
-        with _Bar("Checking") as bar:
+        with _Bar(tr("Checking")) as bar:
             problems = Studio(lib).check_integrity(on_progress=bar)
         root = lib.root
     if not problems:
-        print("Every file in the library matches its checksum.", file=sys.stderr)
+        print(tr("Every file in the library matches its checksum."), file=sys.stderr)
         return 0
-    for p in problems:
+    for p in problems:  # stdout, one per line for scripts: kept in English
         print(f"changed: {p.path.relative_to(root).as_posix()} ({p.kind}, {p.problem})")
-    print(f"error: {len(problems)} file(s) in the library changed or are missing.", file=sys.stderr)
+    print(
+        "error: " + tr("{n} file(s) in the library changed or are missing.", n=len(problems)), file=sys.stderr
+    )
     return 1

@@ -155,7 +155,10 @@ def parse_jobs(path: Path, extension: str = "wav") -> tuple[list[Job], list[Outc
 def run(args: argparse.Namespace) -> int:
     jobs, outcomes = parse_jobs(args.jobs, args.format)
     for o in outcomes:
-        print(f"line {o.line}: skipped: {safe_terminal_text(o.error or '')}", file=sys.stderr)
+        print(
+            tr("line {line}: skipped: {why}", line=o.line, why=safe_terminal_text(o.error or "")),
+            file=sys.stderr,
+        )
     if not jobs:
         raise InvalidInputError(
             tr("No usable job in {jobs}.", jobs=args.jobs),
@@ -190,7 +193,10 @@ def _skip_existing(jobs: list[Job], out_dir: Path, outcomes: list[Outcome]) -> l
     for job in jobs:
         if (out_dir / job.file_name).exists():
             error = f"{job.file_name} already exists in the output folder (pass --overwrite to replace it)"
-            print(f"line {job.line}: skipped: {safe_terminal_text(error)}", file=sys.stderr)
+            print(
+                tr("line {line}: skipped: {why}", line=job.line, why=safe_terminal_text(error)),
+                file=sys.stderr,
+            )
             outcomes.append(Outcome(job.line, job.uttid, False, error=error))
         else:
             keep.append(job)
@@ -212,7 +218,7 @@ def _run_jobs(
     settings = settings_from_args(args)
     studio = Studio(library, engine)  # the same prompt is analysed once (the studio's voice cache)
     clips: dict[tuple[str, str], Clip] = {}
-    for job in tqdm(jobs, desc="Jobs", unit="job", file=sys.stderr):
+    for job in tqdm(jobs, desc=tr("Jobs"), unit="job", file=sys.stderr):
         started = time.perf_counter()
         try:
             key = (str(job.prompt_speech.resolve()), job.prompt_text)
@@ -244,7 +250,14 @@ def _run_jobs(
         except GlmTtsError as exc:
             log.debug("job %s failed", job.uttid, exc_info=True)
             tqdm.write(
-                safe_terminal_text(f"line {job.line} ({job.uttid}): failed: {exc.user_text()}"),
+                safe_terminal_text(
+                    tr(
+                        "line {line} ({uttid}): failed: {why}",
+                        line=job.line,
+                        uttid=job.uttid,
+                        why=exc.user_text(),
+                    )
+                ),
                 file=sys.stderr,
             )
             outcomes.append(
@@ -277,8 +290,13 @@ def write_summary(out_dir: Path, outcomes: list[Outcome]) -> int:
         ),
     )
     print(
-        f"{len(ok)} of {len(outcomes)} job(s) succeeded, {len(failed)} failed; "
-        f"summary in {out_dir / 'summary.json'}",
+        tr(
+            "{ok} of {total} job(s) succeeded, {failed} failed; summary in {path}",
+            ok=len(ok),
+            total=len(outcomes),
+            failed=len(failed),
+            path=str(out_dir / "summary.json"),
+        ),
         file=sys.stderr,
     )
     for o in failed:

@@ -78,7 +78,14 @@ def read_text(args: argparse.Namespace) -> str:
 
     decoded = read_text_file(args.text_file)
     if decoded.detected:
-        print(f"Read {args.text_file} as {decoded.encoding.upper()} (detected).", file=sys.stderr)
+        print(
+            tr(
+                "Read {path} as {encoding} (detected).",
+                path=args.text_file,
+                encoding=decoded.encoding.upper(),
+            ),
+            file=sys.stderr,
+        )
     return decoded.text
 
 
@@ -105,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         if not args.reference_text.strip():
             print(
-                "warning: no --reference-text given; the voice will be copied less faithfully.",
+                "warning: " + tr("no --reference-text given; the voice will be copied less faithfully."),
                 file=sys.stderr,
             )
         samples, sr = load_reference(args.reference)
@@ -116,9 +123,12 @@ def run(args: argparse.Namespace) -> int:
         engine = load_engine(args)
         skipped = engine.unspeakable_chars(text)
         if skipped:
-            print(f"warning: these characters will not be spoken: {' '.join(skipped)}", file=sys.stderr)
+            print(
+                "warning: " + tr("these characters will not be spoken: {chars}", chars=" ".join(skipped)),
+                file=sys.stderr,
+            )
         studio = Studio(library, engine)
-        bar = ProgressBar("Speaking")
+        bar = ProgressBar(tr("Speaking"))
         try:
             speech = studio.speak(
                 voice,
@@ -144,8 +154,14 @@ def run(args: argparse.Namespace) -> int:
         )
     result = speech.result
     print(
-        f"Wrote {args.output} ({result.duration_s:.2f} s at {result.sample_rate} Hz, "
-        f"{len(result.segments)} segment(s), seed {result.seed}), tagged as AI-generated speech.",
+        tr(
+            "Wrote {path} ({seconds} s at {rate} Hz, {n} segment(s), seed {seed}), tagged as AI-generated speech.",
+            path=args.output,
+            seconds=f"{result.duration_s:.2f}",
+            rate=result.sample_rate,
+            n=len(result.segments),
+            seed=result.seed,
+        ),
         file=sys.stderr,
     )
     return 0

@@ -116,7 +116,7 @@ def run_list(args: argparse.Namespace) -> int:
             print(json.dumps(rows, ensure_ascii=False, indent=2))
             return 0
         if not voices:
-            print("The trash is empty." if args.trash else "No saved voices yet.")
+            print(tr("The trash is empty.") if args.trash else tr("No saved voices yet."))
         for v in voices:
             print(f"{v.name}\t{v.reference_duration:.1f} s\tconsent: {consent_state(v)}\t{v.transcript}")
     return 0
@@ -141,9 +141,11 @@ def run_add(args: argparse.Namespace) -> int:
             photo=args.photo,
             on_duplicate="keep_both" if args.keep_both else "ask",
         )
-    print(f"Saved the voice “{v.name}”.", file=sys.stderr)
+    print(tr("Saved the voice “{name}”.", name=v.name), file=sys.stderr)
     if v.consent is None:
-        print("note: no consent record; generating with it will ask you to confirm.", file=sys.stderr)
+        print(
+            "note: " + tr("no consent record; generating with it will ask you to confirm."), file=sys.stderr
+        )
     return 0
 
 
@@ -178,5 +180,5 @@ def run_remove(args: argparse.Namespace) -> int:
     with open_library(args) as lib:
         v = find_voice(lib, args.name)
         lib.delete_voice(v.id)
-    print(f"Moved the voice “{v.name}” to the trash (the app can restore it).", file=sys.stderr)
+    print(tr("Moved the voice “{name}” to the trash (the app can restore it).", name=v.name), file=sys.stderr)
     return 0

@@ -152,7 +152,10 @@ def cmd_download(args: argparse.Namespace) -> int:
         print(test_connection(endpoint, manifest).sentence())
         return 0
     model_dir = _model_dir(args)
-    print(f"Downloading GLM-TTS weights from {endpoint.url} into {model_dir}", file=sys.stderr)
+    print(
+        tr("Downloading GLM-TTS weights from {url} into {folder}", url=endpoint.url, folder=model_dir),
+        file=sys.stderr,
+    )
     bar = _Bar()
     cancel = threading.Event()
     try:
@@ -170,7 +173,7 @@ def cmd_download(args: argparse.Namespace) -> int:
         raise DownloadCancelledError() from None
     finally:
         bar.close()
-    print(f"Done: {report.summary()}.")
+    print(tr("Done: {summary}.", summary=report.summary()))
     return 0 if report.complete else 7
 
 
@@ -200,7 +203,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
             wrong=report.wrong,
             hint=tr("Run `glmtts-desktop download` to fetch only what is missing or damaged."),
         )
-    print(f"OK: {report.summary()}.")
+    print(tr("OK: {summary}.", summary=report.summary()))
     _report_code_files(model_dir, _manifest(args), specs, online=args.online)
     return 0
 
@@ -226,7 +229,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         link=args.link,
         accept_unverified=args.accept_unverified,
     )
-    print(f"Imported into {model_dir}: {report.summary()}.")
+    print(tr("Imported into {folder}: {summary}.", folder=model_dir, summary=report.summary()))
     from glmtts_desktop.models.layout import parse_sample_rates
 
     specs = _manifest(args).files_for(parse_sample_rates(args.sample_rate))

@@ -39,3 +39,22 @@ def test_cli_errors_follow_lang(tmp_path):
     english = _run(args, "C.UTF-8")
     assert english.returncode == chinese.returncode
     assert not HAN.search(english.stderr) and "no voice called" in english.stderr
+
+
+def test_cli_status_lines_follow_lang(tmp_path):
+    """Status lines a person reads (not --json, not the per-file lines scripts parse) are in the
+    terminal's language: the exact sentences of the zh_CN table."""
+    data = ["--data-dir", str(tmp_path / "data")]
+    listed = _run(["voices", "list", *data], "zh_CN.UTF-8")
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.strip() == "还没有保存的声音。"
+    trash = _run(["voices", "list", "--trash", *data], "zh_CN.UTF-8")
+    assert trash.stdout.strip() == "回收站是空的。"
+    checked = _run(["archive", "check", *data], "zh_CN.UTF-8")
+    assert checked.returncode == 0, checked.stderr
+    assert checked.stderr.strip().splitlines()[-1] == "声音库中的每个文件都与其校验和一致。"
+    as_json = _run(["voices", "list", "--json", *data], "zh_CN.UTF-8")
+    assert as_json.stdout.strip() == "[]"  # machine output stays as it is
+
+    english = _run(["archive", "check", *data], "C.UTF-8")
+    assert english.stderr.strip().splitlines()[-1] == "Every file in the library matches its checksum."

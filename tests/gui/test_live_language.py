@@ -40,3 +40,36 @@ def test_switch_retranslates_visible_texts(qtbot, make_window):
     w.set_language("en")
     assert w.voice_panel.selection_label.text().startswith("Selected")
     assert w.messages.label.text().startswith("The reference audio is silent.")
+
+
+def test_switch_retranslates_list_items_and_the_archive_button_keeping_choices(qtbot, make_window):
+    """The first items of the device and saved-voice lists, the Voices view's "Other" language
+    and the archive task's Cancel button (with its tooltip) follow a live switch; what was
+    chosen in those lists stays chosen."""
+    w = make_window()
+    w.set_language("en")
+    mics = w.voice_panel.record.devices
+    speakers = w.findChild(type(mics), "outputDevice")
+    languages = w.voices_view.language
+    saved = w.voice_panel.voices
+    cancel = w.archive.cancel_button
+    qtbot.waitUntil(lambda: saved.count() > 0, timeout=10000)  # the library is listed in the background
+    other = languages.findData("other")
+    assert mics.itemText(0) == speakers.itemText(0) == "System default"
+    assert languages.itemText(other) == "Other" and saved.itemText(0) == "— saved voices —"
+    assert cancel.text() == "Cancel"
+    mics.setCurrentIndex(mics.findText("Fake microphone"))
+    languages.setCurrentIndex(other)
+
+    w.set_language("zh_CN")
+    assert mics.itemText(0) == "系统默认"
+    assert speakers.itemText(0) == "系统默认"
+    assert languages.itemText(other) == "其他"
+    assert saved.itemText(0) == "— 已保存的声音 —"
+    assert cancel.text() == "取消"
+    assert cancel.toolTip() == "停止此归档任务，不做任何更改。"
+    assert mics.currentText() == "Fake microphone" and languages.currentData() == "other"
+
+    w.set_language("en")
+    assert mics.itemText(0) == "System default" and languages.itemText(other) == "Other"
+    assert cancel.toolTip() == "Stop this archive task; nothing is changed."

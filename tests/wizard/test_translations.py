@@ -88,3 +88,46 @@ def test_chinese_wizard_shows_chinese_titles(qtbot, tmp_path, manifest, fake_gpu
         w.shutdown()
     finally:
         set_translator(before)
+
+
+def test_open_wizard_follows_a_live_switch(qtbot, tmp_path, manifest, fake_gpu):
+    """Switching the language while the wizard is open re-labels its title, the page on
+    screen, the pages still to come and Qt's own buttons."""
+    from PySide6.QtWidgets import QWizard
+
+    from glmtts_desktop.gui.i18n import Translator, set_translator, translator
+    from glmtts_desktop.gui.wizard import FirstRunWizard
+
+    before = translator()
+    t = Translator("en")
+    set_translator(t)
+    try:
+        w = FirstRunWizard(
+            tmp_path / "models",
+            manifest=manifest,
+            hardware_probe=fake_gpu,
+            state_path=tmp_path / "wizard.json",
+        )
+        qtbot.addWidget(w)
+        w.show()
+        w.next()
+        w.next()  # on "Where to get the weights"
+        source = w.source_page
+        assert w.currentPage() is source and w.buttonText(QWizard.NextButton) == "Next >"
+        t.set_language("zh_CN")
+        assert w.windowTitle() == "设置 GLM-TTS 桌面版"
+        assert w.page(0).title() == "欢迎使用 GLM-TTS 桌面版"
+        assert w.page(1).title() == "本机配置"
+        assert w.buttonText(QWizard.BackButton) == "< 上一步"
+        assert w.buttonText(QWizard.NextButton) == "下一步 >"
+        assert w.buttonText(QWizard.CancelButton) == "取消"
+        assert source.test_button.text() == "测试连接"
+        assert source.radios["official"].text().startswith("Hugging Face（官方）：https://")
+        assert source.rates.itemText(0) == "标准（24 kHz，推荐）"
+        labels = {label.text() for label in source.findChildren(type(source.disk))}
+        assert {"模型文件夹：", "输出音质："} <= labels
+        t.set_language("en")
+        assert w.buttonText(QWizard.NextButton) == "Next >" and source.test_button.text() == "Test connection"
+        w.shutdown()
+    finally:
+        set_translator(before)

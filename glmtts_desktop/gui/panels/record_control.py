@@ -23,6 +23,7 @@ from glmtts_desktop.gui.i18n import live_text, tr, translator
 from glmtts_desktop.gui.voices import ask
 from glmtts_desktop.gui.widgets.level_meter import LevelMeter
 from glmtts_desktop.gui.widgets.output_choice import refresh_button
+from glmtts_desktop.i18n import N_
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,7 @@ class RecordControl(QWidget):
         self.recorder: Recorder | None = None
         self.audio_devices: AudioDevices | None = None  # the window's shared device choices
         self._noted = False  # the status line shows a device problem
+        self._first = N_("System default")  # the list's first item: the default or "No microphone"
         t = translator()
         self.devices = QComboBox()
         self.devices.setObjectName("inputDevice")
@@ -71,7 +73,7 @@ class RecordControl(QWidget):
         layout.addLayout(row)
         layout.addWidget(self.meter)
         layout.addWidget(self.status)
-        t.languageChanged.connect(lambda _: self._update_button())
+        t.languageChanged.connect(lambda _: self._retranslate())
         self.refresh_devices()
         self._update_button()
 
@@ -103,12 +105,14 @@ class RecordControl(QWidget):
         self.devices.clear()
         status = self.backend.input_status()
         if not status.available:
-            self.devices.addItem(tr("No microphone"), None)
+            self._first = N_("No microphone")
+            self.devices.addItem(tr(self._first), None)
             self.devices.setEnabled(False)
             self._device_note(status.reason)
             return
         self.devices.setEnabled(True)
-        self.devices.addItem(tr("System default"), None)
+        self._first = N_("System default")
+        self.devices.addItem(tr(self._first), None)
         inputs = self.backend.list_input_devices()
         for d in inputs:
             self.devices.addItem(d.name, d.index)
@@ -139,6 +143,14 @@ class RecordControl(QWidget):
         if self.audio_devices is not None:
             name = self.devices.currentText() if self.devices.currentData() is not None else ""
             self.audio_devices.choose_input(name)
+
+    def _retranslate(self) -> None:
+        """After a language switch: the first list item (not a device name) and the button.
+
+        Only that item's text changes, so the chosen microphone stays selected."""
+        if self.devices.count() and self.devices.itemData(0) is None:
+            self.devices.setItemText(0, tr(self._first))
+        self._update_button()
 
     def _update_button(self) -> None:
         self.button.setText(tr("Stop") if self.is_recording() else tr("Record"))

@@ -34,6 +34,7 @@ from glmtts_desktop.gui.panels.record_control import RecordControl
 from glmtts_desktop.gui.panels.reference_playback import ReferencePlayback
 from glmtts_desktop.gui.theme import palette_is_dark
 from glmtts_desktop.gui.widgets.waveform import WaveformView
+from glmtts_desktop.i18n import N_
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ AUDIO_EXTENSIONS = (".wav", ".flac", ".mp3", ".ogg", ".m4a", ".opus", ".aac", ".
 MAX_REFERENCE_S = 30.0  # longer prompts slow the model down and rarely sound better
 MAX_IMPORT_S = 300.0  # a 40-minute file loads its first 5 minutes; the person picks 3-10 s from it
 MSG_TRUNCATED = "This file is {total:.0f} minutes long; only its first {first:.0f} minutes were loaded. Select 3–10 s of clear speech."  # noqa: E501
+SAVED_VOICES = N_("— saved voices —")
 _SEVERITY_COLOR = {"error": "#b02020", "warning": "#8a5a00", "info": "#2050a0", "ok": "#1f7a1f"}
 _SEVERITY_COLOR_DARK = {"error": "#ff8a8a", "warning": "#ffc857", "info": "#8ab4ff", "ok": "#7ddc7d"}
 
@@ -71,6 +73,7 @@ class VoicePanel(QGroupBox):
         self.voices = QComboBox()
         self.voices.setObjectName("savedVoices")
         self.voices.activated.connect(self._on_voice_activated)
+        t.languageChanged.connect(lambda _: self._retranslate_placeholder())
         self.import_button = QPushButton()
         self.import_button.setObjectName("importButton")
         t.bind(self.import_button.setText, "Import file…")
@@ -265,10 +268,15 @@ class VoicePanel(QGroupBox):
     # --- saved voices ------------------------------------------------------------------------
     def set_voices(self, voices: list[tuple[str, str]], current: str | None = None) -> None:
         self.voices.clear()
-        self.voices.addItem(tr("— saved voices —"), None)
+        self.voices.addItem(tr(SAVED_VOICES), None)
         for vid, name in voices:
             self.voices.addItem(name, vid)
         self.set_voices_current(current or self.voice_id)
+
+    def _retranslate_placeholder(self) -> None:
+        """The "— saved voices —" item follows a live language switch (the choice stays)."""
+        if self.voices.count() and self.voices.itemData(0) is None:
+            self.voices.setItemText(0, tr(SAVED_VOICES))
 
     def set_voices_current(self, vid: str | None) -> None:
         """Show which saved voice is on screen (the placeholder for an unsaved one)."""

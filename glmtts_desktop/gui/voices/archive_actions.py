@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from glmtts_desktop.errors import CancelledError
-from glmtts_desktop.gui.i18n import tr
+from glmtts_desktop.gui.i18n import tr, translator
 from glmtts_desktop.gui.voices import ask
 from glmtts_desktop.i18n import N_
 from glmtts_desktop.library import Voice
@@ -113,8 +113,8 @@ class ArchiveActions(QObject):
         self.busy.hide()
         self.cancel_button = QToolButton()
         self.cancel_button.setObjectName("archiveCancel")
-        self.cancel_button.setText(tr("Cancel"))
-        self.cancel_button.setToolTip(tr("Stop this archive task; nothing is changed."))
+        translator().bind(self.cancel_button.setText, "Cancel")
+        translator().bind(self.cancel_button.setToolTip, "Stop this archive task; nothing is changed.")
         self.cancel_button.clicked.connect(self.cancel)
         self.cancel_button.hide()
         # permanent: a status message (what is running) would hide normal status bar widgets

@@ -108,6 +108,7 @@ class VoicesView(QWidget):
         self.language = QComboBox()
         for code, label in LANGUAGES:
             self.language.addItem(tr(label) if code == "other" else label, code)
+        t.languageChanged.connect(lambda _: self._retranslate_languages())
         self.notes = QPlainTextEdit()
         self.notes.setMaximumHeight(60)
         t.bind(
@@ -213,6 +214,12 @@ class VoicesView(QWidget):
     def voice(self, vid: str | None) -> Voice | None:
         """The record as last listed (None when unknown or in the trash)."""
         return self._voices.get(vid) if vid else None
+
+    def _retranslate_languages(self) -> None:
+        """The language list's translated items follow a live switch; the choice stays."""
+        for code, label in LANGUAGES:
+            if code == "other":
+                self.language.setItemText(self.language.findData(code), tr(label))
 
     def refresh(self, select: str | None = None, then: Callable[[], None] | None = None) -> None:
         trash = self.showing_trash

@@ -24,10 +24,11 @@ from PySide6.QtWidgets import (
 )
 
 from glmtts_desktop.errors import GlmTtsError
+from glmtts_desktop.i18n import N_
 
 if TYPE_CHECKING:  # pragma: no cover
     from glmtts_desktop.models.download import ConnectionReport
-from glmtts_desktop.gui.i18n import tr
+from glmtts_desktop.gui.i18n import live_text, tr, translator
 from glmtts_desktop.gui.theme import error_text_style
 from glmtts_desktop.gui.wizard.hardware import describe, free_disk_text, system_summary
 from glmtts_desktop.models.endpoints import MIRROR, OFFICIAL, normalize_endpoint
@@ -48,6 +49,19 @@ def _wrap(text: str = "") -> QLabel:
     return label
 
 
+def _bound(msgid: str, **fmt: object) -> QLabel:
+    """A wrapping label whose fixed text follows a live language switch."""
+    label = _wrap()
+    translator().bind(label.setText, msgid, **fmt)
+    return label
+
+
+def _button(msgid: str) -> QPushButton:
+    button = QPushButton()
+    translator().bind(button.setText, msgid)
+    return button
+
+
 def _form() -> QFormLayout:
     """A form whose fields take the width and whose long rows wrap under their label, the same
     on every platform style (the Mac-like default kept fields at their size hint and clipped)."""
@@ -61,18 +75,18 @@ def _form() -> QFormLayout:
 class WelcomePage(QWizardPage):
     def __init__(self, resuming: bool) -> None:
         super().__init__()
-        self.setTitle(tr("Welcome to GLM-TTS Desktop"))
+        translator().bind(self.setTitle, "Welcome to GLM-TTS Desktop")
         lay = QVBoxLayout(self)
         lay.addWidget(
-            _wrap(
-                tr(
+            _bound(
+                N_(
                     "Before you can make speech, the app needs the GLM-TTS model files (about 9 GB). "
                     "They are downloaded once and checked; after that the app works without the internet."
                 )
             )
         )
-        self.resume_label = _wrap(
-            tr("A download was interrupted earlier. It will continue where it stopped.")
+        self.resume_label = _bound(
+            N_("A download was interrupted earlier. It will continue where it stopped.")
         )
         self.resume_label.setVisible(resuming)
         lay.addWidget(self.resume_label)
@@ -101,14 +115,14 @@ class SystemPage(QWizardPage):
 
     def __init__(self, probe, folder_fn) -> None:
         super().__init__()
-        self.setTitle(tr("What this PC has"))
+        translator().bind(self.setTitle, "What this PC has")
         self._probe_fn, self._folder_fn = probe, folder_fn
         self._signals = _ProbeSignals()
         self._signals.done.connect(self._show)
         self._started = False
         lay = QVBoxLayout(self)
         form = _form()
-        self.gpu = _wrap(tr("Checking…"))
+        self.gpu = _bound(N_("Checking…"))
         self.disk = _wrap("")
         # asking torch about the GPU takes up to ~15 s the first time: show that work goes on
         self.busy = QProgressBar()
@@ -118,15 +132,16 @@ class SystemPage(QWizardPage):
         gpu_cell = QVBoxLayout()
         gpu_cell.addWidget(self.gpu)
         gpu_cell.addWidget(self.busy)
-        form.addRow(_wrap(tr("Graphics card:")), gpu_cell)
-        form.addRow(_wrap(tr("Disk:")), self.disk)
-        form.addRow(_wrap(tr("System:")), _wrap(system_summary()))
+        form.addRow(_bound(N_("Graphics card:")), gpu_cell)
+        form.addRow(_bound(N_("Disk:")), self.disk)
+        form.addRow(_bound(N_("System:")), _wrap(system_summary()))
         lay.addLayout(form)
         lay.addStretch(1)
         self.info = None
 
     def initializePage(self) -> None:
-        self.disk.setText(free_disk_text(self._folder_fn()))
+        folder = self._folder_fn()
+        live_text(self.disk.setText, lambda: free_disk_text(folder))
         if not self._started:
             self._started = True
             QThreadPool.globalInstance().start(_Probe(self._probe_fn, self._signals))
@@ -134,10 +149,13 @@ class SystemPage(QWizardPage):
     def _show(self, info) -> None:
         self.info = info
         self.busy.hide()
-        self.gpu.setText(
-            describe(info)
-            if not isinstance(info, Exception)
-            else tr("Could not check the graphics card ({e}).", e=info)
+        live_text(
+            self.gpu.setText,
+            lambda: (
+                describe(info)
+                if not isinstance(info, Exception)
+                else tr("Could not check the graphics card ({e}).", e=info)
+            ),
         )
 
 
@@ -147,17 +165,18 @@ class SourcePage(QWizardPage):
     def __init__(self, wizard) -> None:
         super().__init__()
         self.wz = wizard
-        self.setTitle(tr("Where to get the weights, and where to keep them"))
+        translator().bind(self.setTitle, "Where to get the weights, and where to keep them")
         lay = QVBoxLayout(self)
         self.group = QButtonGroup(self)
         self.radios = {}
         for key, text in (
-            ("official", tr("Hugging Face (official): {url}", url=OFFICIAL)),
-            ("mirror", tr("hf-mirror.com (usually faster in mainland China)")),
-            ("custom", tr("Another mirror address:")),
-            ("import", tr("Import from a folder (USB stick, another PC):")),
+            ("official", N_("Hugging Face (official): {url}")),
+            ("mirror", N_("hf-mirror.com (usually faster in mainland China)")),
+            ("custom", N_("Another mirror address:")),
+            ("import", N_("Import from a folder (USB stick, another PC):")),
         ):
-            r = QRadioButton(text)
+            r = QRadioButton()
+            translator().bind(r.setText, text, url=OFFICIAL)
             self.radios[key] = r
             self.group.addButton(r)
             lay.addWidget(r)
@@ -168,7 +187,7 @@ class SourcePage(QWizardPage):
             if key == "import":
                 row = QHBoxLayout()
                 self.import_from = QLineEdit()
-                browse = QPushButton(tr("Browse…"))
+                browse = _button(N_("Browse…"))
                 browse.clicked.connect(lambda: self._browse(self.import_from))
                 row.addWidget(self.import_from, 1)
                 row.addWidget(browse)
@@ -176,20 +195,21 @@ class SourcePage(QWizardPage):
         form = _form()
         row = QHBoxLayout()
         self.folder = QLineEdit()
-        browse = QPushButton(tr("Browse…"))
+        browse = _button(N_("Browse…"))
         browse.clicked.connect(lambda: self._browse(self.folder))
         row.addWidget(self.folder, 1)
         row.addWidget(browse)
-        form.addRow(tr("Model folder:"), row)
+        form.addRow(_bound(N_("Model folder:")), row)
         self.rates = QComboBox()
         for text, _ in RATE_CHOICES:
             self.rates.addItem(tr(text))
-        form.addRow(tr("Output quality:"), self.rates)
+        translator().languageChanged.connect(lambda _: self._retranslate_rates())
+        form.addRow(_bound(N_("Output quality:")), self.rates)
         lay.addLayout(form)
         self.disk = _wrap("")
         lay.addWidget(self.disk)
         test_row = QHBoxLayout()
-        self.test_button = QPushButton(tr("Test connection"))
+        self.test_button = _button(N_("Test connection"))
         self.test_button.clicked.connect(self._test)
         self.test_result = _wrap("")
         test_row.addWidget(self.test_button)
@@ -202,6 +222,10 @@ class SourcePage(QWizardPage):
         self.group.buttonToggled.connect(lambda *_: self._mode_changed())
         for w in (self.custom, self.import_from, self.folder):
             w.textChanged.connect(self.completeChanged)
+
+    def _retranslate_rates(self) -> None:
+        for i, (text, _) in enumerate(RATE_CHOICES):
+            self.rates.setItemText(i, tr(text))
 
     def initializePage(self) -> None:
         c = self.wz.choice
@@ -231,7 +255,7 @@ class SourcePage(QWizardPage):
 
     def _update_disk(self) -> None:
         text = self.folder.text().strip()
-        self.disk.setText(free_disk_text(Path(text)) if text else "")
+        live_text(self.disk.setText, lambda: free_disk_text(Path(text)) if text else "")
 
     def endpoint_text(self) -> str:
         return {"official": OFFICIAL, "mirror": MIRROR}.get(self.mode(), self.custom.text().strip())
@@ -247,14 +271,14 @@ class SourcePage(QWizardPage):
         return bool(mode)
 
     def validatePage(self) -> bool:
-        self.error.setText("")
+        live_text(self.error.setText, "")
         self.error.setStyleSheet(error_text_style())  # the theme may have changed since
         mode = self.mode()
         try:
             if mode != "import":
                 ep = normalize_endpoint(self.endpoint_text())
                 if ep.warning:
-                    self.test_result.setText(tr(ep.warning))
+                    live_text(self.test_result.setText, tr(ep.warning))
             elif not Path(self.import_from.text().strip()).expanduser().is_dir():
                 raise GlmTtsError(
                     tr("That folder does not exist."), hint=tr("Choose the folder with the weights.")
@@ -267,10 +291,13 @@ class SourcePage(QWizardPage):
                     hint=tr("Choose a folder in your user space."),
                 )
         except GlmTtsError as exc:
-            self.error.setText(exc.user_text())
+            live_text(self.error.setText, exc.user_text)
             return False
         except OSError as exc:
-            self.error.setText(tr("The model folder cannot be created ({e}). Choose another folder.", e=exc))
+            live_text(
+                self.error.setText,
+                tr("The model folder cannot be created ({e}). Choose another folder.", e=exc),
+            )
             return False
         c = self.wz.choice
         c.mode, c.model_dir = mode, str(folder)
@@ -285,19 +312,20 @@ class SourcePage(QWizardPage):
         try:
             ep = normalize_endpoint(self.endpoint_text())
         except GlmTtsError as exc:
-            self.test_result.setText(exc.user_text())
+            live_text(self.test_result.setText, exc.user_text)
             return
-        self.test_result.setText(tr("Testing…"))
+        live_text(self.test_result.setText, tr("Testing…"))
         self.test_button.setEnabled(False)
         self.wz.tester.start(connection_job(ep, self.wz.manifest))
 
     def show_test_result(self, result: ConnectionReport | GlmTtsError | str) -> None:
         self.test_button.setEnabled(True)
         if isinstance(result, GlmTtsError):
-            text = result.user_text()
+            live_text(self.test_result.setText, result.user_text)
+        elif isinstance(result, str):
+            live_text(self.test_result.setText, result)
         else:
-            text = result if isinstance(result, str) else result.sentence()
-        self.test_result.setText(text)
+            live_text(self.test_result.setText, result.sentence)
 
 
 def default_mode() -> str:
@@ -311,17 +339,18 @@ class DonePage(QWizardPage):
     def __init__(self, wizard) -> None:
         super().__init__()
         self.wz = wizard
-        self.setTitle(tr("All set"))
+        translator().bind(self.setTitle, "All set")
         lay = QVBoxLayout(self)
         self.text = _wrap("")
         lay.addWidget(self.text)
         lay.addStretch(1)
 
     def initializePage(self) -> None:
-        self.text.setText(
+        live_text(
+            self.text.setText,
             tr(
                 "The weights are in {f} and verified. The voice engine loads next; "
                 "from now on the app works offline.",
                 f=self.wz.choice.model_dir,
-            )
+            ),
         )

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from glmtts_desktop.errors import GlmTtsError
-from glmtts_desktop.gui.i18n import tr
+from glmtts_desktop.gui.i18n import live_text, tr, translator
 from glmtts_desktop.gui.theme import error_text_style
 from glmtts_desktop.gui.wizard.worker import WeightsWorker, download_job, import_job, verify_job
 from glmtts_desktop.models.diskspace import human
@@ -42,7 +42,7 @@ class _ErrorBox:
     def __init__(self, layout) -> None:
         self.label = QLabel("")
         self.label.setWordWrap(True)
-        self.details_button = QPushButton(tr("Show details"))
+        self.details_button = QPushButton()
         self.details = QPlainTextEdit()
         self.details.setReadOnly(True)
         self.details.setVisible(False)
@@ -57,19 +57,18 @@ class _ErrorBox:
 
     def _show_details(self, shown: bool) -> None:
         self.details.setVisible(shown)
-        self.details_button.setText(tr("Hide details") if shown else tr("Show details"))
+        live_text(self.details_button.setText, tr("Hide details") if shown else tr("Show details"))
 
     def show(self, exc: GlmTtsError) -> None:
-        text = exc.user_text()
         self.label.setStyleSheet(error_text_style())  # the theme may have changed since
-        self.label.setText(text)
+        live_text(self.label.setText, exc.user_text)
         detail = exc.detail
         self.details.setPlainText(detail)
         self.details_button.setVisible(bool(detail))
         self._show_details(False)
 
     def clear(self) -> None:
-        self.label.setText("")
+        live_text(self.label.setText, "")
         self.details_button.setVisible(False)
         self._show_details(False)
 
@@ -80,7 +79,7 @@ class TransferPage(QWizardPage):
     def __init__(self, wizard) -> None:
         super().__init__()
         self.wz = wizard
-        self.setTitle(tr("Getting the weights"))
+        translator().bind(self.setTitle, "Getting the weights")
         lay = QVBoxLayout(self)
         self.status = QLabel("")
         self.status.setWordWrap(True)
@@ -96,8 +95,10 @@ class TransferPage(QWizardPage):
         self.speed = QLabel("")
         lay.addWidget(self.speed)
         row = QHBoxLayout()
-        self.pause_button = QPushButton(tr("Pause"))
-        self.resume_button = QPushButton(tr("Resume"))
+        self.pause_button = QPushButton()
+        translator().bind(self.pause_button.setText, "Pause")
+        self.resume_button = QPushButton()
+        translator().bind(self.resume_button.setText, "Resume")
         self.pause_button.clicked.connect(self.pause)
         self.resume_button.clicked.connect(self.start)
         row.addWidget(self.pause_button)
@@ -134,16 +135,17 @@ class TransferPage(QWizardPage):
         self._set_running(True)
         model_dir = Path(c.model_dir)
         if c.mode == "import":
-            self.status.setText(tr("Copying and checking the files from {f}…", f=c.import_from))
+            live_text(self.status.setText, tr("Copying and checking the files from {f}…", f=c.import_from))
             self._import_total = 0
             self.worker.start(import_job(Path(c.import_from), model_dir, c.sample_rates, self.wz.manifest))
         else:
             endpoint = {"official": OFFICIAL, "mirror": MIRROR}.get(c.mode, c.endpoint)
-            self.status.setText(
+            live_text(
+                self.status.setText,
                 tr(
                     "Downloading from {e}. You can close the app at any time; it continues where it stopped.",
                     e=endpoint,
-                )
+                ),
             )
             self.wz.remember_choice()
             self.worker.start(
@@ -166,14 +168,14 @@ class TransferPage(QWizardPage):
     def _progress(self, p) -> None:
         if isinstance(p, tuple):  # import: ("file", path, i, n) or ("import", bytes)
             if p[0] == "file":
-                self.file_label.setText(tr("File {i} of {n}: {f}", i=p[2] + 1, n=p[3], f=p[1]))
+                live_text(self.file_label.setText, tr("File {i} of {n}: {f}", i=p[2] + 1, n=p[3], f=p[1]))
                 self.overall.setValue(int(1000 * p[2] / max(p[3], 1)))
             return
         if p.phase == "metadata":
-            self.file_label.setText(tr("Asking the server for the file list…"))
+            live_text(self.file_label.setText, tr("Asking the server for the file list…"))
             return
         if p.phase == "checking":
-            self.file_label.setText(tr("Checking {f} already on disk…", f=p.file))
+            live_text(self.file_label.setText, tr("Checking {f} already on disk…", f=p.file))
             return
         self._last = p
         if p.total:
@@ -181,7 +183,10 @@ class TransferPage(QWizardPage):
         if p.file_total:
             self.file_bar.setValue(int(1000 * p.file_done / p.file_total))
         if p.file:
-            self.file_label.setText(tr("File {i} of {n}: {f}", i=p.file_index + 1, n=p.file_count, f=p.file))
+            live_text(
+                self.file_label.setText,
+                tr("File {i} of {n}: {f}", i=p.file_index + 1, n=p.file_count, f=p.file),
+            )
         self.speed.setText(
             tr(
                 "{done} of {total} · {speed}/s · time left {eta}",
@@ -198,25 +203,28 @@ class TransferPage(QWizardPage):
         self._done = True
         self.overall.setValue(1000)
         self.file_bar.setValue(1000)
-        self.status.setText(tr("All files are in place and checked."))
+        live_text(self.status.setText, tr("All files are in place and checked."))
         self._set_running(False)
         self.completeChanged.emit()
 
     def _failed(self, exc) -> None:
         self.error.show(exc)
         if self.wz.choice.mode == "import":
-            self.status.setText(
+            live_text(
+                self.status.setText,
                 tr(
                     "The import is not complete; the good files were kept. Replace the listed files and "
                     "press Resume, or go Back and choose a download into the same folder to repair it online."
-                )
+                ),
             )
         else:
-            self.status.setText(tr("Stopped. What was downloaded is kept; press Resume to continue."))
+            live_text(
+                self.status.setText, tr("Stopped. What was downloaded is kept; press Resume to continue.")
+            )
         self._set_running(False)
 
     def _cancelled(self) -> None:
-        self.status.setText(tr("Paused. What was downloaded is kept; press Resume to continue."))
+        live_text(self.status.setText, tr("Paused. What was downloaded is kept; press Resume to continue."))
         self._set_running(False)
 
 
@@ -226,7 +234,7 @@ class VerifyPage(QWizardPage):
     def __init__(self, wizard) -> None:
         super().__init__()
         self.wz = wizard
-        self.setTitle(tr("Checking the weights"))
+        translator().bind(self.setTitle, "Checking the weights")
         lay = QVBoxLayout(self)
         self.status = QLabel("")
         self.status.setWordWrap(True)
@@ -244,7 +252,7 @@ class VerifyPage(QWizardPage):
     def initializePage(self) -> None:
         self.report = None
         self.error.clear()
-        self.status.setText(tr("Checking every file…"))
+        live_text(self.status.setText, tr("Checking every file…"))
         c = self.wz.choice
         self.worker.start(verify_job(Path(c.model_dir), c.sample_rates, self.wz.manifest))
 
@@ -265,17 +273,21 @@ class VerifyPage(QWizardPage):
         self.bar.setValue(1)
         if report.complete:
             if report.unverified:
-                self.status.setText(
+                live_text(
+                    self.status.setText,
                     tr(
                         "Ready, but not every file could be checked: {s}. A download into this folder "
                         "checks them online later.",
                         s=report.summary(),
-                    )
+                    ),
                 )
             else:
-                self.status.setText(tr("Everything checks out: {s}.", s=report.summary()))
+                live_text(self.status.setText, tr("Everything checks out: {s}.", s=report.summary()))
         else:
-            self.status.setText(
-                tr("Some files are missing or damaged: {s}. Go back to fetch them again.", s=report.summary())
+            live_text(
+                self.status.setText,
+                tr(
+                    "Some files are missing or damaged: {s}. Go back to fetch them again.", s=report.summary()
+                ),
             )
         self.completeChanged.emit()

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QWizard
 
-from glmtts_desktop.gui.i18n import tr
+from glmtts_desktop.gui.i18n import translator
 from glmtts_desktop.gui.wizard.choice import (
     WizardChoice,
     clear_choice,
@@ -25,6 +26,7 @@ from glmtts_desktop.gui.wizard.hardware import probe_torch
 from glmtts_desktop.gui.wizard.pages import DonePage, SourcePage, SystemPage, WelcomePage, default_mode
 from glmtts_desktop.gui.wizard.progress_page import TransferPage, VerifyPage
 from glmtts_desktop.gui.wizard.worker import WeightsWorker
+from glmtts_desktop.i18n import N_
 from glmtts_desktop.models.layout import default_model_dir
 
 log = logging.getLogger(__name__)
@@ -48,12 +50,16 @@ class FirstRunWizard(QWizard):
         transfer_settings=None,
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle(tr("Set up GLM-TTS Desktop"))
+        t = translator()
+        t.bind(self.setWindowTitle, "Set up GLM-TTS Desktop")
         # Qt draws these itself, in English unless told otherwise.
-        self.setButtonText(QWizard.BackButton, tr("< Back"))
-        self.setButtonText(QWizard.NextButton, tr("Next >"))
-        self.setButtonText(QWizard.CancelButton, tr("Cancel"))
-        self.setButtonText(QWizard.FinishButton, tr("Finish"))
+        for which, text in (
+            (QWizard.BackButton, N_("< Back")),
+            (QWizard.NextButton, N_("Next >")),
+            (QWizard.CancelButton, N_("Cancel")),
+            (QWizard.FinishButton, N_("Finish")),
+        ):
+            t.bind(partial(self.setButtonText, which), text)
         self.setOption(QWizard.NoBackButtonOnLastPage, True)
         self.manifest = manifest
         self.transfer_settings = transfer_settings
