@@ -12,7 +12,7 @@ What it measures, all in one process on the same inputs (random weights: real sh
 - bytes read per decode token and the fraction of the device's measured copy bandwidth;
 - flow / vocoder / end-to-end real-time factors, streaming against offline in the same run
   (cost ratio, time to first audio, whether every piece arrives before playback reaches it and
-  the worst margin; on CUDA also with the render inline instead of on the second stream), the
+  the worst margin, the start delay the player's jitter buffer would choose on those arrivals; on CUDA also with the render inline instead of on the second stream), the
   streamed-vs-offline log-mel distance (overall and outside the crossfades) and the join steps;
 - quality of every fast mode against fp32: teacher-forced top-1 agreement and free-running greedy
   agreement of the LLM (bf16 on CUDA, int8 on CPU with ``--int8``), flow log-mel distance bf16 vs
@@ -46,6 +46,7 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from glmtts_desktop.audio.stream_buffer import chosen_start_delay, expected_speech_seconds  # noqa: E402
 from glmtts_desktop.engine import Engine, EngineConfig, SynthesisRequest, VoicePrompt  # noqa: E402
 from glmtts_desktop.engine.devckpt import make_checkpoint  # noqa: E402
 from glmtts_desktop.engine.frontend import prompt_mel as log_mel  # noqa: E402
@@ -597,6 +598,27 @@ def main() -> int:
             f"worst margin {margin * 1e3:+.0f} ms (a piece's arrival vs when playback reaches it)"
             + ("" if margin >= 0 else f"; gap-free if playback waited {-margin * 1e3:.0f} ms more"),
         )
+        # the player's jitter buffer on this run's arrivals: how long it would wait, and whether
+        # playback then keeps ahead (told the true length, or the text's rough estimate)
+        schedule = [(a, len(p) / res.sample_rate) for a, p in zip(arrivals, pieces)]
+        for how, expected in (
+            ("told the true length", res.duration_s),
+            ("text's estimate", expected_speech_seconds(TEXT)),
+        ):
+            delay = chosen_start_delay(schedule, expected)
+            after = playback_margin(
+                pieces, [arrivals[0]] + [a - delay for a in arrivals[1:]], res.sample_rate
+            )
+            row(
+                f"start delay chosen by the buffer ({how})",
+                f"{delay * 1e3:.0f} ms",
+                f"expected {expected:.1f} s; then "
+                + (
+                    "gap-free"
+                    if after >= -1e-9
+                    else f"runs dry by up to {-after * 1e3:.0f} ms (the player pauses)"
+                ),
+            )
         off_wall, res_off = min(offline_runs, key=lambda r: r[0])
         off_rtf = off_wall / res_off.duration_s
         row(

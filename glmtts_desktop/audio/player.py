@@ -4,25 +4,33 @@ The backend pulls blocks from ``_fill`` on its audio thread; all state the GUI r
 (``state``, ``position``) is guarded by one lock and only ever copied, never waited on.
 
 Streaming (``start_stream`` / ``append`` / ``end_stream``): the buffer grows while it plays, so
-a generation is heard from its first chunk. Until ``end_stream`` the player treats running out
-of samples as an underrun (silence, counted in ``underruns``), not as the end.
+a generation is heard from its first chunk. A ``StreamBuffer`` (a jitter buffer) decides when
+the first samples may start: at once when production keeps ahead of real time, else once enough
+is buffered that the rest will not run dry (``buffering`` is True while it waits). Until
+``end_stream`` running out of samples is an underrun, not the end: the last samples fade out
+(no click), playback waits silently (``underruns`` counts these) until the buffer again covers
+the predicted remainder, and resumes with a fade-in from exactly where it stopped.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections.abc import Callable
 
 import numpy as np
 
 from glmtts_desktop.audio.backend import AudioBackend, DeviceId, StreamHandle
 from glmtts_desktop.audio.errors import InvalidAudioError
 from glmtts_desktop.audio.io import resample
+from glmtts_desktop.audio.stream_buffer import StreamBuffer
 from glmtts_desktop.i18n import tr
 
 log = logging.getLogger(__name__)
 
 STOPPED, PLAYING, PAUSED = "stopped", "playing", "paused"
+FADE_S = 0.005  # fade at an underrun and at the resume after it: long enough to avoid a click
 
 
 class Player:
@@ -33,7 +41,14 @@ class Player:
     position goes back to the range start and ``finished_count`` increases by one.
     """
 
-    def __init__(self, backend: AudioBackend, *, device: DeviceId = None, blocksize: int = 1024) -> None:
+    def __init__(
+        self,
+        backend: AudioBackend,
+        *,
+        device: DeviceId = None,
+        blocksize: int = 1024,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.backend = backend
         self.device = device
         self.blocksize = int(blocksize)
@@ -55,7 +70,10 @@ class Player:
         self._armed = False
         self._finished_stream: StreamHandle | None = None
         self._open = False  # streaming: more audio will be appended
-        self.underruns = 0  # blocks that ran dry while streaming
+        self.underruns = 0  # times a stream ran dry and playback waited for more
+        self.buffer = StreamBuffer(clock)
+        self._waiting = False  # streaming: silent until the buffer says playback may go on
+        self._fade_in = 0  # samples of fade-in still to apply after a wait
 
     # -- loading ------------------------------------------------------------------------------
     def load(self, samples: np.ndarray, sample_rate: int) -> None:
@@ -69,6 +87,7 @@ class Player:
         self.stop()
         with self._lock:
             self._open = False
+            self._waiting = False
             self._source = np.ascontiguousarray(x)
             self._source_sr = int(sample_rate)
             self._use_rate(self._source_sr)
@@ -77,9 +96,18 @@ class Player:
             self._pos = self._start
 
     # -- streaming ----------------------------------------------------------------------------
-    def start_stream(self, sample_rate: int, channels: int = 1) -> None:
+    def start_stream(
+        self,
+        sample_rate: int,
+        channels: int = 1,
+        expected_s: float | None = None,
+        started_at: float | None = None,
+    ) -> None:
         """Begin an empty buffer that ``append`` extends (stops what was playing). Call ``play``
-        once the first samples are in; playback then follows the appended audio."""
+        once the first samples are in; playback then follows the appended audio, starting when
+        the jitter buffer allows. ``expected_s``: the expected length of the whole stream, if
+        known (sharpens the buffer's estimate of what is still to come); ``started_at``: when
+        production began, on ``buffer.clock`` (default now), so the first chunk's delay counts."""
         if sample_rate <= 0 or channels <= 0:
             raise InvalidAudioError(tr("Cannot stream audio with this format."))
         self.stop()
@@ -93,6 +121,9 @@ class Player:
             self._pos = 0
             self._open = True
             self.underruns = 0
+            self._waiting = True
+            self._fade_in = 0
+            self.buffer.start(expected_s, started_at)
 
     def append(self, samples: np.ndarray) -> None:
         """Add samples at the end of a streamed buffer (from any thread; cheap for the audio
@@ -111,16 +142,23 @@ class Player:
             more = x if self._rate == self._source_sr else resample(x, self._source_sr, self._rate)
             self._buf = np.concatenate((self._buf, more.astype(np.float32, copy=False)))
             self._apply_range()
+            self.buffer.delivered(len(x) / self._source_sr)
 
     def end_stream(self) -> None:
         """No more audio will come: playback ends normally when it reaches the end."""
         with self._lock:
             self._open = False
+            self.buffer.finish()
 
     @property
     def streaming(self) -> bool:
         """True between ``start_stream`` and ``end_stream`` (or the next ``load``)."""
         return self._open
+
+    @property
+    def buffering(self) -> bool:
+        """True while a playing stream waits for enough audio to start or go on."""
+        return self._state == PLAYING and self._waiting
 
     def _use_rate(self, rate: int) -> None:
         assert self._source is not None
@@ -257,11 +295,30 @@ class Player:
             if not self._armed:
                 out.fill(0)
                 return True
+            if self._waiting:
+                if self._open and not self.buffer.ready(self._pos / float(self._rate)):
+                    out.fill(0)
+                    return True
+                self._waiting = False
+                self._fade_in = int(FADE_S * self._rate) if self._pos > 0 else 0
+            fade_from = done
             while done < n:
                 avail = self._end - self._pos
-                if avail <= 0 and self._open:
-                    out[done:] = 0  # the next chunk is late: play silence and keep the stream
+                if self._open and avail <= n - done:
+                    # the next chunk is late: fade out what there is, then wait (silence) for
+                    # the buffer to refill; the play head stays at the first missing sample.
+                    # "<=": data that ends exactly with this block is faded here too, as the
+                    # next block could only start with a jump to silence
+                    k = max(avail, 0)
+                    out[done : done + k] = buf[self._pos : self._pos + k]
+                    self._pos += k
+                    f = min(int(FADE_S * self._rate), done + k)
+                    if f > 0:
+                        out[done + k - f : done + k] *= np.linspace(1.0, 0.0, f, dtype=np.float32)[:, None]
+                    out[done + k :] = 0
                     self.underruns += 1
+                    self._waiting = True
+                    self._fade_in_block(out, fade_from, done + k)
                     return True
                 if avail <= 0:
                     if self.loop and self._end > self._start:
@@ -272,11 +329,22 @@ class Player:
                 out[done : done + k] = buf[self._pos : self._pos + k]
                 self._pos += k
                 done += k
+            self._fade_in_block(out, fade_from, done)
             if done < n:
                 out[done:] = 0
                 self._ended = True
                 return False
             return True
+
+    def _fade_in_block(self, out: np.ndarray, a: int, b: int) -> None:
+        """Apply the rest of a resume's fade-in to ``out[a:b]`` (called under the lock)."""
+        if self._fade_in <= 0 or b <= a:
+            return
+        total = int(FADE_S * self._rate)
+        k = min(self._fade_in, b - a)
+        first = total - self._fade_in
+        out[a : a + k] *= (np.arange(first, first + k, dtype=np.float32) / total)[:, None]
+        self._fade_in -= k
 
     def _on_finished(self) -> None:
         with self._lock:

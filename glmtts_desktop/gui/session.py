@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
+from glmtts_desktop.audio.stream_buffer import expected_speech_seconds
 from glmtts_desktop.engine.errors import GpuOutOfMemoryError
 from glmtts_desktop.engine.types import Progress, SynthesisResult
 from glmtts_desktop.gui.errors import GuiInputError
@@ -185,6 +186,9 @@ class Session(QObject):
         self._eta.start([len(t) for t in segments.texts()] if self._follow else ())
         if self._follow:
             segments.set_all(seg.WAITING)
+        self.w.result_panel.stream_pending(
+            expected_speech_seconds(job.text) if isinstance(job, GenerateJob) else None
+        )
         self.job_id = self.w.client.submit(job)
         self.w.generate_panel.set_running(True)
         self.generationStarted.emit(self.job_id)

@@ -351,6 +351,8 @@ def test_player_streams_appended_chunks_without_gaps_when_they_come_in_time():
 
 
 def test_player_stream_underrun_plays_silence_and_keeps_going():
+    from glmtts_desktop.audio.player import FADE_S
+
     fake = FakeBackend()
     p = Player(fake, blocksize=256)
     x = _ramp(1000)
@@ -363,10 +365,11 @@ def test_player_stream_underrun_plays_silence_and_keeps_going():
     p.end_stream()
     fake.pump_all()
     played = fake.played_audio()[:, 0]
-    np.testing.assert_array_equal(played[:300], x[:300])
+    fade = int(FADE_S * 8000)  # faded out before the gap and in after it (tests/audio/test_stream_buffer)
+    np.testing.assert_array_equal(played[: 300 - fade], x[: 300 - fade])
     resumed = played[300:]
-    start = int(np.argmax(resumed > 0))
-    np.testing.assert_array_equal(resumed[start : start + 700], x[300:])
+    start = int(np.argmax(resumed > 0)) - 1  # the fade-in's first sample is 0
+    np.testing.assert_array_equal(resumed[start + fade : start + 700], x[300 + fade :])
     assert p.state == "stopped" and p.finished_count == 1
 
 

@@ -44,3 +44,29 @@ def test_another_result_replaces_the_stream(qtbot):
     panel.show_audio(other, 24000)  # e.g. a history entry: loaded, stopped
     assert panel.player.state == "stopped" and not panel.player.streaming
     assert panel.player.duration == 0.2
+
+
+def test_slow_stream_shows_buffering_then_plays(qtbot):
+    """Chunks come at half real time (the test moves the clock): the panel says "Buffering…" and
+    plays nothing; once enough is in, the label goes and the audio plays from its start."""
+    now = [0.0]
+    backend = FakeBackend()
+    panel = ResultPanel(Player(backend, blocksize=240, clock=lambda: now[0]))
+    qtbot.addWidget(panel)
+    panel.show()
+    sr = 24000
+    audio = (0.5 * np.sin(np.arange(3 * sr) / 10.0)).astype(np.float32)
+    panel.stream_pending(expected_s=3.0)  # the job starts at t = 0
+    now[0] = 1.0
+    panel.stream_chunk(audio[: sr // 2], sr, 0)
+    backend.pump(10)
+    assert panel.player.state == "playing"
+    qtbot.waitUntil(lambda: panel.buffering_label.isVisible())
+    assert not np.any(backend.played_audio())
+    now[0] = 2.0
+    panel.stream_chunk(audio[sr // 2 :], sr, 1)  # the rest, at real time on average
+    backend.pump(10)
+    qtbot.waitUntil(lambda: not panel.buffering_label.isVisible())
+    played = backend.played_audio()[:, 0]
+    start = int(np.flatnonzero(played)[0])
+    np.testing.assert_array_equal(played[start : start + 2000], audio[1 : 1 + 2000])

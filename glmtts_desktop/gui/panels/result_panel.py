@@ -57,6 +57,7 @@ class ResultPanel(QGroupBox):
         self.audio: np.ndarray | None = None
         self.sr = 0
         self.current_id: str | None = None
+        self._stream_plan: tuple[float | None, float | None] = (None, None)  # see stream_pending
         self.waveform = WaveformView()
         self.waveform.setObjectName("resultWaveform")
         self.waveform.seekRequested.connect(self.seek)
@@ -70,6 +71,10 @@ class ResultPanel(QGroupBox):
         t.bind(self.loop.setText, "Loop")
         self.loop.toggled.connect(self._set_loop)
         self.time_label = QLabel("0:00.0 / 0:00.0")
+        self.buffering_label = QLabel()  # shown while streamed playback waits for audio
+        self.buffering_label.setObjectName("bufferingLabel")
+        t.bind(self.buffering_label.setText, "Buffering…")
+        self.buffering_label.setVisible(False)
         self.export_wav = QPushButton()
         t.bind(self.export_wav.setText, "Export WAV…")
         self.export_wav.clicked.connect(lambda: self._export_dialog("wav"))
@@ -113,6 +118,7 @@ class ResultPanel(QGroupBox):
         for w in (self.play_button, self.stop_button):
             transport.addWidget(w)
         transport.addWidget(self.time_label, 1)
+        transport.addWidget(self.buffering_label)
         export_row = QHBoxLayout()
         export_row.addWidget(self.loop)
         export_row.addStretch(1)
@@ -173,12 +179,19 @@ class ResultPanel(QGroupBox):
         if history_id is not None:
             self.select_entry(history_id)
 
+    def stream_pending(self, expected_s: float | None = None) -> None:
+        """A generation was started: its chunks may follow. Notes the time (the player's
+        jitter buffer measures production from here) and the rough length of the whole."""
+        self._stream_plan = (self.player.buffer.clock(), expected_s)
+
     def stream_chunk(self, audio: np.ndarray, sr: int, index: int) -> None:
-        """Play a generation while it is made: chunk 0 starts playback at once, later chunks
-        are appended to the same buffer."""
+        """Play a generation while it is made: chunk 0 starts a stream (heard once the player's
+        jitter buffer allows: at once on a fast machine, "Buffering…" meanwhile on a slow
+        one), later chunks are appended to the same buffer."""
         try:
             if index == 0:
-                self.player.start_stream(int(sr))
+                started_at, expected_s = self._stream_plan
+                self.player.start_stream(int(sr), expected_s=expected_s, started_at=started_at)
                 self.player.append(audio)
                 self.player.play()
                 self._timer.start()
@@ -187,6 +200,10 @@ class ResultPanel(QGroupBox):
         except AudioError as exc:
             self.errorOccurred.emit(exc)
         self._update_play_button()
+        self._update_buffering()
+
+    def _update_buffering(self) -> None:
+        self.buffering_label.setVisible(self.player.buffering)
 
     def stream_abandoned(self) -> None:
         """The streamed generation failed or was cancelled: what arrived plays out, then stops."""
@@ -236,6 +253,7 @@ class ResultPanel(QGroupBox):
         self.waveform.set_playhead(self.player.position if self.audio is not None else None)
         self._update_time()
         self._update_play_button()
+        self._update_buffering()
         if self.player.state != "playing":
             self._timer.stop()
 
