@@ -32,6 +32,7 @@ from glmtts_desktop.commands._library_args import (
 )
 from glmtts_desktop.commands._names import batch_file_name, name_key, safe_terminal_text
 from glmtts_desktop.commands._outputs import check_writable_folder
+from glmtts_desktop.commands._signals import interrupts_deferred
 from glmtts_desktop.errors import GlmTtsError, InvalidInputError
 from glmtts_desktop.fsutil import atomic_write_text
 from glmtts_desktop.i18n import tr
@@ -233,20 +234,21 @@ def _run_jobs(
             out_path = args.out / job.file_name
             # kept in the history like a generation made in the app (unless --no-history), and
             # written tagged as AI-generated with a .json sidecar naming that history entry
-            stored = studio.store(speech) if library is not None else None
-            studio.write_speech(speech, out_path, stored=stored)
-            outcomes.append(
-                Outcome(
-                    job.line,
-                    job.uttid,
-                    True,
-                    output=out_path.name,
-                    seconds_audio=round(result.duration_s, 3),
-                    seconds_wall=round(time.perf_counter() - started, 3),
-                    segments=[s.model_text for s in result.segments],
-                    history_id=stored.id if stored is not None else None,
+            with interrupts_deferred():  # an item written is an item counted (see there)
+                stored = studio.store(speech) if library is not None else None
+                studio.write_speech(speech, out_path, stored=stored)
+                outcomes.append(
+                    Outcome(
+                        job.line,
+                        job.uttid,
+                        True,
+                        output=out_path.name,
+                        seconds_audio=round(result.duration_s, 3),
+                        seconds_wall=round(time.perf_counter() - started, 3),
+                        segments=[s.model_text for s in result.segments],
+                        history_id=stored.id if stored is not None else None,
+                    )
                 )
-            )
         except GlmTtsError as exc:
             log.debug("job %s failed", job.uttid, exc_info=True)
             tqdm.write(

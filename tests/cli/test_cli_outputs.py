@@ -198,7 +198,8 @@ def test_sigterm_stops_a_batch_which_still_writes_its_summary(tiny_checkpoint, r
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         deadline = time.monotonic() + 300
-        # wait for the condition: the first job is done (its provenance sidecar is written last)
+        # wait for the condition: the first job is done (its provenance sidecar is written last;
+        # the batch holds signals until a written item is counted, see the next test)
         while not (out / "j0.json").exists():
             assert proc.poll() is None, proc.communicate()[1]
             assert time.monotonic() < deadline, "the first job never finished"
@@ -214,6 +215,37 @@ def test_sigterm_stops_a_batch_which_still_writes_its_summary(tiny_checkpoint, r
     assert summary["succeeded"] >= 1 and summary["total"] == 6
     assert any("interrupted" in (i["error"] or "") for i in summary["items"])
     assert not [p.name for p in out.iterdir() if ".tmp-" in p.name]
+
+
+def test_sigterm_right_after_an_item_is_written_still_counts_it(
+    tiny_checkpoint, reference_wav, tmp_path, monkeypatch, capsys
+):
+    """The race the test above met under load, made certain: SIGTERM lands while the last
+    write of the first item (its sidecar) is being made durable. That item is in the history
+    and on disk, so the summary must call it done, not "not run"."""
+    from glmtts_desktop import fsutil
+
+    shutil.copy(reference_wav, tmp_path / "voice.wav")
+    jobs = tmp_path / "jobs.jsonl"
+    jobs.write_text("\n".join(_job(f"j{i}", "Hi.") for i in range(2)) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    real_fsync_dir = fsutil.fsync_dir
+    sent = []
+
+    def fsync_dir(folder: Path) -> None:
+        real_fsync_dir(folder)
+        if not sent and (out / "j0.json").exists():
+            sent.append(True)
+            os.kill(os.getpid(), signal.SIGTERM)  # what `kill` does, at the worst moment
+
+    monkeypatch.setattr(fsutil, "fsync_dir", fsync_dir)
+    args = ["batch", str(jobs), "--out", str(out), "--model-dir", str(tiny_checkpoint), "--device", "cpu"]
+    assert main(args) == 143
+    assert sent
+    assert "terminated" in assert_one_error_line(capsys.readouterr().err)
+    items = json.loads((out / "summary.json").read_text("utf-8"))["items"]
+    assert [(i["uttid"], i["ok"]) for i in items] == [("j0", True), ("j1", False)]
+    assert items[0]["history_id"] and "interrupted" in items[1]["error"]
 
 
 def test_ctrl_c_in_a_batch_still_writes_its_summary(
