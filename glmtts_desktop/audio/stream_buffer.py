@@ -16,9 +16,13 @@ The model, fed with (wall time, seconds of audio delivered so far):
   ``growth`` times per chunk up to ``max_chunk_s`` (the engine's schedule: 12→25→50→100→200
   tokens, then 200 = 8 s each).
 
-Chunk k (c seconds, X seconds of not yet delivered audio before it) arrives after (X + c)/r and
-is reached by the play head after B + X, B being the audio buffered ahead of it. So B must be at
-least ``X·(1/r − 1) + c/r`` for every projected future chunk (the maximum is taken). When r < 1
+Chunk k (c seconds, X seconds of not yet delivered audio before it) arrives after T_k, the time
+to make it and those before it, and is reached by the play head after B + X, B being the audio
+buffered ahead of it. So B must be at least ``T_k − X`` for every projected future chunk (the
+maximum is taken). T_k comes from a fit of each chunk's making time as a fixed part plus a part
+per audio second (``production_model``: a window's fixed render overhead makes short chunks
+dear), or, until the fit is possible, from the rate alone: ``T_k = (X + c)/r``, i.e. a need of
+``X·(1/r − 1) + c/r``. When r < 1
 the last chunk is the worst, about ``R·(1/r − 1) + c``; a fast producer (a GPU, r ≫ 1) already
 meets the bound with its first chunk, so playback starts at once. Growing chunks matter even
 at r a little above 1: each takes longer to make than the one before takes to play. A
@@ -85,12 +89,15 @@ class StreamBuffer:
         self.chunks = 0
         self.last_chunk_s = 0.0
         self.finished = False
+        self._intervals: list[tuple[float, float]] = []  # (chunk seconds, wall seconds to make it)
 
     def delivered(self, chunk_s: float) -> None:
         """A chunk of ``chunk_s`` seconds of audio arrived now."""
         now = self.clock()
         if self.chunks == 0:
             self._t_first, self.first_chunk_s = now, float(chunk_s)
+        else:
+            self._intervals.append((float(chunk_s), now - self._t_last))
         self.chunks += 1
         self.delivered_s += float(chunk_s)
         self.last_chunk_s = float(chunk_s)
@@ -109,6 +116,24 @@ class StreamBuffer:
         elapsed = self._t_last - self._t0
         return float("inf") if elapsed <= 0 else self.delivered_s / elapsed
 
+    def production_model(self) -> tuple[float, float] | None:
+        """(wall seconds per chunk, wall seconds per audio second) fitted by least squares to
+        the chunks after the first (whose time holds the prefill); None until two of them
+        differ in length, or when the fit makes no sense (then ``rate`` alone is used)."""
+        if len(self._intervals) < 2:
+            return None
+        n = len(self._intervals)
+        mc = sum(c for c, _ in self._intervals) / n
+        mt = sum(t for _, t in self._intervals) / n
+        var = sum((c - mc) ** 2 for c, _ in self._intervals)
+        if var <= 1e-12 * max(mc * mc, 1e-12):
+            return None
+        per_s = sum((c - mc) * (t - mt) for c, t in self._intervals) / var
+        per_chunk = mt - per_s * mc
+        if per_s <= 0 or per_chunk < 0:
+            return None
+        return per_chunk, per_s
+
     def remaining_s(self) -> float:
         """Audio still expected (seconds)."""
         if self.expected_total_s is None:
@@ -124,16 +149,23 @@ class StreamBuffer:
         r = self.rate()
         if r is None or r <= 0:
             return float("inf")
+        model = self.production_model()
+
+        def making(c: float) -> float:  # wall seconds to make a chunk of c audio seconds
+            return c / r if model is None else model[0] + model[1] * c
+
         rest = self.remaining_s()
-        first = chunk = min(rest, self.next_chunk_s())
-        need, before = 0.0, 0.0  # before: future audio ahead of the chunk looked at
+        chunk = min(rest, self.next_chunk_s())
+        first = making(chunk)
+        need, before, made_by = 0.0, 0.0, 0.0  # audio before the chunk looked at; its arrival
         for _ in range(10_000):  # the projected future chunks, one by one
             if chunk <= 0:
                 break
-            need = max(need, before * (1.0 / r - 1.0) + chunk / r)
+            made_by += making(chunk)
+            need = max(need, made_by - before)
             before += chunk
             chunk = min(rest - before, min(chunk * self.growth, max(self.max_chunk_s, chunk)))
-        return self.margin * need - min(max(self.clock() - self._t_last, 0.0), first / r)
+        return self.margin * need - min(max(self.clock() - self._t_last, 0.0), first)
 
     def next_chunk_s(self) -> float:
         """The next chunk's length: ``growth`` times the last, up to ``max_chunk_s`` (never

@@ -50,7 +50,18 @@ def test_fast_production_starts_at_once(rtf, overhead, extra):
 
 
 @pytest.mark.parametrize(
-    "rtf,overhead", [(0.4, 0.5), (1.3, 0.0), (0.9, 0.4), (2.0, 0.2), (0.9, 0.0), (0.4, 1.0)]
+    "rtf,overhead",
+    [
+        (0.4, 0.5),
+        (1.3, 0.0),
+        (0.9, 0.4),
+        (2.0, 0.2),
+        (0.9, 0.0),
+        (0.4, 1.0),
+        (0.6, 1.0),
+        (0.95, 2.0),
+        (0.2, 3.0),
+    ],
 )
 def test_slow_production_waits_just_enough_to_never_run_dry(rtf, overhead):
     schedule = arrivals(rtf, overhead)
@@ -134,3 +145,27 @@ def test_slow_stream_waits_before_the_first_sample():
     player.append(audio[sr // 2 : 2 * sr])  # now 2 s in 2 s: real time, starts
     backend.pump(1)
     assert not player.buffering and player.position > 0
+
+
+def test_production_model_separates_the_fixed_cost_per_chunk():
+    """A producer with a fixed 0.5 s per chunk plus 0.4 s per audio second (a window's prompt
+    re-render plus the real work): the fit finds both, so it does not treat the dear short
+    first chunks as the speed of the long later ones."""
+    schedule = arrivals(0.4, 0.5)
+    now = [0.0]
+    buf = StreamBuffer(lambda: now[0])
+    buf.start(total(schedule))
+    for at, secs in schedule[:2]:
+        now[0] = at
+        buf.delivered(secs)
+    assert buf.production_model() is None  # one interval: cannot tell the parts apart
+    for at, secs in schedule[2:4]:
+        now[0] = at
+        buf.delivered(secs)
+    model = buf.production_model()
+    assert model is not None
+    assert model == pytest.approx((0.5, 0.4))
+    # the start chosen with the fit never runs dry
+    first = schedule[0][0]
+    fitted = chosen_start_delay(schedule, total(schedule))
+    assert runs_dry(schedule, first + fitted) <= 0
