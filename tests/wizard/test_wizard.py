@@ -133,6 +133,7 @@ def test_errors_are_sentences_with_details_on_request(qtbot, tmp_path, manifest,
     tp = w.transfer_page
     qtbot.waitUntil(lambda: "Could not reach" in tp.error.label.text(), timeout=15000)
     assert "Traceback" not in tp.error.label.text() and "another source" in tp.error.label.text()
+    assert tp.file_label.text() == ""  # no stale "Asking the server for the file list…" once stopped
     assert not tp.error.details.isVisibleTo(w)
     qtbot.mouseClick(tp.error.details_button, Qt.LeftButton)
     assert tp.error.details.isVisibleTo(w) and tp.error.details.toPlainText()

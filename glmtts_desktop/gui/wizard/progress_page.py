@@ -115,6 +115,7 @@ class TransferPage(QWizardPage):
         self._done = False
         self._import_total = 0
         self._last = None
+        self._phase_shown = False  # the file line shows a passing step, not a file
 
     # -- life cycle -------------------------------------------------------------------
     def initializePage(self) -> None:
@@ -172,11 +173,12 @@ class TransferPage(QWizardPage):
                 self.overall.setValue(int(1000 * p[2] / max(p[3], 1)))
             return
         if p.phase == "metadata":
-            live_text(self.file_label.setText, tr("Asking the server for the file list…"))
+            self._show_phase(tr("Asking the server for the file list…"))
             return
         if p.phase == "checking":
-            live_text(self.file_label.setText, tr("Checking {f} already on disk…", f=p.file))
+            self._show_phase(tr("Checking {f} already on disk…", f=p.file))
             return
+        self._phase_shown = False
         self._last = p
         if p.total:
             self.overall.setValue(int(1000 * p.done / p.total))
@@ -199,6 +201,18 @@ class TransferPage(QWizardPage):
             + (f" — {p.notice}" if p.notice else "")
         )
 
+    def _show_phase(self, text: str) -> None:
+        """A step that is only true while the transfer runs (it is cleared when it stops)."""
+        live_text(self.file_label.setText, text)
+        self._phase_shown = True
+
+    def _clear_phase(self) -> None:
+        """After a stop, "Asking the server for the file list…" would claim work that is not
+        happening; a file's name and count stay (they say where Resume picks up)."""
+        if self._phase_shown:
+            live_text(self.file_label.setText, "")
+            self._phase_shown = False
+
     def _finished(self, report) -> None:
         self._done = True
         self.overall.setValue(1000)
@@ -209,6 +223,7 @@ class TransferPage(QWizardPage):
 
     def _failed(self, exc) -> None:
         self.error.show(exc)
+        self._clear_phase()
         if self.wz.choice.mode == "import":
             live_text(
                 self.status.setText,
@@ -224,6 +239,7 @@ class TransferPage(QWizardPage):
         self._set_running(False)
 
     def _cancelled(self) -> None:
+        self._clear_phase()
         live_text(self.status.setText, tr("Paused. What was downloaded is kept; press Resume to continue."))
         self._set_running(False)
 
@@ -266,6 +282,18 @@ class VerifyPage(QWizardPage):
         if isinstance(p, tuple) and p[0] == "file":
             self.bar.setRange(0, p[3])
             self.bar.setValue(p[2])
+
+    def _show_phase(self, text: str) -> None:
+        """A step that is only true while the transfer runs (it is cleared when it stops)."""
+        live_text(self.file_label.setText, text)
+        self._phase_shown = True
+
+    def _clear_phase(self) -> None:
+        """After a stop, "Asking the server for the file list…" would claim work that is not
+        happening; a file's name and count stay (they say where Resume picks up)."""
+        if self._phase_shown:
+            live_text(self.file_label.setText, "")
+            self._phase_shown = False
 
     def _finished(self, report) -> None:
         self.report = report
