@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from glmtts_desktop.errors import GlmTtsError, InvalidInputError
+from glmtts_desktop.i18n import tr
 
 
 class LibraryError(GlmTtsError):
@@ -43,6 +44,25 @@ class DuplicateVoiceError(LibraryError, InvalidInputError):
         self.name = name
         self.existing_id = existing_id
         self.existing_name = existing_name
+
+
+class DuplicateClipError(LibraryError, InvalidInputError):
+    """The recording is already a clip of this voice (same audio samples): a second copy would
+    only clutter the clip list, so the library refuses it and names the clip that has it."""
+
+    def __init__(self, voice_name: str, existing_clip_id: str, existing_transcript: str) -> None:
+        super().__init__(
+            tr(
+                "This recording is already a clip of “{name}” (“{transcript}”).",
+                name=voice_name,
+                transcript=existing_transcript,
+            ),
+            hint=tr("Choose another recording, or another part of this one."),
+            detail=existing_clip_id,
+        )
+        self.voice_name = voice_name
+        self.existing_clip_id = existing_clip_id
+        self.existing_transcript = existing_transcript
 
 
 class ArchiveError(LibraryError, InvalidInputError):

@@ -22,7 +22,8 @@ import soundfile as sf
 from glmtts_desktop.i18n import N_, tr
 from glmtts_desktop.library._state import LibraryState
 from glmtts_desktop.library.db import transaction
-from glmtts_desktop.library.errors import InvalidEntryError, NotFoundError
+from glmtts_desktop.library.clips import clip_digest
+from glmtts_desktop.library.errors import DuplicateClipError, InvalidEntryError, NotFoundError
 from glmtts_desktop.library.files import atomic_write_bytes, copy_content_addressed, encode_wav, read_audio
 from glmtts_desktop.library.hashing import sha256_bytes
 from glmtts_desktop.library.paths import AUDIO_DIRNAME
@@ -278,6 +279,7 @@ class VoiceClipStore(LibraryState):
         with self._lock:
             self._default_clip_id(voice_id)  # the voice exists
             title = self.conn.execute("SELECT name FROM voices WHERE id = ?", (voice_id,)).fetchone()[0]
+        self._refuse_duplicate_clip(voice_id, title, samples, sr)
         staged = self._stage_clip(voice_id, title, samples, sr, original)
         clip_id = uuid.uuid4().hex
         try:
@@ -294,6 +296,23 @@ class VoiceClipStore(LibraryState):
         log.info("clip %s added to voice %s", clip_id, voice_id)
         self._voice_changed(voice_id)
         return self.get_voice_clip(clip_id)
+
+    def _refuse_duplicate_clip(self, voice_id: str, voice_name: str, samples: np.ndarray, sr: int) -> None:
+        """Raise DuplicateClipError when these samples already are a clip of the voice.
+
+        Compared by the sha256 of the stored audio samples rather than of the file: the file
+        header carries the voice's name, so the same recording saved before a rename would
+        otherwise look new. Clips are stored as float WAV, so reading one back gives exactly
+        the samples that were stored; a voice has a handful of short clips, so reading them
+        all is cheap next to the analysis a new clip costs anyway.
+        """
+        digest = clip_digest(samples, sr)
+        for c in self.list_voice_clips(voice_id):
+            if c.sample_rate != sr or abs(c.duration - len(samples) / float(sr)) > 1e-6:
+                continue
+            stored, rate = read_audio(c.path)
+            if clip_digest(stored, rate) == digest:
+                raise DuplicateClipError(voice_name, c.id, c.transcript)
 
     def set_default_clip(self, voice_id: str, clip_id: str) -> VoiceClip:
         """Make this clip the one generation uses."""

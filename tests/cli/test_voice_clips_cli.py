@@ -23,9 +23,10 @@ def _list(data, capsys):
 
 def test_add_with_photo_add_clip_and_list_json(tmp_path, capsys):
     data = tmp_path / "data"
-    first, second = tmp_path / "first.wav", tmp_path / "second.wav"
+    first, second, third = tmp_path / "first.wav", tmp_path / "second.wav", tmp_path / "third.wav"
     sf.write(first, voice_like(3.0, 16000), 16000)
     sf.write(second, voice_like(3.5, 16000, f0=200, seed=4), 16000)
+    sf.write(third, voice_like(2.5, 16000, f0=160, seed=5), 16000)
     photo = tmp_path / "gran.png"
     photo.write_bytes(PNG_1PX)
     base = ["--data-dir", str(data)]
@@ -78,7 +79,7 @@ def test_add_with_photo_add_clip_and_list_json(tmp_path, capsys):
                 "add-clip",
                 "Gran",
                 "--reference",
-                str(second),
+                str(third),
                 "--transcript",
                 "three",
                 "--default",
@@ -116,3 +117,18 @@ def test_add_with_a_file_that_is_no_photo_adds_nothing(tmp_path, capsys):
     )
     assert code == 2 and "not a PNG, JPEG or WebP image" in capsys.readouterr().err
     assert _list(data, capsys) == []
+
+
+def test_add_clip_refuses_a_recording_the_voice_already_has(tmp_path, capsys):
+    data = tmp_path / "data"
+    first, copy = tmp_path / "first.wav", tmp_path / "the same, renamed.wav"
+    sf.write(first, voice_like(3.0, 16000), 16000)
+    copy.write_bytes(first.read_bytes())
+    base = ["--data-dir", str(data)]
+    assert main(["voices", "add", "Gran", "--reference", str(first), "--transcript", "one", *base]) == 0
+    capsys.readouterr()
+    code = main(["voices", "add-clip", "Gran", "--reference", str(copy), "--transcript", "again", *base])
+    err = capsys.readouterr().err
+    assert code == 2 and "This recording is already a clip of “Gran” (“one”)" in err
+    [v] = _list(data, capsys)
+    assert [c["transcript"] for c in v["clips"]] == ["one"]

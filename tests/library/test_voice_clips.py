@@ -181,3 +181,30 @@ def test_migration_2_to_3_gives_every_voice_its_reference_as_the_default_clip(tm
         # and the migrated voices take new clips
         extra = lib.add_voice_clip(voices["Grandma"].id, tone(3.0, 16000), "more", sample_rate=16000)
         assert len(lib.list_voice_clips(voices["Grandma"].id)) == 2 and not extra.is_default
+
+
+def test_a_recording_the_voice_already_has_is_refused_naming_its_clip(lib, tmp_path):
+    from glmtts_desktop.library import DuplicateClipError
+
+    v = lib.add_voice("Li", tone(3.0, 16000), "first", sample_rate=16000)
+    b = lib.add_voice_clip(v.id, tone(3.0, 16000, 330), "second", sample_rate=16000)
+    lib.rename_voice(v.id, "Li Hua")  # the stored file's header changes; the audio does not
+    files_before = sorted(p for p in (tmp_path / "lib").rglob("*") if p.is_file())
+    with pytest.raises(DuplicateClipError) as err:
+        lib.add_voice_clip(v.id, tone(3.0, 16000, 330), "again", sample_rate=16000, make_default=True)
+    assert err.value.existing_clip_id == b.id
+    assert "This recording is already a clip of “Li Hua” (“second”)" in err.value.user_text()
+    assert [c.transcript for c in lib.list_voice_clips(v.id)] == ["first", "second"]
+    assert lib.get_voice(v.id).default_clip_id == v.default_clip_id
+    assert sorted(p for p in (tmp_path / "lib").rglob("*") if p.is_file()) == files_before
+    # the same recording is still welcome in another voice, and other audio in this one
+    w = lib.add_voice("Wei", tone(3.0, 16000), "other", sample_rate=16000)
+    lib.add_voice_clip(w.id, tone(3.0, 16000, 330), "second", sample_rate=16000)
+    lib.add_voice_clip(v.id, tone(3.0, 16000, 331), "near, not the same", sample_rate=16000)
+    set_language("zh_CN")
+    try:
+        with pytest.raises(DuplicateClipError) as err:
+            lib.add_voice_clip(v.id, tone(3.0, 16000), "x", sample_rate=16000)
+        assert "这段录音已经是“Li Hua”的一个片段（“first”）" in err.value.user_text()
+    finally:
+        set_language("en")
