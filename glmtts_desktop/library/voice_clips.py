@@ -21,8 +21,8 @@ import soundfile as sf
 
 from glmtts_desktop.i18n import N_, tr
 from glmtts_desktop.library._state import LibraryState
-from glmtts_desktop.library.db import transaction
 from glmtts_desktop.library.clips import clip_digest
+from glmtts_desktop.library.db import transaction
 from glmtts_desktop.library.errors import DuplicateClipError, InvalidEntryError, NotFoundError
 from glmtts_desktop.library.files import atomic_write_bytes, copy_content_addressed, encode_wav, read_audio
 from glmtts_desktop.library.hashing import sha256_bytes
