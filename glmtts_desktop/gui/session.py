@@ -93,6 +93,7 @@ class Session(QObject):
         window.history_search.changed.connect(self.refresh_history)
         v.saveVoiceRequested.connect(self.save_voice)
         v.voiceChosen.connect(self.choose_voice)
+        v.addClipRequested.connect(self.add_selection_as_clip)
         window.text_panel.save_voice_button.clicked.connect(self.save_voice_overrides)
         v.referenceChanged.connect(self._reference_changed)
         window.voices_view.voicesChanged.connect(self._voices_listed)
@@ -450,6 +451,59 @@ class Session(QObject):
             ),
             done,
             failed,
+        )
+
+    def add_selection_as_clip(self, vid: str) -> None:
+        """Keep the selected part (with its transcript, and the file it came from as the
+        untouched original with the trim recorded) as another clip of the saved voice."""
+        v = self.w.voice_panel
+        try:
+            audio, sr, transcript = v.reference()
+        except GuiInputError as exc:
+            self.w.show_error(exc)
+            return
+        index = v.voices.findData(vid)
+        name = v.voices.itemText(index) if index >= 0 else ""
+        answer = ask.ask_choice(
+            self.w,
+            tr("Add a clip"),
+            tr(
+                "Keep the selected {d:.1f} s as another clip of “{name}”?",
+                d=len(audio) / sr,
+                name=name,
+            ),
+            [
+                ("add", tr("Add the clip")),
+                ("default", tr("Add and use it from now on")),
+                ("cancel", tr("Cancel")),
+            ],
+        )
+        if answer not in ("add", "default"):
+            return
+        source, trim = v.source_path, v.selection()
+
+        def done(clip) -> None:
+            clips = self.w.voices_view.clips
+            self.w.voices_view.refresh(
+                select=vid, then=lambda: clips.reload() if clips.current_voice_id() == vid else None
+            )
+            self.w.statusBar().showMessage(tr("Clip added to “{name}”.", name=name), 5000)
+            if clip.is_default:
+                self._default_clip_changed(vid)
+
+        studio = self.w.store.studio
+        self.w.background.run(
+            lambda: studio.add_clip(
+                vid,
+                audio,
+                sr,
+                transcript,
+                original=source,
+                trim=trim if source is not None else None,
+                make_default=answer == "default",
+            ),
+            done,
+            self.w.show_error,
         )
 
     def choose_voice(self, vid: str, *, keep_text_overrides: bool = False, quiet: bool = False) -> None:

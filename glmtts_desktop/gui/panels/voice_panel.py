@@ -54,6 +54,7 @@ class VoicePanel(QGroupBox):
     voiceChosen = Signal(str)  # saved voice id
     saveVoiceRequested = Signal(str)  # name
     manageVoicesRequested = Signal()
+    addClipRequested = Signal(str)  # saved voice id: keep the selection as another of its clips
 
     def __init__(
         self, backend: AudioBackend, takes_dir: Path, background: Background, parent: QWidget | None = None
@@ -68,6 +69,9 @@ class VoicePanel(QGroupBox):
         self.source_path: Path | None = None
         self.issues: list = []
         self.voice_id: str | None = None
+        # the saved voice last put on screen: a file imported or recorded after it is a new,
+        # unsaved reference, yet its selection may still become another clip of that voice
+        self.clip_voice_id: str | None = None
         self._check_gen = 0
 
         self.voices = QComboBox()
@@ -103,6 +107,14 @@ class VoicePanel(QGroupBox):
         t.bind(self.save_button.setText, "Save voice")
         self.save_button.clicked.connect(lambda: self.saveVoiceRequested.emit(self.name.text().strip()))
 
+        self.add_clip_button = QPushButton()
+        self.add_clip_button.setObjectName("addSelectionButton")
+        t.bind(self.add_clip_button.setText, "Add selection to this voice…")
+        t.bind(
+            self.add_clip_button.setToolTip,
+            "Keep the selected part and its transcript as another clip of the saved voice",
+        )
+        self.add_clip_button.clicked.connect(self._request_add_clip)
         self.manage_button = QPushButton()
         self.manage_button.setObjectName("manageVoicesButton")
         t.bind(self.manage_button.setText, "Voices…")
@@ -118,6 +130,7 @@ class VoicePanel(QGroupBox):
         save = QHBoxLayout()
         save.addWidget(self.name, 1)
         save.addWidget(self.save_button)
+        save.addWidget(self.add_clip_button)
         transcript_label = QLabel()
         t.bind(transcript_label.setText, "What the reference says:")
         layout = QVBoxLayout(self)
@@ -167,6 +180,8 @@ class VoicePanel(QGroupBox):
         self.sr = int(sr)
         self.source_path = source
         self.voice_id = voice_id
+        if voice_id is not None:
+            self.clip_voice_id = voice_id
         self.waveform.set_audio(self.audio, self.sr)
         self.playback.set_audio(self.audio, self.sr)
         self.waveform.set_selection(0.0, self.waveform.duration)
@@ -186,6 +201,11 @@ class VoicePanel(QGroupBox):
         has = self.audio is not None
         self.trim_button.setEnabled(has)
         self.save_button.setEnabled(has)
+        self.add_clip_button.setEnabled(has and self.clip_voice_id is not None)
+
+    def _request_add_clip(self) -> None:
+        if self.clip_voice_id is not None:
+            self.addClipRequested.emit(self.clip_voice_id)
 
     def auto_trim(self) -> None:
         """Pick the best 3-10 s (in the background: long takes take a moment to scan)."""
