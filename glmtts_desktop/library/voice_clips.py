@@ -207,13 +207,15 @@ class VoiceClipStore(LibraryState):
         )
 
     # -- read --------------------------------------------------------------------------------
+    def _original_path(self, sha256: str | None) -> Path | None:
+        """Where a kept original lives (a clip and a voice both point at one by its hash)."""
+        if not sha256:
+            return None
+        o = self.conn.execute("SELECT rel_path FROM originals WHERE sha256 = ?", (sha256,)).fetchone()
+        return self._abs(o["rel_path"]) if o else None
+
     def _clip_from_row(self, r: sqlite3.Row, default_id: str | None) -> VoiceClip:
-        orig_path = None
-        if r["original_sha256"]:
-            o = self.conn.execute(
-                "SELECT rel_path FROM originals WHERE sha256 = ?", (r["original_sha256"],)
-            ).fetchone()
-            orig_path = self._abs(o["rel_path"]) if o else None
+        orig_path = self._original_path(r["original_sha256"])
         return VoiceClip(
             id=r["id"],
             voice_id=r["voice_id"],

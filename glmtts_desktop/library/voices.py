@@ -147,12 +147,7 @@ class VoiceStore(VoiceClipStore, PhotoStore):
     # -- read --------------------------------------------------------------------------------
     def _voice_from_row(self, r: sqlite3.Row) -> Voice:
         consent = self._read_consent(r["id"])
-        orig_path = None
-        if r["original_sha256"]:
-            o = self.conn.execute(
-                "SELECT rel_path FROM originals WHERE sha256 = ?", (r["original_sha256"],)
-            ).fetchone()
-            orig_path = self._abs(o["rel_path"]) if o else None
+        orig_path = self._original_path(r["original_sha256"])
         trim = (r["trim_start"], r["trim_end"]) if r["trim_start"] is not None else None
         prons = tuple(json.loads(r["pronunciations"] or "[]"))
         return Voice(

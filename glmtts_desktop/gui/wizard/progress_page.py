@@ -283,18 +283,6 @@ class VerifyPage(QWizardPage):
             self.bar.setRange(0, p[3])
             self.bar.setValue(p[2])
 
-    def _show_phase(self, text: str) -> None:
-        """A step that is only true while the transfer runs (it is cleared when it stops)."""
-        live_text(self.file_label.setText, text)
-        self._phase_shown = True
-
-    def _clear_phase(self) -> None:
-        """After a stop, "Asking the server for the file list…" would claim work that is not
-        happening; a file's name and count stay (they say where Resume picks up)."""
-        if self._phase_shown:
-            live_text(self.file_label.setText, "")
-            self._phase_shown = False
-
     def _finished(self, report) -> None:
         self.report = report
         self.bar.setRange(0, 1)
